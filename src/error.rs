@@ -1,0 +1,60 @@
+//! The errors a user can cause or meet, and the exit code of each kind.
+
+use crate::scenario::ScenarioError;
+use std::path::PathBuf;
+
+/// Exit code of a run that finished.
+pub const EXIT_OK: i32 = 0;
+/// Exit code for bad input: a scenario file or a command-line flag that needs fixing.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for an input/output failure: a file that cannot be read or written.
+pub const EXIT_IO: i32 = 3;
+/// Exit code for a bug in cashrisk (a panic): please report it.
+pub const EXIT_BUG: i32 = 70;
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario file is invalid or unreadable.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// Several files failed (validate, batch); each is already reported.
+    #[error("{failed} of {total} files have problems (listed above)")]
+    Several {
+        /// Files with problems.
+        failed: usize,
+        /// Files checked.
+        total: usize,
+        /// True when every failure was an I/O failure.
+        io_only: bool,
+    },
+    /// A command-line value that cannot be used.
+    #[error("{flag}: {message}")]
+    Usage {
+        /// The flag at fault, e.g. `--paths`.
+        flag: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// An output file or folder that cannot be written.
+    #[error("cannot write {}: {source}; choose a writable folder with --out", path.display())]
+    Output {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The documented exit code of this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Scenario(e) if e.io => EXIT_IO,
+            Error::Scenario(_) | Error::Usage { .. } => EXIT_BAD_INPUT,
+            Error::Several { io_only: true, .. } => EXIT_IO,
+            Error::Several { .. } => EXIT_BAD_INPUT,
+            Error::Output { .. } => EXIT_IO,
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Per-day headroom percentiles in memory that does not grow with the number of paths.
+//!
+//! Each day keeps a histogram of headroom over log-spaced buckets: 128 buckets per
+//! power of two between 1 and 2^40 on each side of zero (relative width 1/128, so a
+//! bucket's midpoint is within 0.4 % of any value in it), one bucket for |x| < 1, and
+//! the exact minimum and maximum of the day. A percentile is the midpoint of the bucket
+//! holding rank ceil(q * N), clamped to the day's exact range, so a day on which every
+//! path has the same headroom reports that value exactly. Counts are integers, so
+//! histograms of threads and shards add up to the same result in any order.
+
+use crate::stats::Level;
+use ndarray::Array2;
+
+const SUB_BITS: u32 = 7;
+const OCTAVES: usize = 40;
+const HALF: usize = OCTAVES << SUB_BITS;
+/// Buckets per day.
+pub const BUCKETS: usize = 2 * HALF + 1;
+
+/// The bucket of a headroom value.
+#[inline]
+pub fn bucket(x: f64) -> usize {
+    let a = x.abs();
+    if a < 1.0 || a.is_nan() {
+        return HALF;
+    }
+    let bits = a.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as usize - 1023;
+    let k = if exp >= OCTAVES {
+        HALF - 1
+    } else {
+        (exp << SUB_BITS) | ((bits >> (52 - SUB_BITS)) & ((1 << SUB_BITS) - 1)) as usize
+    };
+    if x > 0.0 { HALF + 1 + k } else { HALF - 1 - k }
+}
+
+/// The midpoint of a bucket.
+pub fn bucket_mid(index: usize) -> f64 {
+    if index == HALF {
+        return 0.0;
+    }
+    let (sign, k) = if index > HALF {
+        (1.0, index - HALF - 1)
+    } else {
+        (-1.0, HALF - 1 - index)
+    };
+    let exp = (k >> SUB_BITS) as i32;
+    let sub = (k & ((1 << SUB_BITS) - 1)) as f64;
+    let scale = 2f64.powi(exp);
+    let width = (1u32 << SUB_BITS) as f64;
+    sign * scale * (1.0 + (sub + 0.5) / width)
+}
+
+/// Headroom histograms of both variants for every day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fan {
+    /// Counts, row = variant * H + day.
+    pub counts: Array2<u32>,
+    /// Exact minimum per row.
+    pub min: Vec<f64>,
+    /// Exact maximum per row.
+    pub max: Vec<f64>,
+    /// Days.
+    pub horizon: usize,
+}
+
+impl Fan {
+    /// Empty histograms for `horizon` days.
+    pub fn new(horizon: usize) -> Fan {
+        Fan {
+            counts: Array2::zeros((2 * horizon, BUCKETS)),
+            min: vec![f64::INFINITY; 2 * horizon],
+            max: vec![f64::NEG_INFINITY; 2 * horizon],
+            horizon,
+        }
+    }
+
+    /// Records one headroom value.
+    #[inline]
+    pub fn add(&mut self, variant: usize, day: usize, x: f64) {
+        let row = variant * self.horizon + day;
+        self.counts[[row, bucket(x)]] += 1;
+        if x < self.min[row] {
+            self.min[row] = x;
+        }
+        if x > self.max[row] {
+            self.max[row] = x;
+        }
+    }
+
+    /// Adds another histogram into this one.
+    pub fn merge(&mut self, other: &Fan) {
+        self.counts += &other.counts;
+        for i in 0..self.min.len() {
+            self.min[i] = self.min[i].min(other.min[i]);
+            self.max[i] = self.max[i].max(other.max[i]);
+        }
+    }
+
+    /// The q-percentile of a variant's headroom on a day, from `n` paths.
+    pub fn percentile(&self, variant: usize, day: usize, n: u64, level: Level) -> f64 {
+        let row = variant * self.horizon + day;
+        let rank = level.rank(n);
+        let mut seen = 0u64;
+        for (i, &c) in self.counts.row(row).iter().enumerate() {
+            seen += c as u64;
+            if seen >= rank {
+                return bucket_mid(i).clamp(self.min[row], self.max[row]);
+            }
+        }
+        f64::NAN
+    }
+}
+
+impl crate::engine::DayObserver for Fan {
+    #[inline]
+    fn headroom(&mut self, variant: usize, day: usize, headroom: f64) {
+        self.add(variant, day, headroom);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{self, P5, P50, P95};
+
+    #[test]
+    fn buckets_are_ordered_like_values() {
+        let xs = [
+            -1e13, -5e6, -1000.5, -1.5, -0.5, 0.0, 0.9, 1.0, 2.0, 1000.0, 1e9, 1e13,
+        ];
+        for w in xs.windows(2) {
+            assert!(bucket(w[0]) <= bucket(w[1]), "{} {}", w[0], w[1]);
+        }
+        for &x in &[1.5, 1000.0, -123456.7, 3.3e9] {
+            let mid = bucket_mid(bucket(x));
+            assert!(((mid - x) / x).abs() <= 1.0 / 256.0 + 1e-12, "{x} -> {mid}");
+        }
+    }
+
+    #[test]
+    fn percentiles_are_within_the_bucket_resolution_of_exact_ones() {
+        // 1,000 values spread from -50,000 to 250,000: compare with exact percentiles.
+        let values: Vec<f64> = (0..1000)
+            .map(|i| -50_000.0 + 300.0 * i as f64 + (i % 7) as f64)
+            .collect();
+        let mut fan = Fan::new(1);
+        for &v in &values {
+            fan.add(0, 0, v);
+        }
+        for level in [P5, P50, P95] {
+            let mut v = values.clone();
+            let exact = stats::quantile(&mut v, level);
+            let approx = fan.percentile(0, 0, 1000, level);
+            assert!(
+                (approx - exact).abs() <= exact.abs() / 256.0 + 1e-9,
+                "{exact} vs {approx}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_constant_day_reports_its_exact_value() {
+        let mut fan = Fan::new(2);
+        for _ in 0..10 {
+            fan.add(1, 1, 300_000.0);
+        }
+        assert_eq!(fan.percentile(1, 1, 10, P5), 300_000.0);
+        assert_eq!(fan.percentile(1, 1, 10, P95), 300_000.0);
+    }
+}

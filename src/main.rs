@@ -1,0 +1,23 @@
+//! The `cashrisk` binary: parse the flags, run the command, map errors to exit codes.
+
+use cashrisk::error::{EXIT_BUG, EXIT_OK};
+use clap::Parser;
+
+fn main() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "cashrisk: bug: {info}\nThis is a bug in cashrisk, not in your input; please report it \
+             with the command line and scenario file."
+        );
+        std::process::exit(EXIT_BUG);
+    }));
+    let cli = cashrisk::cli::Cli::parse();
+    let code = match cashrisk::app::execute(cli) {
+        Ok(()) => EXIT_OK,
+        Err(err) => {
+            eprintln!("{err}");
+            err.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,187 @@
+//! Running many paths in parallel, with results that do not depend on the thread count.
+//!
+//! Paths are grouped in blocks of [`BLOCK`] consecutive path indices. Worker threads take
+//! blocks in any order; every per-path number is stored at its path's position, every
+//! floating-point sum is kept per block and added up in block order, and everything
+//! else is an integer count. So 1 thread and 16 threads give the same digits, and a run
+//! split into shards of whole blocks merges into exactly the unsplit run.
+
+use crate::engine::{INSURED, PathOutcome, Scratch, UNINSURED, simulate_path};
+use crate::fan::Fan;
+use crate::model::Model;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Paths per block: the unit of work and of deterministic summation.
+pub const BLOCK: u64 = 1024;
+
+/// Floating-point sums of one block, added up in block order.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BlockSums {
+    /// Sum of premium paid.
+    pub premium_paid: f64,
+    /// Sum of payouts received.
+    pub payouts_received: f64,
+    /// Sum of net credit loss.
+    pub net_credit_loss: f64,
+}
+
+/// Everything a run keeps: a few numbers per path, per-block sums, and counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// Index of the first path.
+    pub first_path: u64,
+    /// Minimum headroom per path and variant.
+    pub min_headroom: [Vec<f64>; 2],
+    /// End balance per path and variant.
+    pub end_balance: [Vec<f64>; 2],
+    /// Credit loss per path.
+    pub credit_loss: Vec<f64>,
+    /// Sums per block, in block order.
+    pub blocks: Vec<BlockSums>,
+    /// Number of claims over all paths.
+    pub claims: u64,
+    /// Paths whose first shortfall falls on each day, per variant.
+    pub shortfall_days: [Vec<u64>; 2],
+    /// Paths with a shortfall uninsured only, and insured only.
+    pub rescued: u64,
+    /// See `rescued`.
+    pub harmed: u64,
+    /// Per-day headroom histograms.
+    pub fan: Fan,
+}
+
+impl RunResult {
+    /// Number of paths.
+    pub fn paths(&self) -> u64 {
+        self.credit_loss.len() as u64
+    }
+}
+
+/// Per-worker integer tallies.
+struct Tally {
+    fan: Fan,
+    claims: u64,
+    shortfall_days: [Vec<u64>; 2],
+    rescued: u64,
+    harmed: u64,
+}
+
+/// Simulates paths `first..first + count` of `model` on `threads` threads.
+/// `progress` is called with the number of paths of each finished block.
+pub fn run(
+    model: &Model,
+    first: u64,
+    count: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> RunResult {
+    let h = model.horizon as usize;
+    let n = count as usize;
+    let blocks = count.div_ceil(BLOCK) as usize;
+    let columns = Mutex::new(Columns {
+        min_headroom: [vec![0.0; n], vec![0.0; n]],
+        end_balance: [vec![0.0; n], vec![0.0; n]],
+        credit_loss: vec![0.0; n],
+        blocks: vec![BlockSums::default(); blocks],
+    });
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut scratch = Scratch::new(model);
+        let mut tally = Tally {
+            fan: Fan::new(h),
+            claims: 0,
+            shortfall_days: [vec![0; h], vec![0; h]],
+            rescued: 0,
+            harmed: 0,
+        };
+        let mut outcomes: Vec<PathOutcome> = Vec::with_capacity(BLOCK as usize);
+        loop {
+            let j = next.fetch_add(1, Ordering::Relaxed);
+            if j >= blocks {
+                break;
+            }
+            let start = j as u64 * BLOCK;
+            let end = (start + BLOCK).min(count);
+            outcomes.clear();
+            let mut sums = BlockSums::default();
+            for k in start..end {
+                let o = simulate_path(model, first + k, &mut scratch, &mut tally.fan);
+                sums.premium_paid += o.premium_paid;
+                sums.payouts_received += o.payouts_received;
+                sums.net_credit_loss += o.net_credit_loss;
+                tally.claims += o.claims as u64;
+                for v in [UNINSURED, INSURED] {
+                    if let Some(d) = o.shortfall_day[v] {
+                        tally.shortfall_days[v][d as usize] += 1;
+                    }
+                }
+                match (o.shortfall_day[UNINSURED], o.shortfall_day[INSURED]) {
+                    (Some(_), None) => tally.rescued += 1,
+                    (None, Some(_)) => tally.harmed += 1,
+                    _ => {}
+                }
+                outcomes.push(o);
+            }
+            {
+                let mut c = columns.lock().unwrap_or_else(|e| e.into_inner());
+                let (s, e) = (start as usize, end as usize);
+                for (i, o) in outcomes.iter().enumerate() {
+                    for v in [UNINSURED, INSURED] {
+                        c.min_headroom[v][s + i] = o.min_headroom[v];
+                        c.end_balance[v][s + i] = o.end_balance[v];
+                    }
+                    c.credit_loss[s + i] = o.credit_loss;
+                }
+                debug_assert_eq!(s + outcomes.len(), e);
+                c.blocks[j] = sums;
+            }
+            progress(end - start);
+        }
+        tally
+    };
+
+    let tallies: Vec<Tally> = if threads <= 1 {
+        vec![worker()]
+    } else {
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.broadcast(|_| worker()),
+            // Without a pool (the OS refused threads) run on this thread: same numbers.
+            Err(_) => vec![worker()],
+        }
+    };
+
+    let columns = columns.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut tallies = tallies.into_iter();
+    let mut total = tallies.next().expect("at least one worker ran");
+    for t in tallies {
+        total.fan.merge(&t.fan);
+        total.claims += t.claims;
+        total.rescued += t.rescued;
+        total.harmed += t.harmed;
+        for v in [UNINSURED, INSURED] {
+            for (a, b) in total.shortfall_days[v].iter_mut().zip(&t.shortfall_days[v]) {
+                *a += b;
+            }
+        }
+    }
+    RunResult {
+        first_path: first,
+        min_headroom: columns.min_headroom,
+        end_balance: columns.end_balance,
+        credit_loss: columns.credit_loss,
+        blocks: columns.blocks,
+        claims: total.claims,
+        shortfall_days: total.shortfall_days,
+        rescued: total.rescued,
+        harmed: total.harmed,
+        fan: total.fan,
+    }
+}
+
+struct Columns {
+    min_headroom: [Vec<f64>; 2],
+    end_balance: [Vec<f64>; 2],
+    credit_loss: Vec<f64>,
+    blocks: Vec<BlockSums>,
+}

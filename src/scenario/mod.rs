@@ -1,0 +1,313 @@
+//! Scenario files: loading, validation and stress cases.
+//!
+//! Loading happens in two stages, as in MODEL.md section 3: the TOML text is read into
+//! the serde structs of [`raw`] (which mirror the file and reject unknown keys), then
+//! [`validate`] converts them into the domain types below, which cannot hold an invalid
+//! value. Every problem of a file is collected and reported at once, each with its key
+//! path and, where the parser knows it, line and column.
+
+mod errors;
+mod lgd_de;
+mod locate;
+pub mod raw;
+mod stress;
+mod validate;
+
+pub use errors::{KeyPath, Problem, ScenarioError, Seg};
+
+use raw::RawScenario;
+use std::path::{Path, PathBuf};
+
+/// Loss given default of a buyer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lgd {
+    /// The same LGD in every path.
+    Fixed(f64),
+    /// Drawn once per buyer and path from a Beta distribution with this mean and sd.
+    Beta { mean: f64, sd: f64 },
+}
+
+impl Lgd {
+    /// The expected LGD.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Lgd::Fixed(v) => v,
+            Lgd::Beta { mean, .. } => mean,
+        }
+    }
+}
+
+/// Late-payment behaviour: a point mass at "on time" and a lognormal delay otherwise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delay {
+    /// Probability that an invoice is paid on its due day.
+    pub on_time: f64,
+    /// Mean of the lognormal delay in days, > 0.
+    pub mean_days: f64,
+    /// Standard deviation of the lognormal delay in days, >= 0.
+    pub sd_days: f64,
+}
+
+/// The terms shared by a named buyer and a buyer group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyerTerms {
+    /// Unique name (a group member is `NAME#k`).
+    pub name: String,
+    /// Share of revenue of one buyer (for a group: of each member).
+    pub share: f64,
+    /// Payment terms in days.
+    pub terms_days: u32,
+    /// One-year probability of default.
+    pub pd: f64,
+    /// Loss given default.
+    pub lgd: Lgd,
+    /// Late-payment behaviour; `None` pays on time.
+    pub delay: Option<Delay>,
+    /// Invoices per month, >= 1.
+    pub invoices_per_month: u32,
+    /// Insurer's credit limit; `None` falls back to `insurance.default_limit`.
+    pub limit: Option<f64>,
+    /// Own asset correlation; `None` uses `credit.correlation`.
+    pub correlation: Option<f64>,
+}
+
+/// A `[[buyer_groups]]` entry: `count` buyers with identical terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyerGroup {
+    /// Terms of each member; `terms.share` is already the share of ONE member.
+    pub terms: BuyerTerms,
+    /// Number of members.
+    pub count: u32,
+    /// The combined share as written in the file.
+    pub total_share: f64,
+}
+
+/// A one-off flow of `[[costs.scheduled]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledFlow {
+    /// Day of the flow.
+    pub day: u32,
+    /// Signed amount: negative is an outflow.
+    pub amount: f64,
+    /// Free-text label.
+    pub label: String,
+}
+
+/// The trade credit insurance policy (MODEL.md section 7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Insured percentage.
+    pub indemnity: f64,
+    /// Premium as a share of insured turnover.
+    pub premium_rate: f64,
+    /// Deposit paid on the first day of each policy year.
+    pub minimum_premium: f64,
+    /// Aggregate first loss per policy year.
+    pub aggregate_first_loss: f64,
+    /// Cap on payouts per policy year (`f64::INFINITY` when unlimited).
+    pub max_liability: f64,
+    /// Protracted-default waiting period in days past due.
+    pub waiting_period_days: u32,
+    /// Days from claim to payout.
+    pub settlement_days: u32,
+    /// Credit limit of buyers without their own.
+    pub default_limit: f64,
+}
+
+/// A buyer forced to default on a given day by a stress case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForcedDefault {
+    /// Name of the buyer (`GROUP#k` for a group member).
+    pub buyer: String,
+    /// Default day; a day >= horizon means no default.
+    pub day: u32,
+}
+
+/// A named `[[stress]]` case: overrides applied to the base scenario.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StressCase {
+    /// Unique name.
+    pub name: String,
+    /// Every pd becomes min(pd * k, 0.999).
+    pub pd_multiplier: Option<f64>,
+    /// Replaces the global and every own correlation.
+    pub correlation: Option<f64>,
+    /// Scales mean_days and sd_days of every delay.
+    pub delay_multiplier: Option<f64>,
+    /// Scales every on_time probability (capped at 1).
+    pub on_time_multiplier: Option<f64>,
+    /// Scales revenue.monthly.
+    pub revenue_multiplier: Option<f64>,
+    /// Scales own, group and default limits.
+    pub limit_multiplier: Option<f64>,
+    /// Added to every LGD mean, capped at 1.
+    pub lgd_add: Option<f64>,
+    /// Buyers that default on a fixed day in every path.
+    pub force_default: Vec<ForcedDefault>,
+}
+
+/// A validated scenario: every value is in range and every default is filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `scenario.name`.
+    pub name: String,
+    /// `scenario.description`.
+    pub description: String,
+    /// Currency label.
+    pub currency: String,
+    /// Horizon H in days.
+    pub horizon_days: u32,
+    /// Number of paths.
+    pub paths: u64,
+    /// Seed of the random streams.
+    pub seed: u64,
+    /// Calendar month (1..=12) of day 0.
+    pub start_month: u32,
+    /// Cash on day 0 before any flow.
+    pub opening_cash: f64,
+    /// Committed credit line L.
+    pub credit_line: f64,
+    /// Annual interest rate on a negative balance.
+    pub credit_line_rate: f64,
+    /// Annual interest rate on a positive balance.
+    pub deposit_rate: f64,
+    /// Shortfall threshold on headroom.
+    pub min_headroom: f64,
+    /// Base monthly revenue.
+    pub revenue_monthly: f64,
+    /// Annual revenue growth.
+    pub revenue_growth: f64,
+    /// Sd of the monthly lognormal demand shock.
+    pub revenue_volatility: f64,
+    /// Calendar seasonality factors, January first.
+    pub seasonality: Option<[f64; 12]>,
+    /// Supplier cost as a share of sales.
+    pub variable_ratio: f64,
+    /// Days from sale to supplier payment.
+    pub supplier_terms_days: u32,
+    /// Fixed cost paid on the first day of each month.
+    pub fixed_monthly: f64,
+    /// One-off flows.
+    pub scheduled: Vec<ScheduledFlow>,
+    /// Global asset correlation.
+    pub correlation: f64,
+    /// Days from default to recovery payment.
+    pub recovery_lag_days: u32,
+    /// Named buyers in file order.
+    pub buyers: Vec<BuyerTerms>,
+    /// Buyer groups in file order.
+    pub groups: Vec<BuyerGroup>,
+    /// The policy, if any.
+    pub insurance: Option<Policy>,
+    /// Stress cases defined in the file.
+    pub stress: Vec<StressCase>,
+    /// Forced defaults of the stress case applied (empty for the base case).
+    pub forced_defaults: Vec<ForcedDefault>,
+    /// Name of the stress case applied, `None` for the base case.
+    pub applied_stress: Option<String>,
+}
+
+impl Scenario {
+    /// Share of revenue paid in cash on the day of sale: max(0, 1 - sum of shares).
+    pub fn cash_share(&self) -> f64 {
+        (1.0 - self.buyer_share_sum()).max(0.0)
+    }
+
+    /// Sum of all buyer shares, named buyers first, then groups, in file order.
+    pub fn buyer_share_sum(&self) -> f64 {
+        let mut sum = 0.0;
+        for b in &self.buyers {
+            sum += b.share;
+        }
+        for g in &self.groups {
+            sum += g.total_share;
+        }
+        sum
+    }
+
+    /// Total number of individual buyers (named buyers plus all group members).
+    pub fn buyer_count(&self) -> usize {
+        self.buyers.len() + self.groups.iter().map(|g| g.count as usize).sum::<usize>()
+    }
+}
+
+/// A scenario file as loaded: its text, the raw structs and the validated base case.
+#[derive(Debug, Clone)]
+pub struct ScenarioFile {
+    /// The path as given by the user (used in every message).
+    pub path: PathBuf,
+    /// The file's text.
+    pub text: String,
+    /// The file as written.
+    pub raw: RawScenario,
+    /// The validated base case.
+    pub base: Scenario,
+}
+
+impl ScenarioFile {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => return Err(ScenarioError::io(path, &err)),
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                return Err(ScenarioError::single(
+                    path,
+                    Problem::at_offset(
+                        KeyPath::root(),
+                        format!(
+                            "the file is not UTF-8 text (invalid byte at offset {offset}); \
+                             save it as UTF-8 TOML"
+                        ),
+                        None,
+                    ),
+                ));
+            }
+        };
+        Self::parse(path, text)
+    }
+
+    /// Validates scenario text; `path` only labels the messages.
+    pub fn parse(path: &Path, text: String) -> Result<ScenarioFile, ScenarioError> {
+        let raw = validate::parse_raw(path, &text)?;
+        let base = validate::validate(&raw)
+            .map_err(|problems| ScenarioError::new(path, &text, problems))?;
+        Ok(ScenarioFile {
+            path: path.to_path_buf(),
+            text,
+            raw,
+            base,
+        })
+    }
+
+    /// The names of the stress cases defined in the file.
+    pub fn stress_names(&self) -> Vec<String> {
+        self.base.stress.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The scenario with the named stress case of the file applied.
+    pub fn stressed(&self, name: &str) -> Result<Scenario, ScenarioError> {
+        let Some(index) = self.base.stress.iter().position(|s| s.name == name) else {
+            let known = self.stress_names();
+            let hint = if known.is_empty() {
+                "the file defines no [[stress]] cases".to_string()
+            } else {
+                format!("the file defines: {}", known.join(", "))
+            };
+            return Err(ScenarioError::single(
+                &self.path,
+                Problem::new(
+                    KeyPath::root().key("stress"),
+                    format!("there is no stress case named \"{name}\"; {hint}"),
+                ),
+            ));
+        };
+        let case = &self.base.stress[index];
+        stress::apply(&self.raw, case, index)
+            .map_err(|problems| ScenarioError::new(&self.path, &self.text, problems))
+    }
+}

@@ -1,0 +1,198 @@
+//! The scenario file exactly as written: serde structs that mirror the TOML.
+//!
+//! Every field is optional here, even the required ones, so that a missing key is
+//! reported by validation together with every other problem of the file instead of
+//! stopping serde at the first one. Unknown keys are rejected (`deny_unknown_fields`).
+//! Nothing here is checked beyond its TOML type; [`super::validate`] turns these
+//! structs into the domain types of [`super::Scenario`].
+
+use serde::{Deserialize, Serialize};
+
+/// `[scenario]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub currency: Option<String>,
+}
+
+/// `[simulation]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub horizon_days: Option<i64>,
+    pub paths: Option<i64>,
+    pub seed: Option<u64>,
+    pub start_month: Option<i64>,
+}
+
+/// `[company]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompany {
+    pub opening_cash: Option<f64>,
+    pub credit_line: Option<f64>,
+    pub credit_line_rate: Option<f64>,
+    pub deposit_rate: Option<f64>,
+    pub min_headroom: Option<f64>,
+}
+
+/// `[revenue]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRevenue {
+    pub monthly: Option<f64>,
+    pub growth: Option<f64>,
+    pub volatility: Option<f64>,
+    pub seasonality: Option<Vec<f64>>,
+}
+
+/// One `[[costs.scheduled]]` flow.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduled {
+    pub day: Option<i64>,
+    pub amount: Option<f64>,
+    pub label: Option<String>,
+}
+
+/// `[costs]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCosts {
+    pub variable_ratio: Option<f64>,
+    pub supplier_terms_days: Option<i64>,
+    pub fixed_monthly: Option<f64>,
+    pub scheduled: Option<Vec<RawScheduled>>,
+}
+
+/// `[credit]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCredit {
+    pub correlation: Option<f64>,
+    pub recovery_lag_days: Option<i64>,
+}
+
+/// `lgd = 0.7` or `lgd = { mean = 0.7, sd = 0.2 }`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum RawLgd {
+    Fixed(f64),
+    Beta(RawBeta),
+}
+
+/// The table form of an LGD.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBeta {
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+}
+
+/// `delay = { on_time = 0.55, mean_days = 18.0, sd_days = 20.0 }`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelay {
+    pub on_time: Option<f64>,
+    pub mean_days: Option<f64>,
+    pub sd_days: Option<f64>,
+}
+
+/// One `[[buyers]]` entry.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuyer {
+    pub name: Option<String>,
+    pub share: Option<f64>,
+    pub terms_days: Option<i64>,
+    pub pd: Option<f64>,
+    pub lgd: Option<RawLgd>,
+    pub delay: Option<RawDelay>,
+    pub invoices_per_month: Option<i64>,
+    pub limit: Option<f64>,
+    pub correlation: Option<f64>,
+}
+
+/// One `[[buyer_groups]]` entry.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub name: Option<String>,
+    pub count: Option<i64>,
+    pub share: Option<f64>,
+    pub terms_days: Option<i64>,
+    pub pd: Option<f64>,
+    pub lgd: Option<RawLgd>,
+    pub delay: Option<RawDelay>,
+    pub invoices_per_month: Option<i64>,
+    pub limit: Option<f64>,
+    pub correlation: Option<f64>,
+}
+
+/// `[insurance]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInsurance {
+    pub indemnity: Option<f64>,
+    pub premium_rate: Option<f64>,
+    pub minimum_premium: Option<f64>,
+    pub aggregate_first_loss: Option<f64>,
+    pub max_liability: Option<f64>,
+    pub waiting_period_days: Option<i64>,
+    pub settlement_days: Option<i64>,
+    pub default_limit: Option<f64>,
+}
+
+/// One entry of `force_default`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForcedDefault {
+    pub buyer: Option<String>,
+    pub day: Option<i64>,
+}
+
+/// One `[[stress]]` case.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStress {
+    pub name: Option<String>,
+    pub pd_multiplier: Option<f64>,
+    pub correlation: Option<f64>,
+    pub delay_multiplier: Option<f64>,
+    pub on_time_multiplier: Option<f64>,
+    pub revenue_multiplier: Option<f64>,
+    pub limit_multiplier: Option<f64>,
+    pub lgd_add: Option<f64>,
+    pub force_default: Option<Vec<RawForcedDefault>>,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RawScenario {
+    pub scenario: Option<RawMeta>,
+    pub simulation: Option<RawSimulation>,
+    pub company: Option<RawCompany>,
+    pub revenue: Option<RawRevenue>,
+    pub costs: Option<RawCosts>,
+    pub credit: Option<RawCredit>,
+    pub buyers: Vec<RawBuyer>,
+    pub buyer_groups: Vec<RawGroup>,
+    pub insurance: Option<RawInsurance>,
+    pub stress: Vec<RawStress>,
+}
+
+/// The top-level tables and arrays a scenario file may hold, in the order of MODEL.md.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "scenario",
+    "simulation",
+    "company",
+    "revenue",
+    "costs",
+    "credit",
+    "buyers",
+    "buyer_groups",
+    "insurance",
+    "stress",
+];

@@ -1,0 +1,114 @@
+//! Stress cases: the base scenario with overrides applied, then validated again.
+//!
+//! Overrides are applied to the raw file structs so that the stressed scenario goes
+//! through exactly the same validation as a file would (MODEL.md section 9); a value
+//! a stress case makes invalid is reported with the case's name.
+
+use super::errors::Problem;
+use super::raw::{RawLgd, RawScenario};
+use super::{Scenario, StressCase, validate};
+
+/// Applies `case` (the `index`-th stress case of the file) to the raw base scenario.
+pub fn apply(
+    base: &RawScenario,
+    case: &StressCase,
+    index: usize,
+) -> Result<Scenario, Vec<Problem>> {
+    let mut raw = base.clone();
+    apply_overrides(&mut raw, case);
+    let mut scenario = validate::validate(&raw).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|mut p| {
+                p.message = format!(
+                    "stress case \"{}\" (stress[{index}]) makes this invalid: {}",
+                    case.name, p.message
+                );
+                p
+            })
+            .collect::<Vec<_>>()
+    })?;
+    scenario.forced_defaults = case.force_default.clone();
+    scenario.applied_stress = Some(case.name.clone());
+    Ok(scenario)
+}
+
+/// Applies every override of `case` to `raw` as MODEL.md sections 3 and 12 define them.
+pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
+    let mut terms: Vec<BuyerRefs<'_>> = Vec::new();
+    for b in raw.buyers.iter_mut() {
+        terms.push(BuyerRefs {
+            pd: &mut b.pd,
+            lgd: &mut b.lgd,
+            delay: &mut b.delay,
+            limit: &mut b.limit,
+            correlation: &mut b.correlation,
+        });
+    }
+    for g in raw.buyer_groups.iter_mut() {
+        terms.push(BuyerRefs {
+            pd: &mut g.pd,
+            lgd: &mut g.lgd,
+            delay: &mut g.delay,
+            limit: &mut g.limit,
+            correlation: &mut g.correlation,
+        });
+    }
+    for t in terms.iter_mut() {
+        if let (Some(k), Some(pd)) = (case.pd_multiplier, t.pd.as_mut()) {
+            *pd = (*pd * k).min(0.999);
+        }
+        if let Some(rho) = case.correlation {
+            if t.correlation.is_some() {
+                *t.correlation = Some(rho);
+            }
+        }
+        if let Some(delay) = t.delay.as_mut() {
+            if let Some(k) = case.delay_multiplier {
+                delay.mean_days = delay.mean_days.map(|m| m * k);
+                delay.sd_days = delay.sd_days.map(|s| s * k);
+            }
+            if let Some(k) = case.on_time_multiplier {
+                delay.on_time = Some((delay.on_time.unwrap_or(0.0) * k).min(1.0));
+            }
+        }
+        if let (Some(k), Some(limit)) = (case.limit_multiplier, t.limit.as_mut()) {
+            *limit *= k;
+        }
+        if let Some(add) = case.lgd_add {
+            match t.lgd.as_mut() {
+                Some(RawLgd::Fixed(v)) => *v = (*v + add).min(1.0),
+                Some(RawLgd::Beta(beta)) => {
+                    if let Some(mean) = beta.mean {
+                        let shifted = (mean + add).min(1.0);
+                        if shifted >= 1.0 {
+                            *t.lgd = Some(RawLgd::Fixed(1.0));
+                        } else {
+                            beta.mean = Some(shifted);
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    if let Some(rho) = case.correlation {
+        raw.credit.get_or_insert_with(Default::default).correlation = Some(rho);
+    }
+    if let Some(k) = case.revenue_multiplier {
+        if let Some(revenue) = raw.revenue.as_mut() {
+            revenue.monthly = revenue.monthly.map(|m| m * k);
+        }
+    }
+    if let (Some(k), Some(ins)) = (case.limit_multiplier, raw.insurance.as_mut()) {
+        ins.default_limit = ins.default_limit.map(|l| l * k);
+    }
+}
+
+struct BuyerRefs<'a> {
+    pd: &'a mut Option<f64>,
+    lgd: &'a mut Option<RawLgd>,
+    delay: &'a mut Option<super::raw::RawDelay>,
+    limit: &'a mut Option<f64>,
+    correlation: &'a mut Option<f64>,
+}

@@ -1,0 +1,309 @@
+//! The figures of a run (MODEL.md sections 8 and 11), computed from a [`RunResult`].
+//!
+//! Every figure here is defined in `docs/figures.md`; the JSON written by
+//! [`crate::output`] is this struct serialised, so its keys are a public interface:
+//! keys may be added, never renamed.
+
+use crate::engine::{INSURED, UNINSURED};
+use crate::run::RunResult;
+use crate::scenario::Scenario;
+use crate::stats::{self, Interval, Level, P1, P5, P50, P95, P99, P999};
+use serde::Serialize;
+
+/// An estimate and its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Point estimate.
+    pub estimate: f64,
+    /// [low, high]; null when it cannot be computed (fewer than two paths).
+    pub ci95: [f64; 2],
+}
+
+impl From<Interval> for Estimate {
+    fn from(i: Interval) -> Estimate {
+        Estimate {
+            estimate: i.estimate,
+            ci95: [i.low, i.high],
+        }
+    }
+}
+
+/// A mean.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Mean {
+    /// The mean over all paths.
+    pub mean: f64,
+}
+
+/// When the first shortfall happens, among paths that have one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ShortfallTiming {
+    /// Mean first shortfall day (null without shortfalls).
+    pub mean_day: Option<f64>,
+    /// Median first shortfall day (null without shortfalls).
+    pub median_day: Option<u32>,
+}
+
+/// Minimum headroom per path.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MinHeadroom {
+    /// Mean.
+    pub mean: f64,
+    /// 1st percentile.
+    pub p1: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+}
+
+/// End balance B(H-1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EndBalance {
+    /// Mean.
+    pub mean: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// Credit loss per path.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CreditLoss {
+    /// Mean.
+    pub mean: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Expected shortfall at 99 %: mean of the largest ceil(0.01 N) losses.
+    pub es99: f64,
+}
+
+/// The figures of one variant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct VariantSummary {
+    /// P(shortfall) with a Wilson interval.
+    pub shortfall_probability: Estimate,
+    /// Timing of the first shortfall.
+    pub shortfall_timing: ShortfallTiming,
+    /// Minimum headroom.
+    pub min_headroom: MinHeadroom,
+    /// End balance.
+    pub end_balance: EndBalance,
+    /// Cash-flow-at-risk: mean end balance minus its 5th percentile.
+    pub cfar95: f64,
+    /// Credit loss (economic; the same in both variants).
+    pub credit_loss: CreditLoss,
+}
+
+/// The insured variant: the same figures and what the policy costs and pays.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct InsuredSummary {
+    /// The figures every variant has.
+    #[serde(flatten)]
+    pub common: VariantSummary,
+    /// Deposits and cash premiums dated before H, mean per path.
+    pub premium_paid: Mean,
+    /// Payouts dated before H, mean per path.
+    pub payouts_received: Mean,
+    /// Claims dated before H, mean per path.
+    pub claims: Mean,
+    /// Credit loss net of insurance payouts (LGD x (A - payout)), mean per path.
+    pub net_credit_loss: Mean,
+}
+
+/// Insured minus uninsured, per path.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Difference {
+    /// Change in P(shortfall), interval from the per-path differences.
+    pub shortfall_probability: Estimate,
+    /// Mean change in end balance with its interval.
+    pub end_balance_mean: Estimate,
+    /// Paths with a shortfall uninsured but not insured.
+    pub paths_rescued: u64,
+    /// Paths with a shortfall insured but not uninsured.
+    pub paths_harmed: u64,
+}
+
+/// Which scenario was run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioInfo {
+    /// `scenario.name`.
+    pub name: String,
+    /// The file as given on the command line.
+    pub file: String,
+    /// The stress case applied, or null.
+    pub stress: Option<String>,
+    /// Currency label.
+    pub currency: String,
+    /// True when the file has an `[insurance]` table.
+    pub insured: bool,
+}
+
+/// How it was run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SimulationInfo {
+    /// Number of paths.
+    pub paths: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Horizon in days.
+    pub horizon_days: u32,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Version of cashrisk that produced the figures.
+    pub cashrisk_version: String,
+    /// The scenario.
+    pub scenario: ScenarioInfo,
+    /// The run.
+    pub simulation: SimulationInfo,
+    /// Without the policy.
+    pub uninsured: VariantSummary,
+    /// With the policy.
+    pub insured: InsuredSummary,
+    /// Insured minus uninsured.
+    pub difference: Difference,
+}
+
+fn percentiles<const K: usize>(values: &[f64], levels: [Level; K]) -> [f64; K] {
+    let mut work = values.to_vec();
+    levels.map(|l| stats::quantile(&mut work, l))
+}
+
+fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
+    let n = r.paths();
+    let shortfalls: u64 = r.shortfall_days[v].iter().sum();
+    let [p1, p5, p50] = percentiles(&r.min_headroom[v], [P1, P5, P50]);
+    let min_headroom = MinHeadroom {
+        mean: stats::mean(&r.min_headroom[v]),
+        p1,
+        p5,
+        p50,
+    };
+    let [e5, e50, e95] = percentiles(&r.end_balance[v], [P5, P50, P95]);
+    let end_balance = EndBalance {
+        mean: stats::mean(&r.end_balance[v]),
+        p5: e5,
+        p50: e50,
+        p95: e95,
+    };
+    VariantSummary {
+        shortfall_probability: stats::wilson(shortfalls, n).into(),
+        shortfall_timing: timing(&r.shortfall_days[v]),
+        min_headroom,
+        end_balance,
+        cfar95: end_balance.mean - end_balance.p5,
+        credit_loss,
+    }
+}
+
+fn timing(days: &[u64]) -> ShortfallTiming {
+    let k: u64 = days.iter().sum();
+    if k == 0 {
+        return ShortfallTiming {
+            mean_day: None,
+            median_day: None,
+        };
+    }
+    let total: f64 = days
+        .iter()
+        .enumerate()
+        .map(|(d, &c)| d as f64 * c as f64)
+        .fold(0.0, |a, b| a + b);
+    let rank = P50.rank(k);
+    let mut seen = 0;
+    let mut median = 0;
+    for (d, &c) in days.iter().enumerate() {
+        seen += c;
+        if seen >= rank {
+            median = d as u32;
+            break;
+        }
+    }
+    ShortfallTiming {
+        mean_day: Some(total / k as f64),
+        median_day: Some(median),
+    }
+}
+
+impl Summary {
+    /// The figures of `result`, a run of `scenario` read from `file`.
+    pub fn new(scenario: &Scenario, file: &str, result: &RunResult) -> Summary {
+        let n = result.paths();
+        let [l95, l99, l999] = percentiles(&result.credit_loss, [P95, P99, P999]);
+        let mut work = result.credit_loss.clone();
+        let credit_loss = CreditLoss {
+            mean: stats::mean(&result.credit_loss),
+            p95: l95,
+            p99: l99,
+            p999: l999,
+            es99: stats::expected_shortfall(&mut work, P1),
+        };
+        let sums = result.blocks.iter().fold([0.0; 3], |a, b| {
+            [
+                a[0] + b.premium_paid,
+                a[1] + b.payouts_received,
+                a[2] + b.net_credit_loss,
+            ]
+        });
+        let uninsured = variant(result, UNINSURED, credit_loss);
+        let insured = InsuredSummary {
+            common: variant(result, INSURED, credit_loss),
+            premium_paid: Mean {
+                mean: sums[0] / n as f64,
+            },
+            payouts_received: Mean {
+                mean: sums[1] / n as f64,
+            },
+            claims: Mean {
+                mean: result.claims as f64 / n as f64,
+            },
+            net_credit_loss: Mean {
+                mean: sums[2] / n as f64,
+            },
+        };
+        let end_change = stats::mean_interval(
+            result.end_balance[INSURED]
+                .iter()
+                .zip(&result.end_balance[UNINSURED])
+                .map(|(i, u)| i - u),
+        );
+        Summary {
+            cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: ScenarioInfo {
+                name: scenario.name.clone(),
+                file: file.to_string(),
+                stress: scenario.applied_stress.clone(),
+                currency: scenario.currency.clone(),
+                insured: scenario.insurance.is_some(),
+            },
+            simulation: SimulationInfo {
+                paths: n,
+                seed: scenario.seed,
+                horizon_days: scenario.horizon_days,
+            },
+            uninsured,
+            insured,
+            difference: Difference {
+                shortfall_probability: stats::paired_probability_change(
+                    result.rescued,
+                    result.harmed,
+                    n,
+                )
+                .into(),
+                end_balance_mean: end_change.into(),
+                paths_rescued: result.rescued,
+                paths_harmed: result.harmed,
+            },
+        }
+    }
+}
