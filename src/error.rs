@@ -19,7 +19,7 @@ pub enum Error {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
     /// Several files failed (validate, batch); each is already reported.
-    #[error("{failed} of {total} files have problems (listed above)")]
+    #[error("{failed} of {total} file(s) could not be used (problems listed above)")]
     Several {
         /// Files with problems.
         failed: usize,

@@ -255,16 +255,18 @@ impl ScenarioFile {
             Ok(text) => text,
             Err(err) => {
                 let offset = err.utf8_error().valid_up_to();
-                return Err(ScenarioError::single(
+                let valid = String::from_utf8_lossy(&err.as_bytes()[..offset]).into_owned();
+                return Err(ScenarioError::new(
                     path,
-                    Problem::at_offset(
+                    &valid,
+                    vec![Problem::at_offset(
                         KeyPath::root(),
                         format!(
                             "the file is not UTF-8 text (invalid byte at offset {offset}); \
                              save it as UTF-8 TOML"
                         ),
-                        None,
-                    ),
+                        Some(offset),
+                    )],
                 ));
             }
         };
@@ -276,6 +278,17 @@ impl ScenarioFile {
         let raw = validate::parse_raw(path, &text)?;
         let base = validate::validate(&raw)
             .map_err(|problems| ScenarioError::new(path, &text, problems))?;
+        // Every stress case must give a valid scenario too: a broken case is an error
+        // of the file, found now rather than in the middle of a batch.
+        let mut problems = Vec::new();
+        for (index, case) in base.stress.iter().enumerate() {
+            if let Err(p) = stress::apply(&raw, case, index) {
+                problems.extend(p);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError::new(path, &text, problems));
+        }
         Ok(ScenarioFile {
             path: path.to_path_buf(),
             text,

@@ -171,12 +171,17 @@ fn humanize(path: KeyPath, message: &str) -> (KeyPath, String) {
             .filter(|(i, _)| i % 2 == 1)
             .map(|(_, s)| s)
             .collect();
-        let where_ = if path.is_root() {
+        // serde_path_to_error already ends the path with the unknown key.
+        let mut parent = path.clone();
+        if parent.0.last() == Some(&super::errors::Seg::Key(field.to_string())) {
+            parent.0.pop();
+        }
+        let where_ = if parent.is_root() {
             "here".to_string()
         } else {
-            format!("in {path}")
+            format!("in {parent}")
         };
-        let field_path = path.key(field);
+        let field_path = parent.key(field);
         return (field_path, unknown_key_message(field, &expected, &where_));
     }
     if let Some(field) = message
@@ -190,7 +195,8 @@ fn humanize(path: KeyPath, message: &str) -> (KeyPath, String) {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
         let found = found
             .replace("floating point", "the number")
-            .replace("string", "the text");
+            .replace("string", "the text")
+            .replace('`', "");
         let wanted = match expected.trim() {
             "f64" => "a number, such as 0.25 or 300000.0".to_string(),
             "i64" => "a whole number written as an integer (30, not 30.0)".to_string(),
@@ -208,6 +214,7 @@ fn humanize(path: KeyPath, message: &str) -> (KeyPath, String) {
             "i64" => "a whole number that fits in 64 bits".to_string(),
             other => other.to_string(),
         };
+        let found = found.replace("integer ", "").replace('`', "");
         return (path, format!("must be {wanted}, not {found}"));
     }
     (path, message.to_string())
@@ -230,6 +237,15 @@ pub fn unknown_key_message(key: &str, allowed: &[&str], where_: &str) -> String 
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+}
+
+/// A number as a user would write it: plain, or in scientific notation when huge or tiny.
+fn num(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -313,14 +329,14 @@ impl Checker {
         if !x.is_finite() {
             self.push(
                 path,
-                format!("is {x}; use a finite number, {}", range.describe()),
+                format!("is {}; use a finite number, {}", num(x), range.describe()),
             );
             return 0.0;
         }
         if !range.contains(x) {
             self.push(
                 path,
-                format!("is {x}, out of range; use {}", range.describe()),
+                format!("is {}, out of range; use {}", num(x), range.describe()),
             );
         }
         x

@@ -1,0 +1,172 @@
+//! The binary as a user drives it.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn cashrisk() -> Command {
+    let mut c = Command::cargo_bin("cashrisk").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn stdout_without_paths(out: &[u8]) -> String {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter(|l| !l.starts_with("wrote "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn run_prints_the_table_and_writes_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "4000",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    insta::assert_snapshot!(stdout_without_paths(&out.stdout));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["simulation"]["paths"], 4000);
+    assert_eq!(json["scenario"]["file"], "tests/fixtures/small.toml");
+    for key in ["uninsured", "insured", "difference"] {
+        assert!(json[key].is_object(), "{key}");
+    }
+    let csv = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "day,uninsured_p5,uninsured_p25,uninsured_p50,uninsured_p75,uninsured_p95,\
+         uninsured_shortfall_cdf,insured_p5,insured_p25,insured_p50,insured_p75,insured_p95,\
+         insured_shortfall_cdf"
+    );
+    assert_eq!(lines.count(), 365);
+    // No temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+}
+
+#[test]
+fn summary_json_is_byte_identical_on_one_and_two_threads() {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (dir, threads) in dirs.iter().zip(["1", "2"]) {
+        cashrisk()
+            .args([
+                "run",
+                "scenarios/textile_exporter.toml",
+                "--paths",
+                "3000",
+                "--quiet",
+            ])
+            .args(["--threads", threads, "--out"])
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    for name in ["summary.json", "timeseries.csv"] {
+        let a = std::fs::read(dirs[0].path().join(name)).unwrap();
+        let b = std::fs::read(dirs[1].path().join(name)).unwrap();
+        assert!(a == b, "{name} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn default_output_folder_is_named_after_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.toml"),
+        dir.path().join("my_case.toml"),
+    )
+    .unwrap();
+    Command::cargo_bin("cashrisk")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "my_case.toml",
+            "--paths",
+            "100",
+            "--stress",
+            "Big buyer fails",
+        ])
+        .assert()
+        .success();
+    assert!(
+        dir.path()
+            .join("output/my_case-big-buyer-fails/summary.json")
+            .exists()
+    );
+}
+
+#[test]
+fn an_unwritable_output_folder_fails_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let out = cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot write") && err.contains("--out"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_stress_case_and_zero_paths_are_bad_input() {
+    let out = cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--stress", "Nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!("unknown_stress", String::from_utf8_lossy(&out.stderr));
+    let out = cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--paths", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!("zero_paths", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn validate_accepts_every_example_scenario() {
+    let mut files: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+            .unwrap()
+            .map(|e| format!("scenarios/{}", e.unwrap().file_name().to_string_lossy()))
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let out = cashrisk().arg("validate").args(&files).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        files.len()
+    );
+}

@@ -1,0 +1,68 @@
+//! The same file, seed and path count give the same digits on any number of threads,
+//! and a run split into whole blocks is the concatenation of its parts.
+
+use crate::util::*;
+use cashrisk::model::Model;
+use cashrisk::output::{render_json, render_timeseries};
+use cashrisk::run::{BLOCK, run};
+use cashrisk::summary::Summary;
+
+fn example() -> cashrisk::scenario::Scenario {
+    let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap();
+    scenario(&text)
+}
+
+#[test]
+fn thread_count_does_not_change_a_digit() {
+    let s = example();
+    let model = Model::new(&s);
+    let paths = 3 * BLOCK + 77;
+    let one = run(&model, 0, paths, 1, &|_| {});
+    let two = run(&model, 0, paths, 2, &|_| {});
+    let five = run(&model, 0, paths, 5, &|_| {});
+    assert_eq!(one, two);
+    assert_eq!(one, five);
+    let a = render_json(&Summary::new(&s, "x", &one));
+    let b = render_json(&Summary::new(&s, "x", &five));
+    assert_eq!(a, b);
+    assert_eq!(render_timeseries(&one), render_timeseries(&five));
+}
+
+#[test]
+fn a_path_depends_only_on_seed_and_index() {
+    let s = example();
+    let model = Model::new(&s);
+    let whole = run(&model, 0, 2 * BLOCK, 2, &|_| {});
+    let tail = run(&model, BLOCK, BLOCK, 2, &|_| {});
+    assert_eq!(&whole.credit_loss[BLOCK as usize..], &tail.credit_loss[..]);
+    assert_eq!(
+        &whole.end_balance[1][BLOCK as usize..],
+        &tail.end_balance[1][..]
+    );
+    assert_eq!(whole.blocks[1], tail.blocks[0]);
+}
+
+#[test]
+fn another_seed_gives_other_numbers() {
+    let mut s = example();
+    let model = Model::new(&s);
+    let a = run(&model, 0, 500, 2, &|_| {});
+    s.seed += 1;
+    let b = run(&Model::new(&s), 0, 500, 2, &|_| {});
+    assert_ne!(a.credit_loss, b.credit_loss);
+}
+
+#[test]
+fn a_stress_case_keeps_the_draws_of_every_path() {
+    // With only the revenue scaled, every path of the stress case is the base path with
+    // every sale scaled: credit losses scale exactly (up to rounding) path by path.
+    let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap()
+        + "\n[[stress]]\nname = \"Half\"\nrevenue_multiplier = 0.5\n";
+    let base = scenario(&text);
+    let half = stressed(&text, "Half");
+    let a = run(&Model::new(&base), 0, 300, 2, &|_| {});
+    let b = run(&Model::new(&half), 0, 300, 2, &|_| {});
+    for (x, y) in a.credit_loss.iter().zip(&b.credit_loss) {
+        assert!((x * 0.5 - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} vs {y}");
+    }
+}

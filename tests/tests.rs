@@ -1,0 +1,8 @@
+//! The integration tests: one binary, a module per area (as ripgrep does).
+
+mod cli;
+mod determinism;
+mod errors;
+mod mechanics;
+mod statistics;
+mod util;
