@@ -18,6 +18,11 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
     }
 }
 
+/// Bytes kept per path: minimum headroom and end balance of both variants, credit loss.
+pub const BYTES_PER_PATH: u64 = 5 * 8;
+/// The most paths one run accepts (2 GB of per-path results).
+pub const MAX_PATHS: u64 = 50_000_000;
+
 /// The default output folder of a scenario file: `output/<file stem>[-<stress>]`.
 pub fn default_out_dir(file: &Path, stress: Option<&str>) -> PathBuf {
     let stem = file.file_stem().map_or_else(
@@ -66,6 +71,17 @@ pub fn scenario_for_run(
     }
     if let Some(s) = seed {
         scenario.seed = s;
+    }
+    if scenario.paths > MAX_PATHS {
+        let gib = scenario.paths as f64 * BYTES_PER_PATH as f64 / (1u64 << 30) as f64;
+        return Err(Error::Usage {
+            flag: "--paths",
+            message: format!(
+                "{} paths would need about {gib:.0} GiB for the per-path results; \
+                 use at most {MAX_PATHS} paths per run, or split the run into shards",
+                scenario.paths
+            ),
+        });
     }
     Ok(scenario)
 }

@@ -197,8 +197,9 @@ pub fn simulate_path<O: DayObserver>(
                         let x = portable::exp(
                             d.mu + d.sigma * dist::inv_norm_cdf(crate::rng::open01(w1)),
                         );
-                        // Delays round half away from zero; clamp absurd tails to 100 years.
-                        x.round().min(36_500.0) as u32
+                        // Delays round half away from zero. A delay beyond 10^9 days is
+                        // "never" for every comparison the model makes (H, W <= 36,500).
+                        x.round().min(1e9) as u32
                     }
                 }
             };
