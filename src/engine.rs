@@ -194,12 +194,7 @@ pub fn simulate_path<O: DayObserver>(
                     } else if d.sigma == 0.0 {
                         d.fixed_days
                     } else {
-                        let x = portable::exp(
-                            d.mu + d.sigma * dist::inv_norm_cdf(crate::rng::open01(w1)),
-                        );
-                        // Delays round half away from zero. A delay beyond 10^9 days is
-                        // "never" for every comparison the model makes (H, W <= 36,500).
-                        x.round().min(1e9) as u32
+                        model.delay_tables[d.table].sample(crate::rng::open01(w1))
                     }
                 }
             };
