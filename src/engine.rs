@@ -9,7 +9,7 @@
 
 use crate::dist::{self, portable};
 use crate::model::{LgdModel, Model, YEAR_DAYS};
-use crate::rng::{LGD_STREAM_BASE, PathRng};
+use crate::rng::{LANES, LGD_STREAM_BASE, PathRng};
 
 /// The uninsured variant's index in per-variant arrays.
 pub const UNINSURED: usize = 0;
@@ -176,9 +176,13 @@ pub fn simulate_path<O: DayObserver>(
         };
         let stream = 1 + b as u32;
         let calendar = &model.calendars[buyer.calendar];
+        let (mut first_words, mut second_words) = ([0u64; LANES], [0u64; LANES]);
         for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
             if t >= stop {
                 break;
+            }
+            if buyer.delay.is_some() && i % LANES == 0 {
+                rng.words_batch(stream, 1 + i as u32, &mut first_words, &mut second_words);
             }
             let amount = scratch.revenue[m as usize] * buyer.share_per_invoice;
             if t + sup < h {
@@ -188,7 +192,7 @@ pub fn simulate_path<O: DayObserver>(
             let delay = match &buyer.delay {
                 None => 0,
                 Some(d) => {
-                    let (w0, w1) = rng.words(stream, 1 + i as u32);
+                    let (w0, w1) = (first_words[i % LANES], second_words[i % LANES]);
                     if crate::rng::open01(w0) < d.on_time {
                         0
                     } else if d.sigma == 0.0 {

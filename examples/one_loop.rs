@@ -1,0 +1,18 @@
+//! Runs the path loop only (for instruction counts under callgrind):
+//! `cargo run --release --example one_loop -- FILE PATHS`.
+use cashrisk::engine::{NoObserver, Scratch, simulate_path};
+use cashrisk::model::Model;
+use cashrisk::scenario::ScenarioFile;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let file = ScenarioFile::load(args[1].as_ref()).unwrap();
+    let paths: u64 = args[2].parse().unwrap();
+    let model = Model::new(&file.base);
+    let mut scratch = Scratch::new(&model);
+    let mut total = 0.0;
+    for k in 0..paths {
+        total += simulate_path(&model, k, &mut scratch, &mut NoObserver).end_balance[0];
+    }
+    println!("{total}");
+}
