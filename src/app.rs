@@ -115,24 +115,49 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
 
     let label = args.file.display().to_string();
     let summary = Summary::new(&scenario, &label, &result);
-    let mut written = Vec::new();
-    for (name, bytes) in [
-        ("summary.json", output::render_json(&summary)),
-        ("timeseries.csv", output::render_timeseries(&result)),
-    ] {
-        let path = out
-            .write(name, bytes.as_bytes())
-            .map_err(|source| Error::Output {
-                path: out.path().join(name),
-                source,
-            })?;
-        written.push(path);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "summary.json".into(),
+            output::render_json(&summary).into_bytes(),
+        ),
+        (
+            "timeseries.csv".into(),
+            output::render_timeseries(&result).into_bytes(),
+        ),
+    ];
+    if !args.no_charts {
+        let data = crate::charts::ChartData::new(&summary, &result, scenario.min_headroom);
+        let charts = crate::charts::render_all(&data).map_err(Error::Chart)?;
+        for chart in &charts {
+            files.push((
+                format!("{}.svg", chart.name),
+                chart.svg.clone().into_bytes(),
+            ));
+            files.push((format!("{}.png", chart.name), chart.png.clone()));
+        }
+        files.push((
+            "report.html".into(),
+            crate::report::render(&summary, &scenario, &charts).into_bytes(),
+        ));
+    }
+    for (name, bytes) in &files {
+        out.write(name, bytes).map_err(|source| Error::Output {
+            path: out.path().join(name),
+            source,
+        })?;
     }
     print!("{}", crate::table::render(&summary));
     println!();
-    for path in written {
-        println!("wrote {}", path.display());
-    }
+    println!(
+        "wrote {} files to {}{}",
+        files.len(),
+        out.path().display(),
+        if args.no_charts {
+            ""
+        } else {
+            " (open report.html in a browser)"
+        }
+    );
     Ok(())
 }
 

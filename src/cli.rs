@@ -51,6 +51,9 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not draw charts or write report.html (faster for scripts).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// Flags of `cashrisk validate`.

@@ -36,6 +36,9 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A chart could not be drawn (a bug: the data is always drawable).
+    #[error("bug: a chart could not be drawn: {0}")]
+    Chart(String),
     /// An output file or folder that cannot be written.
     #[error("cannot write {}: {source}; choose a writable folder with --out", path.display())]
     Output {
@@ -55,6 +58,7 @@ impl Error {
             Error::Several { io_only: true, .. } => EXIT_IO,
             Error::Several { .. } => EXIT_BAD_INPUT,
             Error::Output { .. } => EXIT_IO,
+            Error::Chart(_) => EXIT_BUG,
         }
     }
 }

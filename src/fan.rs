@@ -112,6 +112,90 @@ impl Fan {
     }
 }
 
+/// One log-bucketed histogram (the buckets of [`Fan`]), for a per-path figure whose
+/// whole distribution is drawn but whose exact values are not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    /// Counts per bucket.
+    pub counts: Vec<u32>,
+    /// Exact minimum.
+    pub min: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+impl Default for Histogram {
+    fn default() -> Histogram {
+        Histogram {
+            counts: vec![0; BUCKETS],
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Histogram {
+    /// Records a value.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.counts[bucket(x)] += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+
+    /// Adds another histogram into this one.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Number of values recorded.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|&c| c as u64).sum()
+    }
+
+    /// (x, P(value > x)) at each occupied bucket's upper edge, for exceedance curves;
+    /// x is clamped to the exact range.
+    pub fn exceedance(&self) -> Vec<(f64, f64)> {
+        let n = self.total() as f64;
+        let mut above = self.total();
+        let mut out = Vec::new();
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            above -= c as u64;
+            let edge = bucket_upper(i).clamp(self.min, self.max);
+            out.push((edge, above as f64 / n));
+        }
+        out
+    }
+}
+
+/// The upper edge of a bucket (for |x| < 1: 1).
+pub fn bucket_upper(index: usize) -> f64 {
+    if index == HALF {
+        return 1.0;
+    }
+    let (sign, k) = if index > HALF {
+        (1.0, index - HALF - 1)
+    } else {
+        (-1.0, HALF - 1 - index)
+    };
+    let exp = (k >> SUB_BITS) as i32;
+    let sub = (k & ((1 << SUB_BITS) - 1)) as f64;
+    let width = (1u32 << SUB_BITS) as f64;
+    let scale = 2f64.powi(exp);
+    if sign > 0.0 {
+        scale * (1.0 + (sub + 1.0) / width)
+    } else {
+        -scale * (1.0 + sub / width)
+    }
+}
+
 impl crate::engine::DayObserver for Fan {
     #[inline]
     fn headroom(&mut self, variant: usize, day: usize, headroom: f64) {
@@ -156,6 +240,23 @@ mod tests {
                 (approx - exact).abs() <= exact.abs() / 256.0 + 1e-9,
                 "{exact} vs {approx}"
             );
+        }
+    }
+
+    #[test]
+    fn exceedance_matches_counting() {
+        let mut h = Histogram::default();
+        let values = [0.0, 0.0, 0.0, 10.0, 10.0, 250.0, 1000.0, 5000.0];
+        for v in values {
+            h.add(v);
+        }
+        let curve = h.exceedance();
+        // After the zero bucket 5 of 8 values are above; the last point is 0 above.
+        assert_eq!(curve[0].1, 5.0 / 8.0);
+        assert_eq!(curve.last().unwrap(), &(5000.0, 0.0));
+        for &(x, p) in &curve {
+            let exact = values.iter().filter(|&&v| v > x).count() as f64 / 8.0;
+            assert_eq!(p, exact, "at {x}");
         }
     }
 

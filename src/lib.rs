@@ -48,6 +48,7 @@
 //! ```
 
 pub mod app;
+pub mod charts;
 pub mod cli;
 pub mod dist;
 pub mod engine;
@@ -55,6 +56,7 @@ pub mod error;
 pub mod fan;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;

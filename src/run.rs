@@ -7,7 +7,7 @@
 //! split into shards of whole blocks merges into exactly the unsplit run.
 
 use crate::engine::{INSURED, PathOutcome, Scratch, UNINSURED, simulate_path};
-use crate::fan::Fan;
+use crate::fan::{Fan, Histogram};
 use crate::model::Model;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +49,8 @@ pub struct RunResult {
     pub harmed: u64,
     /// Per-day headroom histograms.
     pub fan: Fan,
+    /// Distribution of the credit loss net of insurance payouts.
+    pub net_loss: Histogram,
 }
 
 impl RunResult {
@@ -61,6 +63,7 @@ impl RunResult {
 /// Per-worker integer tallies.
 struct Tally {
     fan: Fan,
+    net_loss: Histogram,
     claims: u64,
     shortfall_days: [Vec<u64>; 2],
     rescued: u64,
@@ -90,6 +93,7 @@ pub fn run(
         let mut scratch = Scratch::new(model);
         let mut tally = Tally {
             fan: Fan::new(h),
+            net_loss: Histogram::default(),
             claims: 0,
             shortfall_days: [vec![0; h], vec![0; h]],
             rescued: 0,
@@ -111,6 +115,7 @@ pub fn run(
                 sums.payouts_received += o.payouts_received;
                 sums.net_credit_loss += o.net_credit_loss;
                 tally.claims += o.claims as u64;
+                tally.net_loss.add(o.net_credit_loss);
                 for v in [UNINSURED, INSURED] {
                     if let Some(d) = o.shortfall_day[v] {
                         tally.shortfall_days[v][d as usize] += 1;
@@ -156,6 +161,7 @@ pub fn run(
     let mut total = tallies.next().expect("at least one worker ran");
     for t in tallies {
         total.fan.merge(&t.fan);
+        total.net_loss.merge(&t.net_loss);
         total.claims += t.claims;
         total.rescued += t.rescued;
         total.harmed += t.harmed;
@@ -176,6 +182,7 @@ pub fn run(
         rescued: total.rescued,
         harmed: total.harmed,
         fan: total.fan,
+        net_loss: total.net_loss,
     }
 }
 

@@ -1,0 +1,880 @@
+//! Charts of a run, as SVG text and PNG bytes.
+//!
+//! Each chart is prepared in two steps: a pure function turns the results into the
+//! numbers drawn (bands, curves, bins; unit-tested), and a drawing function puts them
+//! on any plotters backend, so the SVG and the PNG are the same picture. Text uses
+//! DejaVu Sans compiled into the binary (licence in `licenses/`), registered once, so
+//! a machine without fonts or fontconfig renders every label.
+//!
+//! Colours follow the Okabe-Ito palette, safe for colour-blind readers: uninsured is
+//! always vermillion, insured always blue.
+
+use crate::engine::{INSURED, UNINSURED};
+use crate::run::RunResult;
+use crate::stats::{Level, P5, P25, P50, P75, P95};
+use crate::summary::Summary;
+use crate::table::{money, thousands};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::Once;
+
+/// Uninsured: Okabe-Ito vermillion.
+pub const UNINSURED_COLOUR: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+/// Insured: Okabe-Ito blue.
+pub const INSURED_COLOUR: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+/// Shortfall region and threshold lines.
+const SHORTFALL_COLOUR: RGBColor = RGBColor(0x55, 0x55, 0x55);
+const FONT: &str = "sans-serif";
+/// Chart size in pixels (PNG) and user units (SVG).
+pub const SIZE: (u32, u32) = (960, 540);
+/// The fan chart has two panels and is taller.
+pub const FAN_SIZE: (u32, u32) = (960, 760);
+
+fn colour(variant: usize) -> RGBColor {
+    if variant == UNINSURED {
+        UNINSURED_COLOUR
+    } else {
+        INSURED_COLOUR
+    }
+}
+
+fn variant_name(variant: usize) -> &'static str {
+    if variant == UNINSURED {
+        "uninsured"
+    } else {
+        "insured"
+    }
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded font is valid TrueType; if it were not, charts would have no
+        // text, which the chart tests would catch.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Per-day headroom percentiles of one variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bands {
+    /// 5th, 25th, 50th, 75th, 95th percentile per day.
+    pub levels: [Vec<f64>; 5],
+}
+
+/// Fan chart bands of a variant from the run's histograms.
+pub fn bands(result: &RunResult, variant: usize) -> Bands {
+    let n = result.paths();
+    let levels: [Level; 5] = [P5, P25, P50, P75, P95];
+    let days = result.fan.horizon;
+    Bands {
+        levels: levels.map(|l| {
+            (0..days)
+                .map(|d| result.fan.percentile(variant, d, n, l))
+                .collect()
+        }),
+    }
+}
+
+/// P(shortfall day <= t) for every day.
+pub fn shortfall_curve(result: &RunResult, variant: usize) -> Vec<f64> {
+    let n = result.paths() as f64;
+    let mut seen = 0u64;
+    result.shortfall_days[variant]
+        .iter()
+        .map(|&c| {
+            seen += c;
+            seen as f64 / n
+        })
+        .collect()
+}
+
+/// A histogram with common bins for two samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bins {
+    /// Bin edges, one more than bins.
+    pub edges: Vec<f64>,
+    /// Counts per bin, per variant.
+    pub counts: [Vec<u64>; 2],
+}
+
+/// `bins` equal-width bins spanning both samples; the last bin includes its right edge.
+pub fn common_bins(a: &[f64], b: &[f64], bins: usize) -> Bins {
+    let lo = a.iter().chain(b).copied().fold(f64::INFINITY, f64::min);
+    let hi = a.iter().chain(b).copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else if lo.is_finite() {
+        (lo - 0.5, lo + 0.5)
+    } else {
+        (0.0, 1.0)
+    };
+    let width = (hi - lo) / bins as f64;
+    let edges: Vec<f64> = (0..=bins).map(|i| lo + width * i as f64).collect();
+    let count = |xs: &[f64]| {
+        let mut c = vec![0u64; bins];
+        for &x in xs {
+            let i = (((x - lo) / width) as usize).min(bins - 1);
+            c[i] += 1;
+        }
+        c
+    };
+    Bins {
+        edges,
+        counts: [count(a), count(b)],
+    }
+}
+
+/// The exceedance curve (x, P(loss > x)) of a sample, at most `points` points plus the
+/// start, from the exact sorted values.
+pub fn exceedance(values: &[f64], points: usize) -> Vec<(f64, f64)> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let mut out = Vec::new();
+    if n == 0 {
+        return out;
+    }
+    let step = (n / points.max(1)).max(1);
+    let mut i = 0;
+    while i < n {
+        // Move to the last copy of this value: P(X > x) counts strictly larger ones.
+        let x = sorted[i];
+        let mut j = i;
+        while j + 1 < n && sorted[j + 1] == x {
+            j += 1;
+        }
+        out.push((x, (n - 1 - j) as f64 / n as f64));
+        i = (j + 1).max(i + step);
+    }
+    let last = sorted[n - 1];
+    if out.last().map(|p| p.0) != Some(last) {
+        out.push((last, 0.0));
+    }
+    out
+}
+
+/// A drawing error, as text.
+pub type ChartError = String;
+
+fn err<E: std::fmt::Debug>(e: E) -> ChartError {
+    format!("{e:?}")
+}
+
+/// A chart in both formats.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// File stem, e.g. `headroom_fan`.
+    pub name: &'static str,
+    /// What the reader learns.
+    pub title: String,
+    /// How to read the chart.
+    pub caption: &'static str,
+    /// SVG text.
+    pub svg: String,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+fn both(
+    name: &'static str,
+    size: (u32, u32),
+    title: String,
+    draw_svg: impl Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ChartError>,
+    draw_png: impl Fn(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<Chart, ChartError> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw_svg(&root)?;
+        root.present().map_err(err)?;
+    }
+    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw_png(&root)?;
+        root.present().map_err(err)?;
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &rgb,
+        size.0,
+        size.1,
+        image::ColorType::Rgb8,
+    )
+    .map_err(err)?;
+    Ok(Chart {
+        name,
+        caption: caption(name),
+        title,
+        svg,
+        png,
+    })
+}
+
+/// Everything the charts draw, prepared once.
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    currency: String,
+    threshold: f64,
+    horizon: usize,
+    bands: [Bands; 2],
+    curves: [Vec<f64>; 2],
+    min_bins: Bins,
+    gross: Vec<(f64, f64)>,
+    net: Vec<(f64, f64)>,
+    summary: Summary,
+}
+
+impl ChartData {
+    /// Prepares the chart data of a run. `min_headroom` is the shortfall threshold.
+    pub fn new(summary: &Summary, result: &RunResult, min_headroom: f64) -> ChartData {
+        ChartData {
+            currency: summary.scenario.currency.clone(),
+            threshold: min_headroom,
+            horizon: result.fan.horizon,
+            bands: [bands(result, UNINSURED), bands(result, INSURED)],
+            curves: [
+                shortfall_curve(result, UNINSURED),
+                shortfall_curve(result, INSURED),
+            ],
+            min_bins: common_bins(
+                &result.min_headroom[UNINSURED],
+                &result.min_headroom[INSURED],
+                60,
+            ),
+            gross: exceedance(&result.credit_loss, 400),
+            net: result.net_loss.exceedance(),
+            summary: summary.clone(),
+        }
+    }
+}
+
+fn axis_money(currency: &str) -> impl Fn(&f64) -> String + '_ {
+    move |v: &f64| {
+        let _ = currency;
+        thousands(*v)
+    }
+}
+
+fn y_range(values: impl Iterator<Item = f64>, include: f64) -> std::ops::Range<f64> {
+    let (mut lo, mut hi) = (include, include);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    let pad = ((hi - lo) * 0.06).max(1.0);
+    (lo - pad)..(hi + pad)
+}
+
+fn draw_fan<DB: DrawingBackend>(
+    d: &ChartData,
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), ChartError> {
+    root.fill(&WHITE).map_err(err)?;
+    let titled = root.titled(title, (FONT, 20)).map_err(err)?;
+    let panels = titled.split_evenly((2, 1));
+    let days = d.horizon as f64;
+    // One y range for both panels, so that they compare at a glance.
+    let all = d
+        .bands
+        .iter()
+        .flat_map(|b| b.levels[0].iter().chain(&b.levels[4]).copied());
+    let y = y_range(all, d.threshold);
+    let fmt = axis_money(&d.currency);
+    for (v, panel) in [UNINSURED, INSURED].into_iter().zip(panels.iter()) {
+        let c = colour(v);
+        let b = &d.bands[v];
+        let mut chart = ChartBuilder::on(panel)
+            .margin(10)
+            .x_label_area_size(if v == INSURED { 40 } else { 10 })
+            .y_label_area_size(96)
+            .build_cartesian_2d(0.0..days.max(1.0), y.clone())
+            .map_err(err)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(format!("Headroom, {}", d.currency))
+            .y_label_formatter(&fmt)
+            .x_label_formatter(&|x: &f64| format!("{x:.0}"))
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 13))
+            .y_labels(6)
+            .light_line_style(WHITE.mix(0.0));
+        if v == INSURED {
+            mesh.x_desc("Day");
+        } else {
+            mesh.x_labels(0);
+        }
+        mesh.draw().map_err(err)?;
+        for (lo, hi, alpha, label) in [(0, 4, 0.15, "5-95 % of paths"), (1, 3, 0.35, "25-75 %")] {
+            let mut poly: Vec<(f64, f64)> = b.levels[lo]
+                .iter()
+                .enumerate()
+                .map(|(t, &y)| (t as f64, y))
+                .collect();
+            poly.extend(
+                b.levels[hi]
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(t, &y)| (t as f64, y)),
+            );
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, c.mix(alpha).filled())))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 24, y + 6)], c.mix(alpha).filled())
+                });
+        }
+        chart
+            .draw_series(LineSeries::new(
+                b.levels[2].iter().enumerate().map(|(t, &y)| (t as f64, y)),
+                c.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(format!("{}: median", variant_name(v)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, d.threshold), (days, d.threshold)],
+                SHORTFALL_COLOUR.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(format!(
+                "shortfall below {}",
+                money(&d.currency, d.threshold)
+            ))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], SHORTFALL_COLOUR.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_shortfall<DB: DrawingBackend>(
+    d: &ChartData,
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), ChartError> {
+    root.fill(&WHITE).map_err(err)?;
+    let days = d.horizon as f64;
+    let top = d
+        .curves
+        .iter()
+        .flat_map(|c| c.iter().copied())
+        .fold(0.0, f64::max);
+    let top = if top > 0.0 {
+        (top * 1.15).min(1.0)
+    } else {
+        0.01
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 20))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..days.max(1.0), 0.0..top * 100.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("Day")
+        .y_desc("Paths with a shortfall by this day, %")
+        .y_label_formatter(&|v| format!("{v:.1} %"))
+        .x_label_formatter(&|x: &f64| format!("{x:.0}"))
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(err)?;
+    for v in [UNINSURED, INSURED] {
+        let c = colour(v);
+        chart
+            .draw_series(LineSeries::new(
+                d.curves[v]
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &p)| (t as f64, 100.0 * p)),
+                c.stroke_width(3),
+            ))
+            .map_err(err)?
+            .label(variant_name(v))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn draw_min_headroom<DB: DrawingBackend>(
+    d: &ChartData,
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), ChartError> {
+    root.fill(&WHITE).map_err(err)?;
+    let b = &d.min_bins;
+    let n: u64 = b.counts[0].iter().sum::<u64>().max(1);
+    let top = b.counts.iter().flatten().copied().max().unwrap_or(1) as f64 / n as f64 * 100.0;
+    let (lo, hi) = (b.edges[0], *b.edges.last().unwrap_or(&1.0));
+    let lo = lo.min(d.threshold);
+    let hi = hi.max(d.threshold);
+    let pad = (hi - lo) * 0.03;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 20))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(80)
+        .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..(top * 1.15).max(0.1))
+        .map_err(err)?;
+    let fmt = axis_money(&d.currency);
+    chart
+        .configure_mesh()
+        .x_desc(format!("Lowest headroom of a path, {}", d.currency))
+        .y_desc("Share of paths, %")
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&|v| format!("{v:.1} %"))
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .x_labels(8)
+        .draw()
+        .map_err(err)?;
+    // The shortfall region: everything left of the threshold.
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(lo - pad, 0.0), (d.threshold, (top * 1.15).max(0.1))],
+            SHORTFALL_COLOUR.mix(0.12).filled(),
+        )))
+        .map_err(err)?
+        .label("shortfall region")
+        .legend(|(x, y)| {
+            Rectangle::new(
+                [(x, y - 6), (x + 24, y + 6)],
+                SHORTFALL_COLOUR.mix(0.2).filled(),
+            )
+        });
+    for v in [UNINSURED, INSURED] {
+        let c = colour(v);
+        let points = b.counts[v].iter().enumerate().flat_map(|(i, &k)| {
+            let y = k as f64 / n as f64 * 100.0;
+            [(b.edges[i], y), (b.edges[i + 1], y)]
+        });
+        chart
+            .draw_series(LineSeries::new(points, c.stroke_width(3)))
+            .map_err(err)?
+            .label(variant_name(v))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn draw_loss<DB: DrawingBackend>(
+    d: &ChartData,
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), ChartError> {
+    root.fill(&WHITE).map_err(err)?;
+    let n = d.summary.simulation.paths.max(1) as f64;
+    let floor = (1.0 / n).max(1e-6) / 2.0;
+    let xmax = d
+        .gross
+        .iter()
+        .chain(&d.net)
+        .map(|p| p.0)
+        .fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 20))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..xmax * 1.03, (floor..1.0).log_scale())
+        .map_err(err)?;
+    let fmt = axis_money(&d.currency);
+    chart
+        .configure_mesh()
+        .x_desc(format!("Credit loss of a path, {}", d.currency))
+        .y_desc("Chance of a larger loss (log scale)")
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&|v| {
+            if *v >= 0.01 {
+                format!("{:.0} %", v * 100.0)
+            } else {
+                format!("{} %", v * 100.0)
+            }
+        })
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .x_labels(8)
+        .draw()
+        .map_err(err)?;
+    let series = [
+        (
+            &d.gross,
+            UNINSURED_COLOUR,
+            "gross (what the buyers fail to pay)",
+        ),
+        (&d.net, INSURED_COLOUR, "net of insurance payouts"),
+    ];
+    for (curve, c, label) in series {
+        // A step curve; probabilities of 0 are below the axis and end the curve.
+        let mut points = Vec::new();
+        let mut prev: f64 = 1.0;
+        let mut x0: f64 = 0.0;
+        for &(x, p) in curve.iter() {
+            points.push((x0, prev.max(floor)));
+            points.push((x, prev.max(floor)));
+            x0 = x;
+            prev = p;
+            if p <= 0.0 {
+                break;
+            }
+        }
+        chart
+            .draw_series(LineSeries::new(points, c.stroke_width(3)))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The bars of the policy chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyBars {
+    /// (label, mean per path) in money; the premium is drawn as a negative amount.
+    pub money: Vec<(&'static str, f64)>,
+    /// Paths rescued and harmed.
+    pub paths: [(&'static str, u64); 2],
+}
+
+/// The bars of the policy chart from a summary.
+pub fn policy_bars(s: &Summary) -> PolicyBars {
+    PolicyBars {
+        money: vec![
+            ("Premium paid", -s.insured.premium_paid.mean),
+            ("Payouts received", s.insured.payouts_received.mean),
+            (
+                "Change in end balance",
+                s.difference.end_balance_mean.estimate,
+            ),
+        ],
+        paths: [
+            ("Paths rescued", s.difference.paths_rescued),
+            ("Paths harmed", s.difference.paths_harmed),
+        ],
+    }
+}
+
+fn draw_policy<DB: DrawingBackend>(
+    d: &ChartData,
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), ChartError> {
+    root.fill(&WHITE).map_err(err)?;
+    let titled = root.titled(title, (FONT, 20)).map_err(err)?;
+    let (left, right) = titled.split_horizontally((SIZE.0 as f64 * 0.62) as u32);
+    let PolicyBars {
+        money: money_bars,
+        paths: path_bars,
+    } = policy_bars(&d.summary);
+    let extent = money_bars.iter().map(|b| b.1.abs()).fold(1.0, f64::max) * 1.25;
+    let mut chart = ChartBuilder::on(&left)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(150)
+        .build_cartesian_2d(-extent..extent, 0.0..money_bars.len() as f64)
+        .map_err(err)?;
+    let fmt = axis_money(&d.currency);
+    let labels: Vec<&str> = money_bars.iter().map(|b| b.0).collect();
+    let count = labels.len();
+    chart
+        .configure_mesh()
+        .x_desc(format!("Mean per path, {}", d.currency))
+        .x_label_formatter(&fmt)
+        .y_labels(count * 2 + 1)
+        .y_label_formatter(&|y| {
+            let i = (y - 0.5).round();
+            if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < count {
+                labels[count - 1 - i as usize].to_string()
+            } else {
+                String::new()
+            }
+        })
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .x_labels(6)
+        .light_line_style(WHITE.mix(0.0))
+        .disable_y_mesh()
+        .draw()
+        .map_err(err)?;
+    for (i, (label, v)) in money_bars.iter().enumerate() {
+        let row = (count - 1 - i) as f64;
+        let c = if *label == "Premium paid" || *v < 0.0 {
+            UNINSURED_COLOUR
+        } else {
+            INSURED_COLOUR
+        };
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, row + 0.2), (*v, row + 0.8)],
+                c.mix(0.85).filled(),
+            )))
+            .map_err(err)?;
+        let text_x = *v;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                crate::table::signed_money(&d.currency, *v),
+                (text_x, row + 0.95),
+                (FONT, 14),
+            )))
+            .map_err(err)?;
+    }
+    let most = path_bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64 * 1.3;
+    let mut paths = ChartBuilder::on(&right)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..2.0, 0.0..most)
+        .map_err(err)?;
+    let names = [path_bars[0].0, path_bars[1].0];
+    paths
+        .configure_mesh()
+        .y_desc(format!(
+            "Paths of {}",
+            thousands(d.summary.simulation.paths as f64)
+        ))
+        .y_label_formatter(&|y: &f64| format!("{y:.0}"))
+        .light_line_style(WHITE.mix(0.0))
+        .x_labels(5)
+        .x_label_formatter(&|x: &f64| {
+            if (x - 0.5).abs() < 1e-6 {
+                names[0].to_string()
+            } else if (x - 1.5).abs() < 1e-6 {
+                names[1].to_string()
+            } else {
+                String::new()
+            }
+        })
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .disable_x_mesh()
+        .draw()
+        .map_err(err)?;
+    for (i, (_, k)) in path_bars.iter().enumerate() {
+        let c = if i == 0 {
+            INSURED_COLOUR
+        } else {
+            UNINSURED_COLOUR
+        };
+        let x = i as f64;
+        paths
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x + 0.2, 0.0), (x + 0.8, *k as f64)],
+                c.mix(0.85).filled(),
+            )))
+            .map_err(err)?;
+        paths
+            .draw_series(std::iter::once(Text::new(
+                thousands(*k as f64),
+                (x + 0.35, *k as f64 + most * 0.04),
+                (FONT, 15),
+            )))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The titles: each says what the reader learns from its chart.
+pub fn titles(d: &ChartData) -> [String; 5] {
+    let s = &d.summary;
+    let c = &d.currency;
+    let low = |v: usize| {
+        d.bands[v].levels[0]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+    };
+    let last = d.horizon.saturating_sub(1);
+    let end = |v: usize| d.curves[v].last().copied().unwrap_or(0.0) * 100.0;
+    [
+        format!(
+            "In 1 path in 20, headroom falls to {} uninsured, {} insured",
+            money(c, low(UNINSURED)),
+            money(c, low(INSURED))
+        ),
+        format!(
+            "Chance of a shortfall by day {last}: {:.1} % uninsured, {:.1} % insured",
+            end(UNINSURED),
+            end(INSURED)
+        ),
+        format!(
+            "Lowest headroom of each path: below {} is a shortfall",
+            money(c, d.threshold)
+        ),
+        format!(
+            "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
+            money(c, s.uninsured.credit_loss.p99),
+            money(c, s.insured.net_credit_loss.mean)
+        ),
+        format!(
+            "The policy costs {} and pays {} a path on average",
+            money(c, s.insured.premium_paid.mean),
+            money(c, s.insured.payouts_received.mean)
+        ),
+    ]
+}
+
+/// How to read each chart, for the report.
+pub fn caption(name: &str) -> &'static str {
+    match name {
+        "headroom_fan" => {
+            "Upper panel without the policy, lower panel with it. The line is the median \
+             headroom of each day; the bands hold the middle 50 % and 90 % of paths, day by \
+             day. Headroom is cash plus the unused credit line."
+        }
+        "shortfall_over_time" => "Share of paths that have run short of liquidity by each day.",
+        "min_headroom" => {
+            "How each path's lowest headroom is distributed; paths in the grey region have a \
+             liquidity shortfall."
+        }
+        "credit_loss" => {
+            "How likely a path's credit loss is to exceed each amount. Gross: LGD times the \
+             invoices unpaid at default. Net: after the insurer's payouts."
+        }
+        "policy" => {
+            "Mean premium paid and payouts received within the horizon, the mean change in \
+             the end balance, and how many paths the policy rescues from a shortfall or \
+             pushes into one."
+        }
+        _ => "",
+    }
+}
+
+/// All charts of a run.
+pub fn render_all(d: &ChartData) -> Result<Vec<Chart>, ChartError> {
+    // The same generic drawing function, once per backend.
+    macro_rules! chart {
+        ($name:expr, $size:expr, $title:expr, $draw:ident) => {
+            both(
+                $name,
+                $size,
+                $title.clone(),
+                |r| $draw(d, r, &$title),
+                |r| $draw(d, r, &$title),
+            )?
+        };
+    }
+    let [t1, t2, t3, t4, t5] = titles(d);
+    Ok(vec![
+        chart!("headroom_fan", FAN_SIZE, t1, draw_fan),
+        chart!("shortfall_over_time", SIZE, t2, draw_shortfall),
+        chart!("min_headroom", SIZE, t3, draw_min_headroom),
+        chart!("credit_loss", SIZE, t4, draw_loss),
+        chart!("policy", SIZE, t5, draw_policy),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_run() -> (Summary, RunResult) {
+        let text = std::fs::read_to_string("tests/fixtures/small.toml").unwrap();
+        let file = crate::scenario::ScenarioFile::parse("small.toml".as_ref(), text).unwrap();
+        let model = crate::model::Model::new(&file.base);
+        let result = crate::run::run(&model, 0, 300, 1, &|_| {});
+        (Summary::new(&file.base, "small.toml", &result), result)
+    }
+
+    #[test]
+    fn chart_data_comes_from_the_run() {
+        let (summary, result) = small_run();
+        let bars = policy_bars(&summary);
+        assert_eq!(bars.money[0].1, -summary.insured.premium_paid.mean);
+        assert_eq!(bars.money[1].1, summary.insured.payouts_received.mean);
+        assert_eq!(bars.paths[0].1, summary.difference.paths_rescued);
+        // The shortfall curve ends at the shortfall probability of the summary.
+        let curve = shortfall_curve(&result, INSURED);
+        assert_eq!(
+            *curve.last().unwrap(),
+            summary.insured.common.shortfall_probability.estimate
+        );
+        assert!(curve.windows(2).all(|w| w[0] <= w[1]), "cumulative");
+        // Bands are ordered p5 <= p25 <= p50 <= p75 <= p95 on every day.
+        let b = bands(&result, UNINSURED);
+        for day in 0..result.fan.horizon {
+            for k in 0..4 {
+                assert!(b.levels[k][day] <= b.levels[k + 1][day], "day {day}");
+            }
+        }
+        let net = result.net_loss.exceedance();
+        assert!(net.iter().all(|&(_, p)| (0.0..=1.0).contains(&p)));
+        // Every chart renders, as SVG with text and as PNG.
+        let data = ChartData::new(&summary, &result, 0.0);
+        let charts = render_all(&data).unwrap();
+        assert_eq!(charts.len(), 5);
+        for c in &charts {
+            assert!(c.svg.contains("<text"), "{}", c.name);
+            assert!(c.png.starts_with(b"\x89PNG"), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn common_bins_count_every_value_once() {
+        let a = [0.0, 1.0, 2.0, 3.0, 10.0];
+        let b = [-10.0, 5.0];
+        let bins = common_bins(&a, &b, 4);
+        assert_eq!(bins.edges, vec![-10.0, -5.0, 0.0, 5.0, 10.0]);
+        // a: 0,1,2,3 fall in [0, 5); 10 is the right edge of the last bin.
+        assert_eq!(bins.counts[0], vec![0, 0, 4, 1]);
+        assert_eq!(bins.counts[1], vec![1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn exceedance_counts_strictly_larger_values() {
+        let curve = exceedance(&[0.0, 0.0, 0.0, 5.0, 5.0, 9.0], 100);
+        assert_eq!(curve, vec![(0.0, 0.5), (5.0, 1.0 / 6.0), (9.0, 0.0)]);
+    }
+
+    #[test]
+    fn exceedance_thins_long_samples() {
+        let values: Vec<f64> = (0..10_000).map(f64::from).collect();
+        let curve = exceedance(&values, 100);
+        assert!(curve.len() <= 102, "{}", curve.len());
+        assert_eq!(curve.last().unwrap(), &(9999.0, 0.0));
+        for &(x, p) in &curve {
+            assert_eq!(p, (9999.0 - x) / 10_000.0);
+        }
+    }
+}
