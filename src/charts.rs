@@ -136,7 +136,10 @@ pub fn exceedance(values: &[f64], points: usize) -> Vec<(f64, f64)> {
     if n == 0 {
         return out;
     }
+    // Thin the body of the distribution, keep every value of the tail (the largest
+    // 2,000), where each step is a visible event.
     let step = (n / points.max(1)).max(1);
+    let tail_start = n.saturating_sub(2000);
     let mut i = 0;
     while i < n {
         // Move to the last copy of this value: P(X > x) counts strictly larger ones.
@@ -146,7 +149,11 @@ pub fn exceedance(values: &[f64], points: usize) -> Vec<(f64, f64)> {
             j += 1;
         }
         out.push((x, (n - 1 - j) as f64 / n as f64));
-        i = (j + 1).max(i + step);
+        i = if j + 1 >= tail_start {
+            j + 1
+        } else {
+            (j + 1).max(i + step)
+        };
     }
     let last = sorted[n - 1];
     if out.last().map(|p| p.0) != Some(last) {
@@ -742,11 +749,18 @@ pub fn titles(d: &ChartData) -> [String; 5] {
             "Lowest headroom of each path: below {} is a shortfall",
             money(c, d.threshold)
         ),
-        format!(
-            "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
-            money(c, s.uninsured.credit_loss.p99),
-            money(c, s.insured.net_credit_loss.mean)
-        ),
+        if s.uninsured.credit_loss.p99 > 0.0 {
+            format!(
+                "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
+                money(c, s.uninsured.credit_loss.p99),
+                money(c, s.insured.net_credit_loss.mean)
+            )
+        } else {
+            format!(
+                "Fewer than 1 path in 100 has a bad debt; 1 in 1,000 loses more than {}",
+                money(c, s.uninsured.credit_loss.p999)
+            )
+        },
         format!(
             "The policy costs {} and pays {} a path on average",
             money(c, s.insured.premium_paid.mean),
@@ -796,13 +810,17 @@ pub fn render_all(d: &ChartData) -> Result<Vec<Chart>, ChartError> {
         };
     }
     let [t1, t2, t3, t4, t5] = titles(d);
-    Ok(vec![
+    let mut charts = vec![
         chart!("headroom_fan", FAN_SIZE, t1, draw_fan),
         chart!("shortfall_over_time", SIZE, t2, draw_shortfall),
         chart!("min_headroom", SIZE, t3, draw_min_headroom),
         chart!("credit_loss", SIZE, t4, draw_loss),
-        chart!("policy", SIZE, t5, draw_policy),
-    ])
+    ];
+    // Without a policy there is nothing to show about it.
+    if d.summary.scenario.insured {
+        charts.push(chart!("policy", SIZE, t5, draw_policy));
+    }
+    Ok(charts)
 }
 
 #[cfg(test)]
@@ -871,7 +889,9 @@ mod tests {
     fn exceedance_thins_long_samples() {
         let values: Vec<f64> = (0..10_000).map(f64::from).collect();
         let curve = exceedance(&values, 100);
-        assert!(curve.len() <= 102, "{}", curve.len());
+        // About 100 points for the body, every one of the 2,000 largest values.
+        assert!(curve.len() <= 100 + 2000 + 1, "{}", curve.len());
+        assert!(curve.len() >= 2000, "{}", curve.len());
         assert_eq!(curve.last().unwrap(), &(9999.0, 0.0));
         for &(x, p) in &curve {
             assert_eq!(p, (9999.0 - x) / 10_000.0);

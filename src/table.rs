@@ -100,8 +100,8 @@ pub fn headline(s: &Summary) -> String {
     let range = |e: &Estimate| {
         if e.ci95[0].is_finite() {
             format!(
-                "{} ({:.1}-{:.1} %)",
-                percent(e.estimate).replace(".00 %", " %"),
+                "{} ({:.2}-{:.2} %)",
+                percent(e.estimate),
                 100.0 * e.ci95[0],
                 100.0 * e.ci95[1]
             )
