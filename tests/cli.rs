@@ -170,3 +170,25 @@ fn validate_accepts_every_example_scenario() {
         files.len()
     );
 }
+
+#[test]
+fn the_readme_example_output_is_what_the_tool_prints() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap();
+    let start = readme
+        .find("The first command above prints:\n\n```text\n")
+        .expect("README has the worked example");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args(["run", "scenarios/textile_exporter.toml", "--quiet", "--no-charts", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = stdout_without_paths(&out.stdout);
+    let expected: Vec<&str> = block.lines().filter(|l| !l.starts_with("wrote ")).collect();
+    assert_eq!(printed, expected.join("\n"), "update the README's worked example");
+}
