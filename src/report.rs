@@ -26,10 +26,22 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The page's font, embedded: DejaVu Sans (the charts' font) as a data URL, so the
+/// page and its SVG charts look the same on a machine without any fonts. Bold text
+/// uses the browser's synthetic bold, which keeps the page near 1 MB.
+fn embedded_fonts() -> String {
+    use base64::Engine as _;
+    format!(
+        "@font-face {{ font-family: \"DejaVu Sans\"; \
+         src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+        base64::engine::general_purpose::STANDARD.encode(dejavu::sans::regular())
+    )
+}
+
 const CSS: &str = r#"
 :root { --uninsured: #D55E00; --insured: #0072B2; --ink: #1b1f24; --muted: #5b6370; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
+body { font-family: "DejaVu Sans", sans-serif; color: var(--ink);
        max-width: 1000px; margin: 2rem auto; padding: 0 1.2rem; line-height: 1.45; }
 h1 { font-size: 1.7rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.25rem; border-bottom: 1px solid #d7dbe0; padding-bottom: 0.2rem; margin-top: 2rem; }
@@ -44,6 +56,7 @@ th.u { color: var(--uninsured); } th.i { color: var(--insured); }
 tr.group td { font-weight: bold; text-align: left; background: #f7f8fa; }
 figure { margin: 1.2rem 0; page-break-inside: avoid; break-inside: avoid; }
 figure svg { width: 100%; height: auto; border: 1px solid #e4e7eb; }
+figure svg text { font-family: "DejaVu Sans", sans-serif; }
 figcaption { color: var(--muted); font-size: 0.9rem; }
 dl { display: grid; grid-template-columns: 14rem 1fr; gap: 0.3rem 1rem; font-size: 0.92rem; }
 dt { font-weight: bold; }
@@ -422,8 +435,9 @@ pub fn render(summary: &Summary, scenario: &Scenario, charts: &[Chart]) -> Strin
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t} — cashrisk</title><style>{CSS}</style></head><body>\n",
-        t = escape(&title)
+         <title>{t} — cashrisk</title><style>{fonts}{CSS}</style></head><body>\n",
+        t = escape(&title),
+        fonts = embedded_fonts()
     );
     let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
     if !scenario.description.is_empty() {

@@ -94,6 +94,7 @@ window.addEventListener('load', function () {
   figs.forEach(function (s) { var r = s.getBoundingClientRect();
     if (r.width > 300 && r.height > 150 && s.querySelectorAll('text').length > 5) ok++; });
   document.body.setAttribute('data-charts-ok', ok + '/' + figs.length);
+  document.body.setAttribute('data-font', document.fonts.check('12px "DejaVu Sans"') ? 'embedded' : 'missing');
 });
 </script></body>"#;
     std::fs::write(&probe, html.replace("</body>", script)).unwrap();
@@ -107,6 +108,10 @@ window.addEventListener('load', function () {
         .output()
         .unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("data-font=\"embedded\""),
+        "the embedded font is used"
+    );
     assert!(
         dom.contains("data-charts-ok=\"5/5\""),
         "charts not all rendered: {}",

@@ -173,8 +173,8 @@ fn validate_accepts_every_example_scenario() {
 
 #[test]
 fn the_readme_example_output_is_what_the_tool_prints() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let start = readme
         .find("The first command above prints:\n\n```text\n")
         .expect("README has the worked example");
@@ -183,12 +183,22 @@ fn the_readme_example_output_is_what_the_tool_prints() {
     let block = &block[..block.find("```").unwrap()];
     let dir = tempfile::tempdir().unwrap();
     let out = cashrisk()
-        .args(["run", "scenarios/textile_exporter.toml", "--quiet", "--no-charts", "--out"])
+        .args([
+            "run",
+            "scenarios/textile_exporter.toml",
+            "--quiet",
+            "--no-charts",
+            "--out",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
     assert!(out.status.success());
     let printed = stdout_without_paths(&out.stdout);
     let expected: Vec<&str> = block.lines().filter(|l| !l.starts_with("wrote ")).collect();
-    assert_eq!(printed, expected.join("\n"), "update the README's worked example");
+    assert_eq!(
+        printed,
+        expected.join("\n"),
+        "update the README's worked example"
+    );
 }
