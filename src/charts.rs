@@ -898,3 +898,332 @@ mod tests {
         }
     }
 }
+
+/// Charts of studies (stress tests, sweeps, sensitivity).
+pub mod studies {
+    use super::*;
+
+    /// One bar pair of a tornado panel: input, effect down, effect up (pp).
+    pub type TornadoRow = (String, f64, f64);
+    /// A tornado panel: its title and rows.
+    pub type TornadoPanel = (String, Vec<TornadoRow>);
+
+    fn pct(p: f64) -> f64 {
+        100.0 * p
+    }
+
+    fn interval(s: &Summary, v: usize) -> (f64, f64, f64) {
+        let e = if v == UNINSURED {
+            &s.uninsured.shortfall_probability
+        } else {
+            &s.insured.common.shortfall_probability
+        };
+        (pct(e.estimate), pct(e.ci95[0]), pct(e.ci95[1]))
+    }
+
+    fn draw_cases<DB: DrawingBackend>(
+        root: &DrawingArea<DB, Shift>,
+        title: &str,
+        labels: &[String],
+        cases: &[Summary],
+    ) -> Result<(), ChartError> {
+        root.fill(&WHITE).map_err(err)?;
+        let n = cases.len();
+        let top = cases
+            .iter()
+            .flat_map(|s| [interval(s, UNINSURED).2, interval(s, INSURED).2])
+            .fold(1.0, f64::max)
+            .mul_add(1.1, 0.0)
+            .min(100.0);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(380)
+            .build_cartesian_2d(0.0..top, 0.0..n as f64)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("Probability of a liquidity shortfall, % (95 % interval)")
+            .x_label_formatter(&|v| format!("{v:.1} %"))
+            .y_labels(2 * n + 1)
+            .y_label_formatter(&|y| {
+                let i = (y - 0.5).round();
+                if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                    let label = &labels[n - 1 - i as usize];
+                    label.chars().take(56).collect()
+                } else {
+                    String::new()
+                }
+            })
+            .axis_desc_style((FONT, 15))
+            .label_style((FONT, 13))
+            .disable_y_mesh()
+            .draw()
+            .map_err(err)?;
+        for v in [UNINSURED, INSURED] {
+            let c = colour(v);
+            let offset = if v == UNINSURED { 0.62 } else { 0.38 };
+            let points: Vec<(f64, f64, f64, f64)> = cases
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let (e, lo, hi) = interval(s, v);
+                    ((n - 1 - i) as f64 + offset, e, lo, hi)
+                })
+                .collect();
+            for &(y, _, lo, hi) in &points {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(lo, y), (hi, y)],
+                        c.stroke_width(2),
+                    )))
+                    .map_err(err)?;
+            }
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&(y, e, _, _)| Circle::new((e, y), 5, c.filled())),
+                )
+                .map_err(err)?
+                .label(variant_name(v))
+                .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// P(shortfall) per case for both variants with their intervals.
+    pub fn cases(
+        name: &'static str,
+        title: &str,
+        labels: &[String],
+        cases: &[Summary],
+    ) -> Result<Chart, ChartError> {
+        let size = (SIZE.0, (120 + 46 * cases.len() as u32).max(360));
+        both(
+            name,
+            size,
+            title.to_string(),
+            |r| draw_cases(r, title, labels, cases),
+            |r| draw_cases(r, title, labels, cases),
+        )
+    }
+
+    fn draw_sweep<DB: DrawingBackend>(
+        root: &DrawingArea<DB, Shift>,
+        title: &str,
+        key: &str,
+        values: &[f64],
+        cases: &[Summary],
+    ) -> Result<(), ChartError> {
+        root.fill(&WHITE).map_err(err)?;
+        let (x0, x1) = (
+            values[0].min(values[values.len() - 1]),
+            values[0].max(values[values.len() - 1]),
+        );
+        let top = cases
+            .iter()
+            .flat_map(|s| [interval(s, UNINSURED).2, interval(s, INSURED).2])
+            .fold(1.0, f64::max)
+            * 1.1;
+        let pad = ((x1 - x0) * 0.02).max(1e-12);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(80)
+            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0.0..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(key)
+            .y_desc("Probability of a liquidity shortfall, %")
+            .x_label_formatter(&|v| {
+                if v.abs() >= 1000.0 {
+                    thousands(*v)
+                } else {
+                    format!("{v}")
+                }
+            })
+            .y_label_formatter(&|v| format!("{v:.1} %"))
+            .axis_desc_style((FONT, 15))
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(err)?;
+        for v in [UNINSURED, INSURED] {
+            let c = colour(v);
+            let band: Vec<(f64, f64)> = values
+                .iter()
+                .zip(cases)
+                .map(|(x, s)| (*x, interval(s, v).1))
+                .chain(
+                    values
+                        .iter()
+                        .zip(cases)
+                        .rev()
+                        .map(|(x, s)| (*x, interval(s, v).2)),
+                )
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    values
+                        .iter()
+                        .zip(cases)
+                        .map(|(x, s)| (*x, interval(s, v).0)),
+                    c.stroke_width(3),
+                ))
+                .map_err(err)?
+                .label(format!("{} (band: 95 % interval)", variant_name(v)))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// P(shortfall) of both variants along a swept key.
+    pub fn sweep(
+        title: &str,
+        key: &str,
+        values: &[f64],
+        cases: &[Summary],
+    ) -> Result<Chart, ChartError> {
+        both(
+            "sweep",
+            SIZE,
+            title.to_string(),
+            |r| draw_sweep(r, title, key, values, cases),
+            |r| draw_sweep(r, title, key, values, cases),
+        )
+    }
+
+    /// Rows of a tornado panel: (input, effect down, effect up) in percentage points,
+    /// sorted by the width of the effect, widest first.
+    pub fn tornado_rows(rows: &[(String, (f64, f64))]) -> Vec<TornadoRow> {
+        let mut out: Vec<TornadoRow> = rows
+            .iter()
+            .map(|(n, (d, u))| (n.clone(), 100.0 * d, 100.0 * u))
+            .collect();
+        out.sort_by(|a, b| {
+            let wa = (a.1 - a.2).abs().max(a.1.abs()).max(a.2.abs());
+            let wb = (b.1 - b.2).abs().max(b.1.abs()).max(b.2.abs());
+            wb.total_cmp(&wa)
+        });
+        out
+    }
+
+    fn draw_tornado<DB: DrawingBackend>(
+        root: &DrawingArea<DB, Shift>,
+        title: &str,
+        panels: &[TornadoPanel],
+    ) -> Result<(), ChartError> {
+        root.fill(&WHITE).map_err(err)?;
+        let titled = root.titled(title, (FONT, 20)).map_err(err)?;
+        let areas = titled.split_evenly((1, panels.len()));
+        for (k, ((panel_title, rows), area)) in panels.iter().zip(areas.iter()).enumerate() {
+            let n = rows.len().max(1);
+            let extent = rows
+                .iter()
+                .flat_map(|r| [r.1.abs(), r.2.abs()])
+                .fold(0.05, f64::max)
+                * 1.2;
+            let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            let mut chart = ChartBuilder::on(area)
+                .caption(panel_title, (FONT, 15))
+                .margin(8)
+                .x_label_area_size(40)
+                .y_label_area_size(if k == 0 { 210 } else { 8 })
+                .build_cartesian_2d(-extent..extent, 0.0..n as f64)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc("change, pp")
+                .x_labels(5)
+                .x_label_formatter(&|v| format!("{v:+.1}"))
+                .y_labels(if k == 0 { 2 * n + 1 } else { 0 })
+                .y_label_formatter(&|y| {
+                    let i = (y - 0.5).round();
+                    if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                        labels[n - 1 - i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                })
+                .axis_desc_style((FONT, 13))
+                .label_style((FONT, 12))
+                .disable_y_mesh()
+                .draw()
+                .map_err(err)?;
+            for (i, (_, down, up)) in rows.iter().enumerate() {
+                let y = (n - 1 - i) as f64;
+                // Down in the upper half of the row, up in the lower half.
+                for (value, c, lo, hi) in [
+                    (*down, UNINSURED_COLOUR, 0.5, 0.85),
+                    (*up, INSURED_COLOUR, 0.15, 0.5),
+                ] {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(0.0, y + lo), (value, y + hi)],
+                            c.mix(0.8).filled(),
+                        )))
+                        .map_err(err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The tornado chart: three panels (uninsured, insured, change), bars for each
+    /// input moved down (vermillion) and up (blue).
+    pub fn tornado(
+        title: &str,
+        panels: &[TornadoPanel],
+    ) -> Result<Chart, ChartError> {
+        let rows = panels.first().map_or(1, |p| p.1.len()) as u32;
+        let size = (1200, (140 + 40 * rows).max(380));
+        both(
+            "sensitivity",
+            size,
+            title.to_string(),
+            |r| draw_tornado(r, title, panels),
+            |r| draw_tornado(r, title, panels),
+        )
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn tornado_rows_are_in_percentage_points_widest_first() {
+            let rows = vec![
+                ("a".to_string(), (-0.001, 0.001)),
+                ("b".to_string(), (0.02, -0.03)),
+            ];
+            let t = tornado_rows(&rows);
+            assert_eq!(t[0].0, "b");
+            assert!((t[0].1 - 2.0).abs() < 1e-12 && (t[0].2 + 3.0).abs() < 1e-12);
+            assert_eq!(t[1].0, "a");
+        }
+    }
+}

@@ -12,27 +12,58 @@ pub struct Cli {
     pub command: Command,
 }
 
+const EXIT_CODES: &str =
+    "Exit codes: 0 done, 2 bad input, 3 a file could not be read or written, 70 bug.";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario, print the figures and write summary.json and timeseries.csv.
-    #[command(
-        after_help = "Example:\n  cashrisk run scenarios/textile_exporter.toml --paths 20000\n\n\
-        Results go to output/<file name>/ (or --out). Exit codes: 0 done, 2 bad input, \
-        3 file could not be read or written, 70 bug."
-    )]
+    /// Simulate a scenario: print the figures, write summary.json, timeseries.csv,
+    /// charts and report.html.
+    #[command(after_help = format!("Examples:\n  cashrisk run scenarios/textile_exporter.toml --paths 20000\n  \
+        cashrisk run scenarios/textile_exporter.toml --precision 0.002\n  \
+        cashrisk run scenarios/textile_exporter.toml --paths 1000000 --shard 3/8 --out parts\n\n\
+        Results go to output/<file name>/ (or --out). {EXIT_CODES}"))]
     Run(RunArgs),
     /// Check scenario files without simulating; one line per problem.
-    #[command(after_help = "Example:\n  cashrisk validate scenarios/*.toml\n\n\
-        Exit codes: 0 all valid, 2 some file has problems, 3 some file could not be read.")]
+    #[command(after_help = format!("Example:\n  cashrisk validate scenarios/*.toml\n\n{EXIT_CODES}"))]
     Validate(ValidateArgs),
+    /// Run the base case, the file's [[stress]] cases and the built-in stress set.
+    #[command(after_help = format!("Example:\n  cashrisk stress scenarios/textile_exporter.toml --paths 20000\n\n\
+        Built-in cases: largest buyer defaults on day 90; recession (pd x2.5, correlation \
+        0.24, delays x1.5, revenue x0.85, limits x0.5); late-payment wave (on-time x0.5, \
+        delays x2); insurer halves every limit. Writes stress.csv and stress.png/svg to \
+        output/<file name>/stress/. {EXIT_CODES}"))]
+    Stress(StudyArgs),
+    /// Run the scenario for a range of values of one numeric key.
+    #[command(after_help = format!("Examples:\n  cashrisk sweep scenarios/textile_exporter.toml --set insurance.premium_rate=0.001:0.006:11\n  \
+        cashrisk sweep scenarios/textile_exporter.toml --set 'buyers[\"Nordhaus Retail GmbH\"].pd=0.005:0.05:10'\n\n\
+        Every value is simulated on the same seed (common random numbers). Writes sweep.csv \
+        and sweep.png/svg to output/<file name>/sweep/. {EXIT_CODES}"))]
+    Sweep(SweepArgs),
+    /// Move each main input down and up and show its effect (tornado chart).
+    #[command(after_help = format!("Example:\n  cashrisk sensitivity scenarios/textile_exporter.toml --paths 10000\n\n\
+        Steps: opening cash and credit line +-20 %, revenue +-10 %, demand volatility \
+        +-50 %, variable cost ratio +-0.02, fixed costs +-10 %, default probabilities \
+        x0.5/x1.5, correlation +-50 %, delays x0.75/x1.25, premium rate +-50 %, indemnity \
+        +-0.05. Writes sensitivity.csv and sensitivity.png/svg. {EXIT_CODES}"))]
+    Sensitivity(StudyArgs),
+    /// Run every scenario file under a folder, each with its stress cases.
+    #[command(after_help = format!("Examples:\n  cashrisk batch scenarios --out output/batch\n  \
+        cashrisk batch scenarios --resume\n  cashrisk batch scenarios --shard 2/4 --out parts\n\n\
+        A bad file is reported and skipped; the others finish; the exit code is then 2. \
+        {EXIT_CODES}"))]
+    Batch(BatchArgs),
+    /// Merge the partial results of a sharded run into the unsharded result.
+    #[command(after_help = format!("Example:\n  cashrisk merge parts/partial-*-of-8.cashrisk --out output/big\n\n\
+        The merged summary.json is byte-identical to that of the same run unsharded. \
+        {EXIT_CODES}"))]
+    Merge(MergeArgs),
 }
 
-/// Flags of `cashrisk run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// The scenario file (TOML).
-    pub file: PathBuf,
+/// Flags every simulating command shares.
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
     /// Number of paths (overrides simulation.paths).
     #[arg(long)]
     pub paths: Option<u64>,
@@ -42,18 +73,41 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). The figures do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder (default: output/<file name>, or output/<file name>-<stress> with --stress).
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Flags of `cashrisk run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Simulation flags.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/<file name>, or output/<file name>-<stress>).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Apply the [[stress]] case of this name from the file.
     #[arg(long)]
     pub stress: Option<String>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Do not draw charts or write report.html (faster for scripts).
     #[arg(long)]
     pub no_charts: bool,
+    /// Also solve for the break-even premium rate (re-runs the simulation a few times).
+    #[arg(long)]
+    pub break_even: bool,
+    /// Add blocks of 16,384 paths until the 95 % half-width of both shortfall
+    /// probabilities and of their difference is at most this (e.g. 0.002).
+    #[arg(long)]
+    pub precision: Option<f64>,
+    /// Upper limit on paths with --precision.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub max_paths: u64,
+    /// Simulate only shard K of N and write a partial result (see `cashrisk merge`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Flags of `cashrisk validate`.
@@ -62,4 +116,76 @@ pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// Flags of `cashrisk stress` and `cashrisk sensitivity`.
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Simulation flags.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Flags of `cashrisk sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// KEY=FROM:TO:STEPS, the key addressed as in the file.
+    #[arg(long = "set", required = true, value_name = "KEY=FROM:TO:STEPS")]
+    pub set: String,
+    /// Simulation flags.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Flags of `cashrisk batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Folder searched (recursively) for *.toml scenario files.
+    pub dir: PathBuf,
+    /// Simulation flags.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/batch).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip scenarios whose results exist for the same content hash, seed and paths.
+    #[arg(long)]
+    pub resume: bool,
+    /// Simulate only shard K of N of every run and write partial results.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Draw charts and reports for every scenario and case (slower).
+    #[arg(long)]
+    pub charts: bool,
+}
+
+/// Flags of `cashrisk merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial results written by `run --shard` (any order).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, required = true)]
+    pub out: PathBuf,
+    /// Do not draw charts or write report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Also solve for the break-even premium rate (re-runs the whole simulation a few
+    /// times on this machine).
+    #[arg(long)]
+    pub break_even: bool,
+    /// Worker threads for --break-even (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

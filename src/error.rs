@@ -36,6 +36,16 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// An input file other than a scenario (a partial result) is unusable.
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+        /// True when the file could not be read at all.
+        io: bool,
+    },
     /// A chart could not be drawn (a bug: the data is always drawable).
     #[error("bug: a chart could not be drawn: {0}")]
     Chart(String),
@@ -59,6 +69,8 @@ impl Error {
             Error::Several { .. } => EXIT_BAD_INPUT,
             Error::Output { .. } => EXIT_IO,
             Error::Chart(_) => EXIT_BUG,
+            Error::Input { io: true, .. } => EXIT_IO,
+            Error::Input { .. } => EXIT_BAD_INPUT,
         }
     }
 }

@@ -190,6 +190,18 @@ fn key_figures(s: &Summary) -> String {
     ] {
         row(&mut t, &[label.into(), m(a), m(a), String::new()]);
     }
+    group(&mut t, "Extra credit line needed for");
+    for e in &s.decision.extra_credit_line {
+        row(
+            &mut t,
+            &[
+                format!("P(shortfall) ≤ {:.0} %", 100.0 * e.target),
+                m(e.uninsured),
+                m(e.insured),
+                String::new(),
+            ],
+        );
+    }
     if s.scenario.insured {
         group(&mut t, "The policy (means per path)");
         row(
@@ -228,6 +240,19 @@ fn key_figures(s: &Summary) -> String {
                 String::new(),
             ],
         );
+        if let Some(rate) = s.decision.break_even_premium_rate {
+            row(
+                &mut t,
+                &[
+                    "break-even premium rate".into(),
+                    String::new(),
+                    rate.map_or("none in 0–100 %".to_string(), |r| {
+                        format!("{:.4} %", 100.0 * r)
+                    }),
+                    String::new(),
+                ],
+            );
+        }
         row(
             &mut t,
             &[
@@ -419,6 +444,8 @@ const DEFINITIONS: &str = r#"<dl>
 <dt>End balance</dt><dd>The balance on the last day. Cash-flow-at-risk (95 %) is its mean minus its 5th percentile.</dd>
 <dt>Credit loss</dt><dd>LGD times the amount of every invoice unpaid when its buyer defaults. Expected shortfall 99 % is the mean of the worst 1 % of paths. Net of payouts: LGD times (amount − payout).</dd>
 <dt>Premium, payouts, claims</dt><dd>Means per path of what is paid and received within the horizon.</dd>
+<dt>Extra credit line needed</dt><dd>The least increase of the committed credit line that brings the shortfall probability down to the target; it shifts every day's headroom by the same amount, so it is read exactly from each path's lowest headroom.</dd>
+<dt>Break-even premium rate</dt><dd>The premium rate at which the policy leaves the mean end balance unchanged, solved by re-running the simulation on the same random numbers.</dd>
 <dt>Rescued / harmed</dt><dd>Paths with a shortfall only without the policy / only with it.</dd>
 <dt>Percentiles</dt><dd>The value at rank ceil(q·N) of N paths. The fan chart's daily percentiles are read from a fine histogram (within 0.4 %).</dd>
 </dl>"#;

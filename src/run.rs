@@ -58,6 +58,50 @@ impl RunResult {
     pub fn paths(&self) -> u64 {
         self.credit_loss.len() as u64
     }
+
+    /// Appends the run of the paths that follow this one (a later shard, or more
+    /// blocks of a precision-controlled run). The result is exactly the run of both
+    /// ranges at once: columns and block sums are concatenated in path order, counts
+    /// added. Fails when `next` does not start where this run ends on a block boundary.
+    pub fn append(&mut self, next: RunResult) -> Result<(), String> {
+        let end = self.first_path + self.paths();
+        if next.first_path != end {
+            return Err(format!(
+                "paths {}..{} do not follow paths {}..{}",
+                next.first_path,
+                next.first_path + next.paths(),
+                self.first_path,
+                end
+            ));
+        }
+        if self.paths() % BLOCK != 0 && next.paths() > 0 {
+            return Err(format!(
+                "the run of paths {}..{} does not end on a block of {BLOCK} paths",
+                self.first_path, end
+            ));
+        }
+        if self.fan.horizon != next.fan.horizon {
+            return Err("the runs have different horizons".to_string());
+        }
+        for v in [UNINSURED, INSURED] {
+            self.min_headroom[v].extend_from_slice(&next.min_headroom[v]);
+            self.end_balance[v].extend_from_slice(&next.end_balance[v]);
+            for (a, b) in self.shortfall_days[v]
+                .iter_mut()
+                .zip(&next.shortfall_days[v])
+            {
+                *a += b;
+            }
+        }
+        self.credit_loss.extend_from_slice(&next.credit_loss);
+        self.blocks.extend_from_slice(&next.blocks);
+        self.claims += next.claims;
+        self.rescued += next.rescued;
+        self.harmed += next.harmed;
+        self.fan.merge(&next.fan);
+        self.net_loss.merge(&next.net_loss);
+        Ok(())
+    }
 }
 
 /// Per-worker integer tallies.

@@ -155,6 +155,32 @@ pub struct SimulationInfo {
     pub seed: u64,
     /// Horizon in days.
     pub horizon_days: u32,
+    /// With `--precision`: the target and the half-widths reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+}
+
+/// The precision a `--precision` run reached.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Precision {
+    /// The target half-width.
+    pub target: f64,
+    /// 95 % half-widths reached: uninsured, insured, change.
+    pub half_widths: [f64; 3],
+    /// True when the target was met (false: --max-paths was reached first).
+    pub met: bool,
+}
+
+impl Summary {
+    /// The 95 % half-widths of P(shortfall) uninsured, insured and of the change.
+    pub fn half_widths(&self) -> [f64; 3] {
+        let h = |e: &Estimate| (e.ci95[1] - e.ci95[0]) / 2.0;
+        [
+            h(&self.uninsured.shortfall_probability),
+            h(&self.insured.common.shortfall_probability),
+            h(&self.difference.shortfall_probability),
+        ]
+    }
 }
 
 /// Everything `summary.json` holds.
@@ -172,6 +198,20 @@ pub struct Summary {
     pub insured: InsuredSummary,
     /// Insured minus uninsured.
     pub difference: Difference,
+    /// Decision figures (docs/figures.md).
+    pub decision: DecisionFigures,
+}
+
+/// Extra liquidity each variant needs for a target shortfall probability, and the
+/// break-even premium rate when it was computed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionFigures {
+    /// Extra committed credit line for P(shortfall) <= 5 % and <= 1 %.
+    pub extra_credit_line: [crate::decision::ExtraLiquidity; 2],
+    /// The premium rate at which the insured mean end balance equals the uninsured
+    /// one; null when no rate in [0, 1] does; absent when not computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_even_premium_rate: Option<Option<f64>>,
 }
 
 fn percentiles<const K: usize>(values: &[f64], levels: [Level; K]) -> [f64; K] {
@@ -290,6 +330,7 @@ impl Summary {
                 paths: n,
                 seed: scenario.seed,
                 horizon_days: scenario.horizon_days,
+                precision: None,
             },
             uninsured,
             insured,
@@ -303,6 +344,22 @@ impl Summary {
                 end_balance_mean: end_change.into(),
                 paths_rescued: result.rescued,
                 paths_harmed: result.harmed,
+            },
+            decision: DecisionFigures {
+                extra_credit_line: [P5, P1].map(|target| crate::decision::ExtraLiquidity {
+                    target: target.num as f64 / target.den as f64,
+                    uninsured: crate::decision::extra_liquidity(
+                        &result.min_headroom[UNINSURED],
+                        scenario.min_headroom,
+                        target,
+                    ),
+                    insured: crate::decision::extra_liquidity(
+                        &result.min_headroom[INSURED],
+                        scenario.min_headroom,
+                        target,
+                    ),
+                }),
+                break_even_premium_rate: None,
             },
         }
     }

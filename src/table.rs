@@ -256,6 +256,14 @@ pub fn render(s: &Summary) -> String {
     ] {
         row(&mut out, label, [&m(a), &m(a), ""]);
     }
+    row(&mut out, "Extra credit line needed for", ["", "", ""]);
+    for e in &s.decision.extra_credit_line {
+        row(
+            &mut out,
+            &format!("  P(shortfall) <= {:.0} %", 100.0 * e.target),
+            [&m(e.uninsured), &m(e.insured), ""],
+        );
+    }
     if s.scenario.insured {
         row(&mut out, "The policy (means per path)", ["", "", ""]);
         row(
@@ -278,6 +286,13 @@ pub fn render(s: &Summary) -> String {
             "  credit loss net of payouts",
             [&m(l.mean), &m(s.insured.net_credit_loss.mean), ""],
         );
+        if let Some(rate) = s.decision.break_even_premium_rate {
+            let text = match rate {
+                Some(r) => format!("{:.4} %", 100.0 * r),
+                None => "none in 0-100 %".to_string(),
+            };
+            row(&mut out, "  break-even premium rate", ["", &text, ""]);
+        }
         row(
             &mut out,
             "Paths rescued / harmed",

@@ -66,3 +66,23 @@ fn a_stress_case_keeps_the_draws_of_every_path() {
         assert!((x * 0.5 - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} vs {y}");
     }
 }
+
+#[test]
+fn appended_runs_equal_one_run() {
+    let s = example();
+    let model = Model::new(&s);
+    let whole = run(&model, 0, 3 * BLOCK + 10, 2, &|_| {});
+    let mut parts = run(&model, 0, BLOCK, 1, &|_| {});
+    parts
+        .append(run(&model, BLOCK, 2 * BLOCK, 2, &|_| {}))
+        .unwrap();
+    parts
+        .append(run(&model, 3 * BLOCK, 10, 1, &|_| {}))
+        .unwrap();
+    assert_eq!(whole, parts);
+    // A gap or a run that ends inside a block is refused.
+    let mut a = run(&model, 0, 10, 1, &|_| {});
+    assert!(a.append(run(&model, 10, 10, 1, &|_| {})).is_err());
+    let mut b = run(&model, 0, BLOCK, 1, &|_| {});
+    assert!(b.append(run(&model, BLOCK + 1, 10, 1, &|_| {})).is_err());
+}

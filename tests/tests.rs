@@ -6,4 +6,5 @@ mod determinism;
 mod errors;
 mod mechanics;
 mod statistics;
+mod studies;
 mod util;

@@ -6,6 +6,7 @@
 //! value. Every problem of a file is collected and reported at once, each with its key
 //! path and, where the parser knows it, line and column.
 
+mod edit;
 mod errors;
 mod lgd_de;
 mod locate;
@@ -282,7 +283,7 @@ impl ScenarioFile {
         // of the file, found now rather than in the middle of a batch.
         let mut problems = Vec::new();
         for (index, case) in base.stress.iter().enumerate() {
-            if let Err(p) = stress::apply(&raw, case, index) {
+            if let Err(p) = stress::apply(&raw, case, &format!("stress[{index}]")) {
                 problems.extend(p);
             }
         }
@@ -297,9 +298,29 @@ impl ScenarioFile {
         })
     }
 
+    /// The built-in stress cases for this file's base scenario (see `stress::builtin`).
+    pub fn builtin_stress(&self) -> Vec<StressCase> {
+        stress::builtin(&self.base)
+    }
+
     /// The names of the stress cases defined in the file.
     pub fn stress_names(&self) -> Vec<String> {
         self.base.stress.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The scenario with any stress case applied (the file's, a built-in one, or one
+    /// made up for a sensitivity analysis); `label` names it in error messages.
+    pub fn with_case(&self, case: &StressCase, label: &str) -> Result<Scenario, ScenarioError> {
+        stress::apply(&self.raw, case, label)
+            .map_err(|problems| ScenarioError::new(&self.path, &self.text, problems))
+    }
+
+    /// The file with one numeric key set (addressed as in the file), validated again.
+    pub fn with_value(&self, key: &str, value: f64) -> Result<ScenarioFile, ScenarioError> {
+        let text = edit::set_number(&self.text, key, value).map_err(|message| {
+            ScenarioError::single(&self.path, Problem::new(KeyPath::root(), message))
+        })?;
+        ScenarioFile::parse(&self.path, text)
     }
 
     /// The scenario with the named stress case of the file applied.
@@ -320,7 +341,7 @@ impl ScenarioFile {
             ));
         };
         let case = &self.base.stress[index];
-        stress::apply(&self.raw, case, index)
+        stress::apply(&self.raw, case, &format!("stress[{index}]"))
             .map_err(|problems| ScenarioError::new(&self.path, &self.text, problems))
     }
 }

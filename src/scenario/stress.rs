@@ -8,12 +8,8 @@ use super::errors::Problem;
 use super::raw::{RawLgd, RawScenario};
 use super::{Scenario, StressCase, validate};
 
-/// Applies `case` (the `index`-th stress case of the file) to the raw base scenario.
-pub fn apply(
-    base: &RawScenario,
-    case: &StressCase,
-    index: usize,
-) -> Result<Scenario, Vec<Problem>> {
+/// Applies `case` to the raw base scenario; `label` says where the case comes from.
+pub fn apply(base: &RawScenario, case: &StressCase, label: &str) -> Result<Scenario, Vec<Problem>> {
     let mut raw = base.clone();
     apply_overrides(&mut raw, case);
     let mut scenario = validate::validate(&raw).map_err(|problems| {
@@ -21,7 +17,7 @@ pub fn apply(
             .into_iter()
             .map(|mut p| {
                 p.message = format!(
-                    "stress case \"{}\" (stress[{index}]) makes this invalid: {}",
+                    "stress case \"{}\" ({label}) makes this invalid: {}",
                     case.name, p.message
                 );
                 p
@@ -31,6 +27,58 @@ pub fn apply(
     scenario.forced_defaults = case.force_default.clone();
     scenario.applied_stress = Some(case.name.clone());
     Ok(scenario)
+}
+
+/// The built-in stress cases of `cashrisk stress`, in this order:
+/// - the largest buyer (named buyer or group member with the largest share; the first
+///   in file order on a tie) defaults on day 90;
+/// - recession: pd x2.5, correlation 0.24, delays x1.5, revenue x0.85, limits x0.5;
+/// - late-payment wave: on-time x0.5, delays x2;
+/// - the insurer cuts every credit limit by half.
+pub fn builtin(base: &Scenario) -> Vec<StressCase> {
+    let mut cases = Vec::new();
+    let mut largest: Option<(f64, String)> = None;
+    for b in &base.buyers {
+        if largest.as_ref().is_none_or(|(s, _)| b.share > *s) {
+            largest = Some((b.share, b.name.clone()));
+        }
+    }
+    for g in &base.groups {
+        if largest.as_ref().is_none_or(|(s, _)| g.terms.share > *s) {
+            largest = Some((g.terms.share, format!("{}#1", g.terms.name)));
+        }
+    }
+    if let Some((_, name)) = largest {
+        cases.push(StressCase {
+            name: format!("Built-in: largest buyer ({name}) defaults on day 90"),
+            force_default: vec![super::ForcedDefault {
+                buyer: name,
+                day: 90,
+            }],
+            ..StressCase::default()
+        });
+    }
+    cases.push(StressCase {
+        name: "Built-in: recession".to_string(),
+        pd_multiplier: Some(2.5),
+        correlation: Some(0.24),
+        delay_multiplier: Some(1.5),
+        revenue_multiplier: Some(0.85),
+        limit_multiplier: Some(0.5),
+        ..StressCase::default()
+    });
+    cases.push(StressCase {
+        name: "Built-in: late-payment wave".to_string(),
+        on_time_multiplier: Some(0.5),
+        delay_multiplier: Some(2.0),
+        ..StressCase::default()
+    });
+    cases.push(StressCase {
+        name: "Built-in: insurer halves every limit".to_string(),
+        limit_multiplier: Some(0.5),
+        ..StressCase::default()
+    });
+    cases
 }
 
 /// Applies every override of `case` to `raw` as MODEL.md sections 3 and 12 define them.

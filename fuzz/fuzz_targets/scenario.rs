@@ -1,0 +1,36 @@
+//! Any bytes, read as a scenario file: an error is fine, a panic is a bug. A valid
+//! scenario small enough to simulate quickly is also run for two paths, so that
+//! odd-but-valid inputs reach the engine too.
+#![no_main]
+
+use cashrisk::model::Model;
+use cashrisk::scenario::ScenarioFile;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(file) = ScenarioFile::parse("fuzz.toml".as_ref(), text.to_string()) else {
+        return;
+    };
+    let mut cases = vec![file.base.clone()];
+    for name in file.stress_names() {
+        if let Ok(s) = file.stressed(&name) {
+            cases.push(s);
+        }
+    }
+    for scenario in cases {
+        if scenario.buyer_count() > 2_000 {
+            continue;
+        }
+        let model = Model::new(&scenario);
+        if model.invoices_per_path() > 50_000 {
+            continue;
+        }
+        let result = cashrisk::run::run(&model, 0, 2, 1, &|_| {});
+        let summary = cashrisk::summary::Summary::new(&scenario, "fuzz.toml", &result);
+        let _ = cashrisk::output::render_json(&summary);
+        let _ = cashrisk::table::render(&summary);
+    }
+});

@@ -1,0 +1,329 @@
+//! Partial results of a sharded run, and merging them into the unsharded result.
+//!
+//! `cashrisk run --shard K/N` simulates the K-th of N contiguous ranges of whole blocks
+//! and writes `partial-K-of-N.cashrisk`: a header line, a JSON description (the
+//! scenario text and how it was run, so `merge` needs nothing else), then the run's
+//! numbers in binary (little-endian, exact). `cashrisk merge` checks that the parts
+//! belong to one run and cover it without gaps, appends them in path order
+//! ([`RunResult::append`]) and so reproduces the unsharded run bit for bit.
+
+use crate::fan::{BUCKETS, Fan, Histogram};
+use crate::run::{BLOCK, BlockSums, RunResult};
+use serde::{Deserialize, Serialize};
+
+const MAGIC: &[u8] = b"cashrisk-partial 1\n";
+
+/// Which part of which run a partial result is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialMeta {
+    /// Version of cashrisk that wrote it (merging across versions is refused).
+    pub cashrisk_version: String,
+    /// The scenario file as named on the command line.
+    pub file: String,
+    /// The scenario file's text.
+    pub text: String,
+    /// The stress case, if any.
+    pub stress: Option<String>,
+    /// Paths of the whole run.
+    pub paths: u64,
+    /// Seed of the whole run.
+    pub seed: u64,
+    /// Shard number K (1-based) and count N.
+    pub shard: (u64, u64),
+    /// First path and number of paths of this part.
+    pub first_path: u64,
+    /// Paths in this part.
+    pub count: u64,
+    /// Days.
+    pub horizon: u32,
+}
+
+/// The paths of shard `k` (1-based) of `n` for a run of `paths` paths: whole blocks,
+/// shard k gets blocks [floor((k-1) B / n), floor(k B / n)) of B blocks.
+pub fn shard_range(paths: u64, k: u64, n: u64) -> (u64, u64) {
+    let blocks = paths.div_ceil(BLOCK);
+    let b0 = (k - 1) * blocks / n;
+    let b1 = k * blocks / n;
+    let first = (b0 * BLOCK).min(paths);
+    let end = (b1 * BLOCK).min(paths);
+    (first, end - first)
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u64(&mut self, x: u64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn f64s(&mut self, xs: &[f64]) {
+        self.u64(xs.len() as u64);
+        for x in xs {
+            self.0.extend_from_slice(&x.to_bits().to_le_bytes());
+        }
+    }
+    fn u64s(&mut self, xs: impl ExactSizeIterator<Item = u64>) {
+        self.u64(xs.len() as u64);
+        for x in xs {
+            self.u64(x);
+        }
+    }
+    /// Sparse counts: (index, count) of the non-zero entries.
+    fn sparse(&mut self, xs: &[u32]) {
+        let nz: Vec<(usize, u32)> = xs
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != 0)
+            .map(|(i, c)| (i, *c))
+            .collect();
+        self.u64(nz.len() as u64);
+        for (i, c) in nz {
+            self.u64(i as u64);
+            self.u64(c as u64);
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn u64(&mut self) -> Result<u64, String> {
+        let end = self.at + 8;
+        let b = self
+            .bytes
+            .get(self.at..end)
+            .ok_or("the file ends too early (truncated?)")?;
+        self.at = end;
+        Ok(u64::from_le_bytes(b.try_into().map_err(|_| "bad length")?))
+    }
+    fn len(&mut self, limit: u64) -> Result<usize, String> {
+        let n = self.u64()?;
+        if n > limit {
+            return Err(format!(
+                "a length of {n} is impossible here (corrupt file?)"
+            ));
+        }
+        Ok(n as usize)
+    }
+    fn f64s(&mut self, limit: u64) -> Result<Vec<f64>, String> {
+        let n = self.len(limit)?;
+        (0..n).map(|_| self.u64().map(f64::from_bits)).collect()
+    }
+    fn u64s(&mut self, limit: u64) -> Result<Vec<u64>, String> {
+        let n = self.len(limit)?;
+        (0..n).map(|_| self.u64()).collect()
+    }
+    fn sparse(&mut self, into: &mut [u32]) -> Result<(), String> {
+        let n = self.len(into.len() as u64)?;
+        for _ in 0..n {
+            let i = self.u64()? as usize;
+            let c = self.u64()?;
+            let slot = into.get_mut(i).ok_or("a histogram index is out of range")?;
+            *slot = u32::try_from(c).map_err(|_| "a histogram count is too large")?;
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of a partial result file.
+pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
+    let mut w = Writer(MAGIC.to_vec());
+    let json = serde_json::to_vec(meta).unwrap_or_default();
+    w.u64(json.len() as u64);
+    w.0.extend_from_slice(&json);
+    for v in 0..2 {
+        w.f64s(&r.min_headroom[v]);
+        w.f64s(&r.end_balance[v]);
+    }
+    w.f64s(&r.credit_loss);
+    w.u64(r.blocks.len() as u64);
+    for b in &r.blocks {
+        for x in [b.premium_paid, b.payouts_received, b.net_credit_loss] {
+            w.u64(x.to_bits());
+        }
+    }
+    w.u64(r.claims);
+    w.u64(r.rescued);
+    w.u64(r.harmed);
+    for v in 0..2 {
+        w.u64s(r.shortfall_days[v].iter().copied());
+    }
+    let rows = r.fan.counts.nrows();
+    w.u64(rows as u64);
+    for row in 0..rows {
+        let counts: Vec<u32> = r.fan.counts.row(row).to_vec();
+        w.sparse(&counts);
+        w.u64(r.fan.min[row].to_bits());
+        w.u64(r.fan.max[row].to_bits());
+    }
+    w.sparse(&r.net_loss.counts);
+    w.u64(r.net_loss.min.to_bits());
+    w.u64(r.net_loss.max.to_bits());
+    w.0
+}
+
+/// Reads a partial result file's bytes.
+pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
+    let body = bytes
+        .strip_prefix(MAGIC)
+        .ok_or("not a cashrisk partial result (written by `cashrisk run --shard`)")?;
+    let mut r = Reader { bytes: body, at: 0 };
+    let json_len = r.len(1 << 34)?;
+    let json = body
+        .get(8..8 + json_len)
+        .ok_or("the file ends too early (truncated?)")?;
+    let meta: PartialMeta =
+        serde_json::from_slice(json).map_err(|e| format!("bad description: {e}"))?;
+    r.at = 8 + json_len;
+    let n = meta.count;
+    let h = meta.horizon as usize;
+    let mut min_headroom = [Vec::new(), Vec::new()];
+    let mut end_balance = [Vec::new(), Vec::new()];
+    for v in 0..2 {
+        min_headroom[v] = r.f64s(n)?;
+        end_balance[v] = r.f64s(n)?;
+    }
+    let credit_loss = r.f64s(n)?;
+    let nblocks = r.len(n.div_ceil(BLOCK))?;
+    let mut blocks = Vec::with_capacity(nblocks);
+    for _ in 0..nblocks {
+        blocks.push(BlockSums {
+            premium_paid: f64::from_bits(r.u64()?),
+            payouts_received: f64::from_bits(r.u64()?),
+            net_credit_loss: f64::from_bits(r.u64()?),
+        });
+    }
+    let claims = r.u64()?;
+    let rescued = r.u64()?;
+    let harmed = r.u64()?;
+    let shortfall_days = [r.u64s(h as u64)?, r.u64s(h as u64)?];
+    let mut fan = Fan::new(h);
+    let rows = r.len(2 * h as u64)?;
+    if rows != 2 * h {
+        return Err("the headroom histograms do not match the horizon".to_string());
+    }
+    for row in 0..rows {
+        let mut counts = vec![0u32; BUCKETS];
+        r.sparse(&mut counts)?;
+        for (i, c) in counts.into_iter().enumerate() {
+            fan.counts[[row, i]] = c;
+        }
+        fan.min[row] = f64::from_bits(r.u64()?);
+        fan.max[row] = f64::from_bits(r.u64()?);
+    }
+    let mut net_loss = Histogram::default();
+    r.sparse(&mut net_loss.counts)?;
+    net_loss.min = f64::from_bits(r.u64()?);
+    net_loss.max = f64::from_bits(r.u64()?);
+    if r.at != body.len() {
+        return Err("unexpected bytes at the end (corrupt file?)".to_string());
+    }
+    for col in min_headroom
+        .iter()
+        .chain(&end_balance)
+        .chain(std::iter::once(&credit_loss))
+    {
+        if col.len() as u64 != n {
+            return Err("a column has the wrong number of paths".to_string());
+        }
+    }
+    let result = RunResult {
+        first_path: meta.first_path,
+        min_headroom,
+        end_balance,
+        credit_loss,
+        blocks,
+        claims,
+        shortfall_days,
+        rescued,
+        harmed,
+        fan,
+        net_loss,
+    };
+    Ok((meta, result))
+}
+
+/// Merges partial results (in any order) into the run they split.
+pub fn merge(mut parts: Vec<(PartialMeta, RunResult)>) -> Result<(PartialMeta, RunResult), String> {
+    if parts.is_empty() {
+        return Err("no partial results given".to_string());
+    }
+    parts.sort_by_key(|(m, _)| m.shard.0);
+    let first = parts[0].0.clone();
+    for (m, _) in &parts {
+        let same = m.cashrisk_version == first.cashrisk_version
+            && m.text == first.text
+            && m.stress == first.stress
+            && m.paths == first.paths
+            && m.seed == first.seed
+            && m.shard.1 == first.shard.1;
+        if !same {
+            return Err(format!(
+                "shard {}/{} does not belong to the same run as shard {}/{} \
+                 (scenario text, stress case, paths, seed, shard count and version must match)",
+                m.shard.0, m.shard.1, first.shard.0, first.shard.1
+            ));
+        }
+    }
+    let n = first.shard.1;
+    let given: Vec<u64> = parts.iter().map(|(m, _)| m.shard.0).collect();
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !given.contains(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("shard(s) {} missing", missing.join(", ")));
+    }
+    if given.windows(2).any(|w| w[0] == w[1]) {
+        return Err("a shard is given twice".to_string());
+    }
+    let mut iter = parts.into_iter();
+    let (mut meta, mut result) = iter.next().ok_or("no partial results given")?;
+    for (m, r) in iter {
+        if r.paths() == 0 {
+            continue;
+        }
+        if result.paths() == 0 {
+            result = r;
+            continue;
+        }
+        result.append(r).map_err(|e| {
+            format!(
+                "shard {}/{}: {e} (a shard is missing or given twice)",
+                m.shard.0, m.shard.1
+            )
+        })?;
+    }
+    if result.paths() != meta.paths {
+        return Err(format!(
+            "the parts hold {} of {} paths: a shard is missing",
+            result.paths(),
+            meta.paths
+        ));
+    }
+    meta.shard = (1, 1);
+    meta.first_path = 0;
+    meta.count = meta.paths;
+    Ok((meta, result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_run_in_whole_blocks() {
+        for (paths, n) in [(10_000u64, 3u64), (1024, 4), (5, 2), (100_000, 7)] {
+            let mut next = 0;
+            for k in 1..=n {
+                let (first, count) = shard_range(paths, k, n);
+                assert_eq!(first, next);
+                assert!(first % BLOCK == 0 || count == 0);
+                next = first + count;
+            }
+            assert_eq!(next, paths);
+        }
+    }
+}

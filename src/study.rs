@@ -1,0 +1,403 @@
+//! Studies made of several runs on the same seed: stress tests, sweeps and the
+//! sensitivity analysis.
+//!
+//! Every case of a study is simulated with the same seed and number of paths. Because
+//! every random number is addressed by (seed, path, buyer, invoice), the cases share
+//! their draws path by path (common random numbers): the difference between two cases
+//! is the change of input, not noise, and sweep curves are smooth.
+
+use crate::model::Model;
+use crate::run::{RunResult, run};
+use crate::scenario::{Scenario, ScenarioError, ScenarioFile, StressCase};
+use crate::summary::{Estimate, Summary};
+use std::fmt::Write as _;
+
+/// One simulated case of a study.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// What the case is, e.g. "Base" or "insurance.premium_rate = 0.004".
+    pub label: String,
+    /// The figures.
+    pub summary: Summary,
+}
+
+/// Simulates a scenario with `paths` paths and `seed`, returning the run and figures.
+pub fn simulate(
+    scenario: &Scenario,
+    file_label: &str,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (RunResult, Summary) {
+    let model = Model::new(scenario);
+    let result = run(&model, 0, scenario.paths, threads, progress);
+    let summary = Summary::new(scenario, file_label, &result);
+    (result, summary)
+}
+
+/// The cases of `cashrisk stress`: the base, the file's stress cases, the built-in set.
+pub fn stress_cases(file: &ScenarioFile) -> Result<Vec<(String, Scenario)>, ScenarioError> {
+    let mut cases = vec![("Base".to_string(), file.base.clone())];
+    for name in file.stress_names() {
+        cases.push((name.clone(), file.stressed(&name)?));
+    }
+    for case in file.builtin_stress() {
+        let s = file.with_case(&case, "built-in")?;
+        cases.push((case.name.clone(), s));
+    }
+    Ok(cases)
+}
+
+/// A sweep specification `KEY=FROM:TO:STEPS`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSpec {
+    /// The key, addressed as in the file.
+    pub key: String,
+    /// The values, FROM to TO in STEPS evenly spaced steps (both ends included).
+    pub values: Vec<f64>,
+}
+
+/// Parses `KEY=FROM:TO:STEPS`.
+pub fn parse_sweep(spec: &str) -> Result<SweepSpec, String> {
+    let hint = "write --set KEY=FROM:TO:STEPS, e.g. --set insurance.premium_rate=0.001:0.006:11";
+    let (key, range) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("`{spec}` has no `=`; {hint}"))?;
+    let parts: Vec<&str> = range.split(':').collect();
+    if parts.len() != 3 {
+        return Err(format!("`{range}` is not FROM:TO:STEPS; {hint}"));
+    }
+    let from: f64 = parts[0]
+        .trim()
+        .parse()
+        .map_err(|_| format!("FROM `{}` is not a number; {hint}", parts[0]))?;
+    let to: f64 = parts[1]
+        .trim()
+        .parse()
+        .map_err(|_| format!("TO `{}` is not a number; {hint}", parts[1]))?;
+    let steps: usize = parts[2]
+        .trim()
+        .parse()
+        .map_err(|_| format!("STEPS `{}` is not a whole number; {hint}", parts[2]))?;
+    if !(2..=1000).contains(&steps) || !from.is_finite() || !to.is_finite() {
+        return Err(format!(
+            "STEPS must be 2..=1000 and FROM, TO finite; {hint}"
+        ));
+    }
+    let values = (0..steps)
+        .map(|i| {
+            if i == steps - 1 {
+                to
+            } else {
+                from + (to - from) * i as f64 / (steps - 1) as f64
+            }
+        })
+        .collect();
+    Ok(SweepSpec {
+        key: key.trim().to_string(),
+        values,
+    })
+}
+
+/// One input of the sensitivity analysis and its documented step down and up.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// What is moved, for people.
+    pub name: &'static str,
+    /// How far, for people.
+    pub step: &'static str,
+    /// The scenario moved down and up.
+    pub down: Scenario,
+    /// See `down`.
+    pub up: Scenario,
+}
+
+/// The inputs of `cashrisk sensitivity`, each moved down and up by its step:
+/// opening cash and credit line +-20 %, monthly revenue +-10 %, demand volatility
+/// +-50 %, variable cost ratio +-0.02, fixed costs +-10 %, every pd x0.5 / x1.5,
+/// correlation +-50 % (of the global and every own value), delays (mean and sd)
+/// x0.75 / x1.25, and with a policy: premium rate +-50 % and indemnity +-0.05.
+/// An input whose moved value would be invalid (e.g. indemnity above 1) is clamped
+/// to its valid range and its actual values are reported in the CSV.
+pub fn sensitivity_inputs(file: &ScenarioFile) -> Result<Vec<Input>, ScenarioError> {
+    let b = &file.base;
+    let mut out = Vec::new();
+    let scale = |f: &dyn Fn(&mut Scenario)| {
+        let mut s = b.clone();
+        f(&mut s);
+        s
+    };
+    let mut add = |name, step, down: Scenario, up: Scenario| {
+        out.push(Input {
+            name,
+            step,
+            down,
+            up,
+        })
+    };
+    add(
+        "opening cash",
+        "±20 %",
+        scale(&|s| s.opening_cash -= 0.2 * s.opening_cash.abs()),
+        scale(&|s| s.opening_cash += 0.2 * s.opening_cash.abs()),
+    );
+    add(
+        "credit line",
+        "±20 %",
+        scale(&|s| s.credit_line *= 0.8),
+        scale(&|s| s.credit_line *= 1.2),
+    );
+    add(
+        "monthly revenue",
+        "±10 %",
+        scale(&|s| s.revenue_monthly *= 0.9),
+        scale(&|s| s.revenue_monthly *= 1.1),
+    );
+    add(
+        "demand volatility",
+        "±50 %",
+        scale(&|s| s.revenue_volatility *= 0.5),
+        scale(&|s| s.revenue_volatility = (s.revenue_volatility * 1.5).min(5.0)),
+    );
+    add(
+        "variable cost ratio",
+        "±0.02",
+        scale(&|s| s.variable_ratio = (s.variable_ratio - 0.02).max(0.0)),
+        scale(&|s| s.variable_ratio = (s.variable_ratio + 0.02).min(1.0)),
+    );
+    add(
+        "fixed costs",
+        "±10 %",
+        scale(&|s| s.fixed_monthly *= 0.9),
+        scale(&|s| s.fixed_monthly *= 1.1),
+    );
+    let case = |f: &dyn Fn(&mut StressCase)| {
+        let mut c = StressCase {
+            name: "sensitivity".to_string(),
+            ..StressCase::default()
+        };
+        f(&mut c);
+        file.with_case(&c, "sensitivity")
+    };
+    add(
+        "default probabilities",
+        "×0.5 / ×1.5",
+        case(&|c| c.pd_multiplier = Some(0.5))?,
+        case(&|c| c.pd_multiplier = Some(1.5))?,
+    );
+    let rho = |s: &Scenario, k: f64| {
+        let mut s = s.clone();
+        s.correlation = (s.correlation * k).min(0.99);
+        for b in s.buyers.iter_mut() {
+            b.correlation = b.correlation.map(|r| (r * k).min(0.99));
+        }
+        for g in s.groups.iter_mut() {
+            g.terms.correlation = g.terms.correlation.map(|r| (r * k).min(0.99));
+        }
+        s
+    };
+    add("correlation", "±50 %", rho(b, 0.5), rho(b, 1.5));
+    let has_delays = b.buyers.iter().any(|x| x.delay.is_some())
+        || b.groups.iter().any(|g| g.terms.delay.is_some());
+    if has_delays {
+        add(
+            "payment delays",
+            "×0.75 / ×1.25",
+            case(&|c| c.delay_multiplier = Some(0.75))?,
+            case(&|c| c.delay_multiplier = Some(1.25))?,
+        );
+    }
+    if b.insurance.is_some() {
+        let policy = |f: &dyn Fn(&mut crate::scenario::Policy)| {
+            let mut s = b.clone();
+            if let Some(p) = s.insurance.as_mut() {
+                f(p);
+            }
+            s
+        };
+        add(
+            "premium rate",
+            "±50 %",
+            policy(&|p| p.premium_rate *= 0.5),
+            policy(&|p| p.premium_rate = (p.premium_rate * 1.5).min(1.0)),
+        );
+        add(
+            "indemnity",
+            "±0.05",
+            policy(&|p| p.indemnity = (p.indemnity - 0.05).max(0.01)),
+            policy(&|p| p.indemnity = (p.indemnity + 0.05).min(1.0)),
+        );
+    }
+    Ok(out)
+}
+
+fn est(e: &Estimate) -> String {
+    format!("{},{},{}", e.estimate, e.ci95[0], e.ci95[1])
+}
+
+/// The CSV columns of one case's key figures.
+pub const CASE_COLUMNS: &str = "uninsured_shortfall,uninsured_shortfall_low,uninsured_shortfall_high,\
+insured_shortfall,insured_shortfall_low,insured_shortfall_high,\
+change,change_low,change_high,uninsured_end_balance_mean,insured_end_balance_mean,\
+end_balance_change,uninsured_cfar95,insured_cfar95,credit_loss_mean,credit_loss_es99,\
+premium_paid_mean,payouts_received_mean,paths_rescued,paths_harmed";
+
+/// The CSV cells of one case's key figures, in the order of [`CASE_COLUMNS`].
+pub fn case_cells(s: &Summary) -> String {
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        est(&s.uninsured.shortfall_probability),
+        est(&s.insured.common.shortfall_probability),
+        est(&s.difference.shortfall_probability),
+        s.uninsured.end_balance.mean,
+        s.insured.common.end_balance.mean,
+        s.difference.end_balance_mean.estimate,
+        s.uninsured.cfar95,
+        s.insured.common.cfar95,
+        s.uninsured.credit_loss.mean,
+        s.uninsured.credit_loss.es99,
+        s.insured.premium_paid.mean,
+        s.insured.payouts_received.mean,
+        s.difference.paths_rescued,
+        s.difference.paths_harmed
+    )
+}
+
+/// A CSV field, quoted when needed.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `stress.csv`: one row per case.
+pub fn render_cases_csv(first_column: &str, cases: &[Case]) -> String {
+    let mut out = format!("{first_column},{CASE_COLUMNS}\n");
+    for c in cases {
+        let _ = writeln!(out, "{},{}", csv_field(&c.label), case_cells(&c.summary));
+    }
+    out
+}
+
+/// The terminal table of a study: P(shortfall) of both variants and the change.
+pub fn render_cases_table(title: &str, cases: &[Case]) -> String {
+    use crate::table::percent;
+    let width = cases
+        .iter()
+        .map(|c| c.label.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(10, 72);
+    let mut out = format!("{title}\n\n");
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>26}  {:>26}  {:>12}",
+        "Case", "P(shortfall) uninsured", "P(shortfall) insured", "Change"
+    );
+    for c in cases {
+        let s = &c.summary;
+        let cell = |e: &Estimate| {
+            format!(
+                "{} ({:.2}-{:.2})",
+                percent(e.estimate),
+                100.0 * e.ci95[0],
+                100.0 * e.ci95[1]
+            )
+        };
+        let label: String = c.label.chars().take(width).collect();
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>26}  {:>26}  {:>9.2} pp",
+            label,
+            cell(&s.uninsured.shortfall_probability),
+            cell(&s.insured.common.shortfall_probability),
+            100.0 * s.difference.shortfall_probability.estimate
+        );
+    }
+    out
+}
+
+/// One row of the sensitivity analysis.
+#[derive(Debug, Clone)]
+pub struct Sensitivity {
+    /// The input.
+    pub name: &'static str,
+    /// Its step.
+    pub step: &'static str,
+    /// Figures with the input moved down.
+    pub down: Summary,
+    /// Figures with the input moved up.
+    pub up: Summary,
+}
+
+/// The three effects of a sensitivity row: change in P(shortfall) uninsured, insured
+/// and in the difference, each (down - base, up - base).
+pub fn effects(base: &Summary, s: &Sensitivity) -> [(f64, f64); 3] {
+    let p = |x: &Summary| {
+        [
+            x.uninsured.shortfall_probability.estimate,
+            x.insured.common.shortfall_probability.estimate,
+            x.difference.shortfall_probability.estimate,
+        ]
+    };
+    let (b, d, u) = (p(base), p(&s.down), p(&s.up));
+    [0, 1, 2].map(|i| (d[i] - b[i], u[i] - b[i]))
+}
+
+/// `sensitivity.csv`.
+pub fn render_sensitivity_csv(base: &Summary, rows: &[Sensitivity]) -> String {
+    let mut out = String::from(
+        "input,step,direction,uninsured_shortfall,insured_shortfall,change,\
+         effect_uninsured,effect_insured,effect_change\n",
+    );
+    let p = |x: &Summary| {
+        (
+            x.uninsured.shortfall_probability.estimate,
+            x.insured.common.shortfall_probability.estimate,
+            x.difference.shortfall_probability.estimate,
+        )
+    };
+    let (bu, bi, bd) = p(base);
+    let _ = writeln!(out, "base,,,{bu},{bi},{bd},0,0,0");
+    for r in rows {
+        for (dir, s) in [("down", &r.down), ("up", &r.up)] {
+            let (u, i, d) = p(s);
+            let _ = writeln!(
+                out,
+                "{},{},{dir},{u},{i},{d},{},{},{}",
+                csv_field(r.name),
+                csv_field(r.step),
+                u - bu,
+                i - bi,
+                d - bd
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweep_specs() {
+        let s = parse_sweep("insurance.premium_rate=0.001:0.005:5").unwrap();
+        assert_eq!(s.key, "insurance.premium_rate");
+        assert_eq!(s.values.len(), 5);
+        assert_eq!(s.values[0], 0.001);
+        assert_eq!(s.values[4], 0.005);
+        assert!((s.values[2] - 0.003).abs() < 1e-15);
+        assert!(parse_sweep("x=1:2").is_err());
+        assert!(parse_sweep("x=1:2:1").is_err());
+        assert!(parse_sweep("x1:2:3").is_err());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

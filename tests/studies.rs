@@ -1,0 +1,376 @@
+//! Stress tests, sweeps, decision figures, precision control, batches and shards.
+
+use crate::util::*;
+use assert_cmd::Command;
+use cashrisk::decision::{break_even_premium_rate, extra_liquidity};
+use cashrisk::model::Model;
+use cashrisk::run::run;
+use cashrisk::stats::{P1, P5};
+use cashrisk::summary::Summary;
+use std::path::Path;
+
+fn cashrisk() -> Command {
+    let mut c = Command::cargo_bin("cashrisk").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn shards_run_as_separate_processes_merge_into_the_unsharded_run() {
+    let whole = tempfile::tempdir().unwrap();
+    let parts = tempfile::tempdir().unwrap();
+    let merged = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "scenarios/textile_exporter.toml",
+        "--paths",
+        "5000",
+        "--quiet",
+    ];
+    cashrisk()
+        .args(args)
+        .args(["--no-charts", "--out"])
+        .arg(whole.path())
+        .assert()
+        .success();
+    // Shards in a shuffled order, with different thread counts.
+    for (k, threads) in [(3, "1"), (1, "2"), (2, "1")] {
+        cashrisk()
+            .args(args)
+            .args(["--shard", &format!("{k}/3"), "--threads", threads, "--out"])
+            .arg(parts.path())
+            .assert()
+            .success();
+    }
+    let mut files: Vec<_> = std::fs::read_dir(parts.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.reverse();
+    assert_eq!(files.len(), 3);
+    cashrisk()
+        .args(["merge", "--no-charts", "--out"])
+        .arg(merged.path())
+        .args(&files)
+        .assert()
+        .success();
+    for name in ["summary.json", "timeseries.csv"] {
+        let a = std::fs::read(whole.path().join(name)).unwrap();
+        let b = std::fs::read(merged.path().join(name)).unwrap();
+        assert!(
+            a == b,
+            "{name} differs between the merged and the unsharded run"
+        );
+    }
+    // A missing shard is refused with a clear message.
+    let out = cashrisk()
+        .args(["merge", "--no-charts", "--out"])
+        .arg(merged.path())
+        .args(&files[..2])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+}
+
+#[test]
+fn merging_is_order_independent() {
+    let s = scenario(&std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap());
+    let model = Model::new(&s);
+    let mut parts = Vec::new();
+    for k in 1..=4 {
+        let (first, count) = cashrisk::partial::shard_range(3000, k, 4);
+        let meta = cashrisk::partial::PartialMeta {
+            cashrisk_version: "test".into(),
+            file: "x".into(),
+            text: "t".into(),
+            stress: None,
+            paths: 3000,
+            seed: s.seed,
+            shard: (k, 4),
+            first_path: first,
+            count,
+            horizon: s.horizon_days,
+        };
+        let r = run(&model, first, count, 1, &|_| {});
+        let bytes = cashrisk::partial::encode(&meta, &r);
+        parts.push(cashrisk::partial::decode(&bytes).unwrap());
+    }
+    let forward = cashrisk::partial::merge(parts.clone()).unwrap().1;
+    parts.reverse();
+    parts.swap(0, 2);
+    let shuffled = cashrisk::partial::merge(parts).unwrap().1;
+    assert_eq!(forward, shuffled);
+    assert_eq!(forward, run(&model, 0, 3000, 2, &|_| {}));
+}
+
+#[test]
+fn a_sweep_uses_common_random_numbers() {
+    // Sweeping the premium rate changes only the insured variant: every uninsured
+    // figure is the same to the last digit, and the insured end balance falls
+    // monotonically as the premium rises.
+    let dir = tempfile::tempdir().unwrap();
+    cashrisk()
+        .args([
+            "sweep",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "2000",
+            "--quiet",
+        ])
+        .args(["--set", "insurance.premium_rate=0.0:0.02:5", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 5);
+    // Columns: value, uninsured_shortfall(1..3), insured(4..6), change(7..9),
+    // uninsured_end_balance_mean(10), insured_end_balance_mean(11).
+    for r in &rows[1..] {
+        assert_eq!(r[1], rows[0][1], "uninsured shortfall is unchanged");
+        assert_eq!(r[10], rows[0][10], "uninsured end balance is unchanged");
+    }
+    for w in rows.windows(2) {
+        assert!(
+            w[1][11] < w[0][11],
+            "insured end balance falls as the premium rises"
+        );
+    }
+    assert!(dir.path().join("sweep.png").exists());
+}
+
+#[test]
+fn raising_every_pd_only_adds_credit_losses_path_by_path() {
+    let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap();
+    let file = file(&text);
+    let low = file
+        .with_value("buyers[\"Nordhaus Retail GmbH\"].pd", 0.02)
+        .unwrap();
+    let high = file
+        .with_value("buyers[\"Nordhaus Retail GmbH\"].pd", 0.2)
+        .unwrap();
+    let a = run(&Model::new(&low.base), 0, 2000, 2, &|_| {});
+    let b = run(&Model::new(&high.base), 0, 2000, 2, &|_| {});
+    let more = a
+        .credit_loss
+        .iter()
+        .zip(&b.credit_loss)
+        .filter(|(x, y)| y > x)
+        .count();
+    assert!(more > 0);
+    // Same draws: the buyer's default day can only move earlier with a higher pd, so
+    // a path without any default at the low pd that has none at the high pd keeps
+    // exactly the same loss from the other buyers.
+    let same = a
+        .credit_loss
+        .iter()
+        .zip(&b.credit_loss)
+        .filter(|(x, y)| x == y)
+        .count();
+    assert!(same > 1500, "most paths are untouched: {same}");
+}
+
+#[test]
+fn extra_credit_line_brings_the_shortfall_probability_to_the_target() {
+    let text = std::fs::read_to_string("tests/fixtures/small.toml").unwrap();
+    let mut s = scenario(&text);
+    s.paths = 3000;
+    let model = Model::new(&s);
+    let r = run(&model, 0, s.paths, 2, &|_| {});
+    for target in [P5, P1] {
+        let x = extra_liquidity(&r.min_headroom[0], s.min_headroom, target);
+        let allowed = (s.paths * target.num / target.den) as f64 / s.paths as f64;
+        // With exactly that much more credit line the probability meets the target ...
+        let mut more = s.clone();
+        more.credit_line += x;
+        let with = Summary::new(&more, "x", &run(&Model::new(&more), 0, s.paths, 2, &|_| {}));
+        assert!(with.uninsured.shortfall_probability.estimate <= allowed + 1e-12);
+        // ... and with one unit less it does not.
+        let mut less = s.clone();
+        less.credit_line += x - 1.0;
+        let without = Summary::new(&less, "x", &run(&Model::new(&less), 0, s.paths, 2, &|_| {}));
+        assert!(without.uninsured.shortfall_probability.estimate > allowed);
+    }
+}
+
+#[test]
+fn break_even_premium_rate_of_a_hand_worked_case() {
+    // The Acme case of tests/mechanics.rs without a minimum premium: per path the
+    // policy pays 810, takes 324 of the recovery, and costs r * 6000 of premium for
+    // the months of 3000 insured sales each (both due inside the horizon). No
+    // interest, no randomness: the change in end balance is 486 - 6000 r, zero at
+    // r = 0.081.
+    let text = r#"
+[scenario]
+name = "Acme"
+[simulation]
+horizon_days = 100
+paths = 10
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 3000.0
+[credit]
+recovery_lag_days = 20
+[[buyers]]
+name = "Acme"
+share = 1.0
+terms_days = 10
+pd = 0.0
+lgd = 0.6
+invoices_per_month = 2
+limit = 1000.0
+[insurance]
+indemnity = 0.9
+premium_rate = 0.01
+aggregate_first_loss = 100.0
+settlement_days = 5
+[[stress]]
+name = "Acme fails"
+force_default = [{ buyer = "Acme", day = 50 }]
+"#;
+    let s = stressed(text, "Acme fails");
+    let model = Model::new(&s);
+    let r = run(&model, 0, s.paths, 1, &|_| {});
+    let summary = Summary::new(&s, "x", &r);
+    close(summary.difference.end_balance_mean.estimate, 486.0 - 60.0);
+    let rate = break_even_premium_rate(&s, summary.difference.end_balance_mean.estimate, 1)
+        .expect("a break-even rate exists");
+    assert!((rate - 0.081).abs() < 1e-6, "{rate}");
+    // Without payouts there is no rate that pays: none is reported.
+    let base = scenario(text);
+    let mut with_deposit = base.clone();
+    with_deposit.insurance.as_mut().unwrap().minimum_premium = 100.0;
+    assert_eq!(break_even_premium_rate(&with_deposit, -100.0, 1), None);
+}
+
+#[test]
+fn precision_control_stops_when_the_target_is_met() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--quiet", "--no-charts"])
+        .args(["--precision", "0.01", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let p = &json["simulation"]["precision"];
+    assert_eq!(p["met"], true);
+    for w in p["half_widths"].as_array().unwrap() {
+        assert!(w.as_f64().unwrap() <= 0.01);
+    }
+    let paths = json["simulation"]["paths"].as_u64().unwrap();
+    assert_eq!(paths % cashrisk::app::PRECISION_ROUND, 0);
+    // The same command gives the same answer.
+    let again = tempfile::tempdir().unwrap();
+    cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--quiet", "--no-charts"])
+        .args(["--precision", "0.01", "--threads", "1", "--out"])
+        .arg(again.path())
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(dir.path().join("summary.json")).unwrap(),
+        std::fs::read(again.path().join("summary.json")).unwrap()
+    );
+}
+
+#[test]
+fn a_batch_finishes_the_good_files_reports_the_bad_one_and_resumes() {
+    let input = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("tests/fixtures/small.toml"),
+        input.path().join("a.toml"),
+    )
+    .unwrap();
+    std::fs::create_dir(input.path().join("sub")).unwrap();
+    std::fs::copy(
+        root.join("scenarios/it_services.toml"),
+        input.path().join("sub/b.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("tests/bad/pd_above_one.toml"),
+        input.path().join("broken.toml"),
+    )
+    .unwrap();
+    let run_batch = |resume: bool| {
+        let mut c = cashrisk();
+        c.args(["batch", "--paths", "500", "--quiet", "--out"])
+            .arg(out.path())
+            .arg(input.path());
+        if resume {
+            c.arg("--resume");
+        }
+        c.output().unwrap()
+    };
+    let first = run_batch(false);
+    assert_eq!(
+        first.status.code(),
+        Some(2),
+        "a bad file makes the batch fail at the end"
+    );
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert!(err.contains("broken.toml") && err.contains("pd"), "{err}");
+    let csv = std::fs::read_to_string(out.path().join("summary.csv")).unwrap();
+    // a.toml: base + 1 stress case; b.toml: base + 1 stress case; 2 variants each.
+    assert_eq!(csv.lines().count(), 1 + 8, "{csv}");
+    assert!(csv.contains("a.toml") && csv.contains("b.toml"));
+    assert!(out.path().join("sub/b/base/summary.json").exists());
+    let second = run_batch(true);
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(text.matches("skipped (--resume)").count(), 2, "{text}");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("summary.csv")).unwrap(),
+        csv,
+        "resumed rows are the same"
+    );
+}
+
+#[test]
+fn stress_runs_the_base_the_file_cases_and_the_built_in_set() {
+    let dir = tempfile::tempdir().unwrap();
+    cashrisk()
+        .args([
+            "stress",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "1000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(dir.path().join("stress.csv")).unwrap();
+    let cases: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        cases,
+        vec![
+            "Base",
+            "Big buyer fails",
+            "Built-in: largest buyer (Big buyer) defaults on day 90",
+            "Built-in: recession",
+            "Built-in: late-payment wave",
+            "Built-in: insurer halves every limit"
+        ]
+    );
+    assert!(dir.path().join("stress.png").exists());
+}
