@@ -320,7 +320,14 @@ impl ScenarioFile {
         let text = edit::set_number(&self.text, key, value).map_err(|message| {
             ScenarioError::single(&self.path, Problem::new(KeyPath::root(), message))
         })?;
-        ScenarioFile::parse(&self.path, text)
+        // Positions would refer to the rewritten text, not the user's file: drop them.
+        ScenarioFile::parse(&self.path, text).map_err(|mut e| {
+            for p in e.problems.iter_mut() {
+                p.position = None;
+                p.message = format!("with {key} = {value}: {}", p.message);
+            }
+            e
+        })
     }
 
     /// The scenario with the named stress case of the file applied.
