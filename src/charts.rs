@@ -1195,10 +1195,7 @@ pub mod studies {
 
     /// The tornado chart: three panels (uninsured, insured, change), bars for each
     /// input moved down (vermillion) and up (blue).
-    pub fn tornado(
-        title: &str,
-        panels: &[TornadoPanel],
-    ) -> Result<Chart, ChartError> {
+    pub fn tornado(title: &str, panels: &[TornadoPanel]) -> Result<Chart, ChartError> {
         let rows = panels.first().map_or(1, |p| p.1.len()) as u32;
         let size = (1200, (140 + 40 * rows).max(380));
         both(

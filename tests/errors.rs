@@ -47,3 +47,25 @@ fn a_missing_file_and_a_directory_are_io_failures() {
     assert_eq!(dir.status.code(), Some(3));
     insta::assert_snapshot!(String::from_utf8_lossy(&dir.stderr));
 }
+
+#[test]
+fn a_file_that_cannot_be_read_is_an_io_failure() {
+    // A dangling symbolic link and a path through a regular file cannot be read. (A
+    // chmod 000 file would be readable here: the tests may run as root.)
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("gone.toml");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.toml"), &link).unwrap();
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, "x = 1").unwrap();
+    for path in [link, plain.join("inside.toml")] {
+        let out = Command::cargo_bin("cashrisk")
+            .unwrap()
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", path.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&path.display().to_string()), "{err}");
+    }
+}

@@ -18,10 +18,13 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> 
         Ok(root) => root,
         Err(err) => {
             let offset = err.span().map(|s| s.start);
-            let message = format!(
-                "this is not valid TOML: {}",
-                err.message().trim().trim_end_matches('.')
-            );
+            let detail = err.message().trim().trim_end_matches('.').to_string();
+            let hint = if detail.contains("duplicate key") {
+                " (each key, and each [table] header, may appear only once)"
+            } else {
+                ""
+            };
+            let message = format!("this is not valid TOML: {detail}{hint}");
             return Err(ScenarioError::new(
                 path,
                 text,
@@ -193,9 +196,16 @@ fn humanize(path: KeyPath, message: &str) -> (KeyPath, String) {
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        if found.ends_with(" as i128") {
+            return (
+                path,
+                "is too large; whole numbers must be below 9223372036854775807".to_string(),
+            );
+        }
         let found = found
             .replace("floating point", "the number")
             .replace("string", "the text")
+            .replace("integer", "the integer")
             .replace('`', "");
         let wanted = match expected.trim() {
             "f64" => "a number, such as 0.25 or 300000.0".to_string(),
