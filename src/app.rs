@@ -31,7 +31,71 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Sensitivity(args) => sensitivity_command(&args),
         Command::Batch(args) => batch_command(&args),
         Command::Merge(args) => merge_command(&args),
+        Command::Init(args) => init_command(&args),
+        Command::Schema => {
+            print!("{}", crate::scenario::raw::json_schema());
+            Ok(())
+        }
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "cashrisk", &mut std::io::stdout());
+            Ok(())
+        }
     }
+}
+
+/// The text of a starter template.
+pub fn template_text(t: crate::cli::Template) -> &'static str {
+    use crate::cli::Template;
+    match t {
+        Template::Minimal => include_str!("../scenarios/templates/minimal.toml"),
+        Template::Exporter => include_str!("../scenarios/textile_exporter.toml"),
+        Template::Wholesaler => include_str!("../scenarios/electronics_wholesaler.toml"),
+        Template::Seasonal => include_str!("../scenarios/seasonal_manufacturer.toml"),
+        Template::Services => include_str!("../scenarios/it_services.toml"),
+    }
+}
+
+fn init_command(args: &crate::cli::InitArgs) -> Result<(), Error> {
+    use std::io::Write as _;
+    let text = template_text(args.template);
+    // The templates point editors at the schema in the repository; a new file gets a
+    // plain first line instead.
+    let text = text
+        .strip_prefix("#:schema ../docs/scenario.schema.json\n")
+        .or_else(|| text.strip_prefix("#:schema ../../docs/scenario.schema.json\n"))
+        .unwrap_or(text);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&args.file)
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Usage {
+                    flag: "FILE",
+                    message: format!(
+                        "{} already exists; choose another name (init never overwrites)",
+                        args.file.display()
+                    ),
+                }
+            } else {
+                Error::Output {
+                    path: args.file.clone(),
+                    source,
+                }
+            }
+        })?;
+    f.write_all(text.as_bytes())
+        .map_err(|source| Error::Output {
+            path: args.file.clone(),
+            source,
+        })?;
+    println!(
+        "wrote {}; edit it, check it with `cashrisk validate {0}`, run it with `cashrisk run {0}`",
+        args.file.display()
+    );
+    Ok(())
 }
 
 /// The default output folder of a scenario file: `output/<file stem>[-<suffix>]`.
@@ -155,12 +219,66 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64), Error> {
     Ok((k, n))
 }
 
-/// Simulates with a progress bar (when wanted).
-fn simulate(model: &Model, first: u64, count: u64, threads: usize, quiet: bool) -> RunResult {
+/// Rough cost of a run on this kind of machine: about 50 ns per invoice, 5 ns per
+/// buyer and 10 ns per day and variant per path (docs/performance.md has measurements).
+pub fn estimate_seconds(model: &Model, paths: u64, threads: usize) -> f64 {
+    let per_path = 50e-9 * model.invoices_per_path() as f64
+        + 5e-9 * model.buyers.len() as f64
+        + 20e-9 * model.horizon as f64;
+    per_path * paths as f64 / threads.max(1) as f64
+}
+
+/// Memory of a run: the per-path numbers and each worker's histograms.
+pub fn estimate_bytes(model: &Model, paths: u64, threads: usize) -> f64 {
+    let per_worker = 2.0 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0;
+    paths as f64 * BYTES_PER_PATH as f64 + (threads as f64 + 1.0) * per_worker
+}
+
+/// Refuses a run that would take more than a week or more than 16 GiB.
+fn check_cost(model: &Model, paths: u64, threads: usize) -> Result<(), Error> {
+    let secs = estimate_seconds(model, paths, threads);
+    if secs > 7.0 * 86_400.0 {
+        return Err(Error::Usage {
+            flag: "--paths",
+            message: format!(
+                "this run would take about {:.0} days on {threads} threads ({} paths of {} \
+                 invoices each); use fewer paths, or split it into shards on several machines",
+                secs / 86_400.0,
+                paths,
+                model.invoices_per_path()
+            ),
+        });
+    }
+    let bytes = estimate_bytes(model, paths, threads);
+    if bytes > 16.0 * (1u64 << 30) as f64 {
+        return Err(Error::Usage {
+            flag: "--threads",
+            message: format!(
+                "this run would need about {:.1} GiB of memory; use fewer --threads or \
+                 --paths, or split it into shards",
+                bytes / (1u64 << 30) as f64
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Simulates with a progress bar (when wanted); an error after Ctrl-C.
+fn simulate(
+    model: &Model,
+    first: u64,
+    count: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<RunResult, Error> {
+    check_cost(model, count, threads)?;
     let progress = Progress::new(count, quiet);
     let result = run(model, first, count, threads, &|n| progress.advance(n));
     progress.finish();
-    result
+    if crate::run::interrupted() {
+        return Err(Error::Interrupted);
+    }
+    Ok(result)
 }
 
 /// Writes summary.json, timeseries.csv and (unless `no_charts`) the charts and
@@ -172,6 +290,9 @@ pub fn write_run_outputs(
     result: &RunResult,
     no_charts: bool,
 ) -> Result<usize, Error> {
+    if crate::run::interrupted() {
+        return Err(Error::Interrupted);
+    }
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (
             "summary.json".into(),
@@ -248,7 +369,7 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
     if let Some((k, n)) = shard {
         let model = Model::new(&scenario);
         let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
-        let result = simulate(&model, first, count, threads, args.sim.quiet);
+        let result = simulate(&model, first, count, threads, args.sim.quiet)?;
         let meta = crate::partial::PartialMeta {
             cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
             file: label,
@@ -275,14 +396,14 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
     let model = Model::new(&scenario);
     let (result, precision) = match args.precision {
         None => (
-            simulate(&model, 0, scenario.paths, threads, args.sim.quiet),
+            simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?,
             None,
         ),
         Some(target) => {
-            let mut result = simulate(&model, 0, 0, threads, true);
+            let mut result = simulate(&model, 0, 0, threads, true)?;
             loop {
                 let count = PRECISION_ROUND.min(args.max_paths - result.paths());
-                let more = simulate(&model, result.paths(), count, threads, args.sim.quiet);
+                let more = simulate(&model, result.paths(), count, threads, args.sim.quiet)?;
                 result.append(more).map_err(Error::Chart)?;
                 scenario.paths = result.paths();
                 let widths = Summary::new(&scenario, &label, &result).half_widths();
@@ -311,6 +432,10 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
         ));
     }
     let count = write_run_outputs(&out, &scenario, &summary, &result, args.no_charts)?;
+    if args.json {
+        print!("{}", output::render_json(&summary));
+        return Ok(());
+    }
     print!("{}", crate::table::render(&summary));
     if let Some(p) = precision {
         println!(
@@ -385,7 +510,7 @@ fn run_cases(
             eprintln!("[{}/{total}] {name}", i + 1);
         }
         let model = Model::new(&scenario);
-        let result = simulate(&model, 0, scenario.paths, threads, sim.quiet);
+        let result = simulate(&model, 0, scenario.paths, threads, sim.quiet)?;
         out.push(Case {
             label: name,
             summary: Summary::new(&scenario, label, &result),
@@ -663,7 +788,7 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
             let model = Model::new(scenario);
             if let Some((k, n)) = shard {
                 let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
-                let result = simulate(&model, first, count, threads, args.sim.quiet);
+                let result = simulate(&model, first, count, threads, args.sim.quiet)?;
                 let meta = crate::partial::PartialMeta {
                     cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
                     file: label.clone(),
@@ -683,7 +808,7 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
                 )?;
                 continue;
             }
-            let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet);
+            let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?;
             let summary = Summary::new(scenario, &label, &result);
             write_run_outputs(&case_out, scenario, &summary, &result, !args.charts)?;
             rows.push_str(&batch_rows(&label, &hash, case, &summary));

@@ -54,6 +54,22 @@ pub enum Command {
         A bad file is reported and skipped; the others finish; the exit code is then 2. \
         {EXIT_CODES}"))]
     Batch(BatchArgs),
+    /// Write a commented starter scenario to FILE.
+    #[command(
+        after_help = "Examples:\n  cashrisk init my_company.toml\n  cashrisk init --template wholesaler my_company.toml\n\n\
+        Templates: minimal, exporter, wholesaler, seasonal, services (the examples in scenarios/)."
+    )]
+    Init(InitArgs),
+    /// Print the JSON Schema of scenario files (for editors).
+    #[command(after_help = "Example:\n  cashrisk schema > scenario.schema.json\n\n\
+        Put `#:schema ./scenario.schema.json` on the first line of a scenario file and \
+        editors that understand TOML schemas (Taplo, Even Better TOML) complete and check keys.")]
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  cashrisk completions bash > ~/.local/share/bash-completion/completions/cashrisk"
+    )]
+    Completions(CompletionArgs),
     /// Merge the partial results of a sharded run into the unsharded result.
     #[command(after_help = format!("Example:\n  cashrisk merge parts/partial-*-of-8.cashrisk --out output/big\n\n\
         The merged summary.json is byte-identical to that of the same run unsharded. \
@@ -108,6 +124,9 @@ pub struct RunArgs {
     /// Simulate only shard K of N and write a partial result (see `cashrisk merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Print summary.json to stdout instead of the table (for scripts).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `cashrisk validate`.
@@ -167,6 +186,38 @@ pub struct BatchArgs {
     /// Draw charts and reports for every scenario and case (slower).
     #[arg(long)]
     pub charts: bool,
+}
+
+/// The starter templates of `cashrisk init`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Template {
+    /// A short scenario with one buyer, a group and a policy.
+    Minimal,
+    /// The textile exporter example.
+    Exporter,
+    /// The electronics wholesaler example.
+    Wholesaler,
+    /// The seasonal manufacturer example.
+    Seasonal,
+    /// The IT services example.
+    Services,
+}
+
+/// Flags of `cashrisk init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Which starter scenario.
+    #[arg(long, value_enum, default_value = "minimal")]
+    pub template: Template,
+    /// The file to create (never overwritten).
+    pub file: PathBuf,
+}
+
+/// Flags of `cashrisk completions`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// Flags of `cashrisk merge`.

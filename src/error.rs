@@ -9,6 +9,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code for an input/output failure: a file that cannot be read or written.
 pub const EXIT_IO: i32 = 3;
+/// Exit code after Ctrl-C: the run stopped and wrote nothing.
+pub const EXIT_INTERRUPTED: i32 = 130;
 /// Exit code for a bug in cashrisk (a panic): please report it.
 pub const EXIT_BUG: i32 = 70;
 
@@ -46,6 +48,9 @@ pub enum Error {
         /// True when the file could not be read at all.
         io: bool,
     },
+    /// Stopped by Ctrl-C before the results were complete.
+    #[error("interrupted: the run stopped and wrote no results")]
+    Interrupted,
     /// A chart could not be drawn (a bug: the data is always drawable).
     #[error("bug: a chart could not be drawn: {0}")]
     Chart(String),
@@ -69,6 +74,7 @@ impl Error {
             Error::Several { .. } => EXIT_BAD_INPUT,
             Error::Output { .. } => EXIT_IO,
             Error::Chart(_) => EXIT_BUG,
+            Error::Interrupted => EXIT_INTERRUPTED,
             Error::Input { io: true, .. } => EXIT_IO,
             Error::Input { .. } => EXIT_BAD_INPUT,
         }

@@ -11,6 +11,8 @@ fn main() {
         );
         std::process::exit(EXIT_BUG);
     }));
+    // Ctrl-C: finish the blocks in flight, then stop without writing results.
+    let _ = ctrlc::set_handler(cashrisk::run::interrupt);
     let cli = cashrisk::cli::Cli::parse();
     let code = match cashrisk::app::execute(cli) {
         Ok(()) => EXIT_OK,

@@ -15,6 +15,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Paths per block: the unit of work and of deterministic summation.
 pub const BLOCK: u64 = 1024;
 
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks running simulations to stop after their current block (Ctrl-C).
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// True once [`interrupt`] was called: a run that returns then is incomplete.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Floating-point sums of one block, added up in block order.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct BlockSums {
@@ -146,7 +158,7 @@ pub fn run(
         let mut outcomes: Vec<PathOutcome> = Vec::with_capacity(BLOCK as usize);
         loop {
             let j = next.fetch_add(1, Ordering::Relaxed);
-            if j >= blocks {
+            if j >= blocks || interrupted() {
                 break;
             }
             let start = j as u64 * BLOCK;

@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod conveniences;
 mod determinism;
 mod errors;
 mod mechanics;

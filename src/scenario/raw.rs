@@ -6,10 +6,11 @@
 //! Nothing here is checked beyond its TOML type; [`super::validate`] turns these
 //! structs into the domain types of [`super::Scenario`].
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `[scenario]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
@@ -18,7 +19,7 @@ pub struct RawMeta {
 }
 
 /// `[simulation]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub horizon_days: Option<i64>,
@@ -28,7 +29,7 @@ pub struct RawSimulation {
 }
 
 /// `[company]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCompany {
     pub opening_cash: Option<f64>,
@@ -39,7 +40,7 @@ pub struct RawCompany {
 }
 
 /// `[revenue]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRevenue {
     pub monthly: Option<f64>,
@@ -49,7 +50,7 @@ pub struct RawRevenue {
 }
 
 /// One `[[costs.scheduled]]` flow.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduled {
     pub day: Option<i64>,
@@ -58,7 +59,7 @@ pub struct RawScheduled {
 }
 
 /// `[costs]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCosts {
     pub variable_ratio: Option<f64>,
@@ -68,7 +69,7 @@ pub struct RawCosts {
 }
 
 /// `[credit]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCredit {
     pub correlation: Option<f64>,
@@ -76,7 +77,7 @@ pub struct RawCredit {
 }
 
 /// `lgd = 0.7` or `lgd = { mean = 0.7, sd = 0.2 }`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawLgd {
     Fixed(f64),
@@ -84,7 +85,7 @@ pub enum RawLgd {
 }
 
 /// The table form of an LGD.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBeta {
     pub mean: Option<f64>,
@@ -92,7 +93,7 @@ pub struct RawBeta {
 }
 
 /// `delay = { on_time = 0.55, mean_days = 18.0, sd_days = 20.0 }`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDelay {
     pub on_time: Option<f64>,
@@ -101,7 +102,7 @@ pub struct RawDelay {
 }
 
 /// One `[[buyers]]` entry.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBuyer {
     pub name: Option<String>,
@@ -116,7 +117,7 @@ pub struct RawBuyer {
 }
 
 /// One `[[buyer_groups]]` entry.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     pub name: Option<String>,
@@ -132,7 +133,7 @@ pub struct RawGroup {
 }
 
 /// `[insurance]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInsurance {
     pub indemnity: Option<f64>,
@@ -146,7 +147,7 @@ pub struct RawInsurance {
 }
 
 /// One entry of `force_default`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawForcedDefault {
     pub buyer: Option<String>,
@@ -154,7 +155,7 @@ pub struct RawForcedDefault {
 }
 
 /// One `[[stress]]` case.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStress {
     pub name: Option<String>,
@@ -169,7 +170,12 @@ pub struct RawStress {
 }
 
 /// The whole file.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "cashrisk scenario",
+    description = "A cashrisk scenario file (docs/scenario-format.md)."
+)]
 pub struct RawScenario {
     pub scenario: Option<RawMeta>,
     pub simulation: Option<RawSimulation>,
@@ -177,10 +183,21 @@ pub struct RawScenario {
     pub revenue: Option<RawRevenue>,
     pub costs: Option<RawCosts>,
     pub credit: Option<RawCredit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buyers: Vec<RawBuyer>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buyer_groups: Vec<RawGroup>,
     pub insurance: Option<RawInsurance>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<RawStress>,
+}
+
+/// The JSON Schema of scenario files, generated from these structs.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawScenario);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The top-level tables and arrays a scenario file may hold, in the order of MODEL.md.

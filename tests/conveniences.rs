@@ -1,0 +1,215 @@
+//! init, schema, --json, completions, and refusing absurd runs.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn cashrisk() -> Command {
+    let mut c = Command::cargo_bin("cashrisk").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// A small JSON Schema checker for what `cashrisk schema` uses: type, properties,
+/// additionalProperties = false, items, anyOf and $ref to $defs.
+fn conforms(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/");
+        return conforms(&root["$defs"][name], root, value, at);
+    }
+    if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
+        if options.iter().any(|o| conforms(o, root, value, at).is_ok()) {
+            return Ok(());
+        }
+        return Err(format!("{at}: matches no alternative"));
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
+            _ => false,
+        });
+        if !ok {
+            return Err(format!("{at}: {value} is not of type {types:?}"));
+        }
+    }
+    if let (Some(props), Some(obj)) = (schema.get("properties"), value.as_object()) {
+        for (k, v) in obj {
+            match props.get(k) {
+                Some(s) => conforms(s, root, v, &format!("{at}.{k}"))?,
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    return Err(format!("{at}: unknown key {k}"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            conforms(items, root, v, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_committed_schema_is_current_and_every_example_conforms() {
+    let out = cashrisk().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let committed = std::fs::read_to_string(root.join("docs/scenario.schema.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        committed,
+        "run `cashrisk schema > docs/scenario.schema.json`"
+    );
+    let schema: Value = serde_json::from_str(&committed).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.push(root.join("scenarios/templates/minimal.toml"));
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            text.starts_with("#:schema "),
+            "{} names its schema",
+            f.display()
+        );
+        let value: Value = serde_json::to_value(text.parse::<toml::Table>().unwrap()).unwrap();
+        conforms(&schema, &schema, &value, "file")
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+    // And the checker is not a rubber stamp: an unknown key and a wrong type fail.
+    let bad: Value = serde_json::json!({"company": {"opening_csh": 1.0}});
+    assert!(conforms(&schema, &schema, &bad, "file").is_err());
+    let bad: Value = serde_json::json!({"company": {"opening_cash": "lots"}});
+    assert!(conforms(&schema, &schema, &bad, "file").is_err());
+}
+
+#[test]
+fn init_writes_a_valid_starter_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    for template in ["minimal", "exporter", "wholesaler", "seasonal", "services"] {
+        let file = dir.path().join(format!("{template}.toml"));
+        cashrisk()
+            .args(["init", "--template", template])
+            .arg(&file)
+            .assert()
+            .success();
+        cashrisk().arg("validate").arg(&file).assert().success();
+    }
+    let again = cashrisk()
+        .args(["init"])
+        .arg(dir.path().join("minimal.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn json_flag_prints_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "300",
+            "--quiet",
+            "--json",
+        ])
+        .args(["--no-charts", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        out.stdout,
+        std::fs::read(dir.path().join("summary.json")).unwrap()
+    );
+}
+
+#[test]
+fn completions_are_generated_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = cashrisk().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("sensitivity"),
+            "{shell} completes the commands"
+        );
+    }
+}
+
+#[test]
+fn an_absurd_run_is_refused_with_an_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"Huge\"\n[simulation]\nhorizon_days = 3650\n[company]\n\
+         opening_cash = 1.0\n[revenue]\nmonthly = 1.0\n[[buyer_groups]]\nname = \"G\"\n\
+         count = 1000000\nshare = 1.0\nterms_days = 1\npd = 0.1\nlgd = 1.0\n\
+         invoices_per_month = 1000\n",
+    )
+    .unwrap();
+    let out = cashrisk()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("would take about") && err.contains("days"),
+        "{err}"
+    );
+    let paths = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "1000000000000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(paths.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&paths.stderr).contains("GiB"));
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for cmd in [
+        "run",
+        "validate",
+        "stress",
+        "sweep",
+        "sensitivity",
+        "batch",
+        "merge",
+        "init",
+        "schema",
+        "completions",
+    ] {
+        let out = cashrisk().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{cmd}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Example"), "{cmd} --help shows an example");
+    }
+}
