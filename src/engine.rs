@@ -119,6 +119,16 @@ fn default_day(model: &Model, b: usize, rng: &PathRng, z: f64) -> Option<u32> {
     (day < model.horizon as f64).then_some(day as u32)
 }
 
+/// The default day of every buyer in path `path` (`None`: no default before H), in
+/// buyer order; for inspection and tests (the path loop computes the same inline).
+pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
+    let rng = PathRng::new(model.seed, path);
+    let z = dist::inv_norm_cdf(rng.uniform(0, 0));
+    (0..model.buyers.len())
+        .map(|b| default_day(model, b, &rng, z))
+        .collect()
+}
+
 /// Simulates path `path` of `model`, both variants, reporting each day to `observer`.
 pub fn simulate_path<O: DayObserver>(
     model: &Model,

@@ -6,6 +6,7 @@ mod conveniences;
 mod determinism;
 mod errors;
 mod mechanics;
+mod properties;
 mod statistics;
 mod studies;
 mod util;
