@@ -394,6 +394,7 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
     }
 
     let model = Model::new(&scenario);
+    let started = Instant::now();
     let (result, precision) = match args.precision {
         None => (
             simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?,
@@ -421,6 +422,7 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             }
         }
     };
+    let elapsed = started.elapsed().as_secs_f64();
     scenario.paths = result.paths();
     let mut summary = Summary::new(&scenario, &label, &result);
     summary.simulation.precision = precision;
@@ -453,9 +455,31 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             }
         );
     }
+    if args.timing {
+        let paths = result.paths() as f64;
+        println!(
+            "\ntiming: {} paths in {elapsed:.2} s on {threads} threads: {:.0} paths/s, \
+             {:.3e} invoices/s ({} potential invoices a path); peak memory {}",
+            result.paths(),
+            paths / elapsed,
+            paths * model.invoices_per_path() as f64 / elapsed,
+            model.invoices_per_path(),
+            peak_memory().map_or("n/a".to_string(), |kib| format!(
+                "{:.1} MiB",
+                kib as f64 / 1024.0
+            ))
+        );
+    }
     println!();
     finish_message(count, &out, !args.no_charts);
     Ok(())
+}
+
+/// Peak resident memory of this process in KiB (Linux: VmHWM of /proc/self/status).
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn validate_command(args: &ValidateArgs) -> Result<(), Error> {

@@ -127,6 +127,9 @@ pub struct RunArgs {
     /// Print summary.json to stdout instead of the table (for scripts).
     #[arg(long)]
     pub json: bool,
+    /// Print paths/s, invoices/s and peak memory of the simulation (to size big runs).
+    #[arg(long)]
+    pub timing: bool,
 }
 
 /// Flags of `cashrisk validate`.

@@ -1,0 +1,103 @@
+//! Benchmarks: `cargo bench` (results in paths/s or elements/s).
+//!
+//! - `example/path`: MODEL.md's example scenario (scenarios/textile_exporter.toml,
+//!   158 buyers, 1,896 invoices a path), one path at a time, both variants, with the
+//!   fan-chart histograms, as in a run.
+//! - `floor/random_numbers`: only the random numbers that scenario's paths need
+//!   (Philox blocks per invoice, per buyer and per month, and the normals), nothing
+//!   else: the floor the engine is measured against.
+//! - `scan/path`: a scenario without buyers over ten years: the daily balance scan.
+//! - `claims/path`: a claim-heavy scenario (200 covered slow payers).
+//! - `run/10k_paths`: the parallel runner end to end on all cores.
+
+use cashrisk::engine::{Scratch, simulate_path};
+use cashrisk::fan::Fan;
+use cashrisk::model::Model;
+use cashrisk::rng::{LANES, PathRng};
+use cashrisk::scenario::ScenarioFile;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+
+fn model(path: &str) -> Model {
+    let file = ScenarioFile::load(path.as_ref()).expect("benchmark scenario loads");
+    Model::new(&file.base)
+}
+
+fn per_path(c: &mut Criterion, group: &str, path: &str) {
+    let m = model(path);
+    let mut scratch = Scratch::new(&m);
+    let mut fan = Fan::new(m.horizon as usize);
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements(1));
+    let mut k = 0u64;
+    g.bench_function("path", |b| {
+        b.iter(|| {
+            k += 1;
+            black_box(simulate_path(&m, k, &mut scratch, &mut fan))
+        })
+    });
+    g.finish();
+}
+
+fn example(c: &mut Criterion) {
+    per_path(c, "example", "scenarios/textile_exporter.toml");
+}
+
+fn scan(c: &mut Criterion) {
+    per_path(c, "scan", "benches/scenarios/scan.toml");
+}
+
+fn claims(c: &mut Criterion) {
+    per_path(c, "claims", "benches/scenarios/claims.toml");
+}
+
+fn floor(c: &mut Criterion) {
+    let m = model("scenarios/textile_exporter.toml");
+    let mut g = c.benchmark_group("floor");
+    g.throughput(Throughput::Elements(1));
+    let mut k = 0u64;
+    g.bench_function("random_numbers", |b| {
+        b.iter(|| {
+            k += 1;
+            let rng = PathRng::new(m.seed, k);
+            let mut acc = cashrisk::dist::inv_norm_cdf(rng.uniform(0, 0));
+            for month in 0..m.months() as u32 {
+                acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 1 + month));
+            }
+            let (mut w0, mut w1) = ([0u64; LANES], [0u64; LANES]);
+            for (b, buyer) in m.buyers.iter().enumerate() {
+                let stream = 1 + b as u32;
+                acc += cashrisk::dist::inv_norm_cdf(rng.uniform(stream, 0));
+                if buyer.delay.is_none() {
+                    continue;
+                }
+                let n = m.calendars[buyer.calendar].invoices.len();
+                let mut i = 0;
+                while i < n {
+                    rng.words_batch(stream, 1 + i as u32, &mut w0, &mut w1);
+                    for j in 0..LANES.min(n - i) {
+                        acc += cashrisk::rng::open01(w0[j]) + cashrisk::rng::open01(w1[j]);
+                    }
+                    i += LANES;
+                }
+            }
+            black_box(acc)
+        })
+    });
+    g.finish();
+}
+
+fn runner(c: &mut Criterion) {
+    let m = model("scenarios/textile_exporter.toml");
+    let mut g = c.benchmark_group("run");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    g.bench_function("10k_paths", |b| {
+        b.iter(|| black_box(cashrisk::run::run(&m, 0, 10_000, threads, &|_| {})))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, example, floor, scan, claims, runner);
+criterion_main!(benches);
