@@ -281,6 +281,39 @@ fn simulate(
     Ok(result)
 }
 
+/// Simulates shard `k` of `n` of a run and writes its partial result; returns the
+/// file name.
+#[allow(clippy::too_many_arguments)]
+fn write_shard(
+    out: &OutputDir,
+    file: &ScenarioFile,
+    label: &str,
+    stress: Option<String>,
+    scenario: &Scenario,
+    (k, n): (u64, u64),
+    threads: usize,
+    quiet: bool,
+) -> Result<String, Error> {
+    let model = Model::new(scenario);
+    let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
+    let result = simulate(&model, first, count, threads, quiet)?;
+    let meta = crate::partial::PartialMeta {
+        cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
+        file: label.to_string(),
+        text: file.text.clone(),
+        stress,
+        paths: scenario.paths,
+        seed: scenario.seed,
+        shard: (k, n),
+        first_path: first,
+        count,
+        horizon: scenario.horizon_days,
+    };
+    let name = format!("partial-{k}-of-{n}.cashrisk");
+    write(out, &name, &crate::partial::encode(&meta, &result))?;
+    Ok(name)
+}
+
 /// Writes summary.json, timeseries.csv and (unless `no_charts`) the charts and
 /// report.html; returns the number of files.
 pub fn write_run_outputs(
@@ -367,23 +400,17 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
     let label = args.file.display().to_string();
 
     if let Some((k, n)) = shard {
-        let model = Model::new(&scenario);
+        let name = write_shard(
+            &out,
+            &file,
+            &label,
+            args.stress.clone(),
+            &scenario,
+            (k, n),
+            threads,
+            args.sim.quiet,
+        )?;
         let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
-        let result = simulate(&model, first, count, threads, args.sim.quiet)?;
-        let meta = crate::partial::PartialMeta {
-            cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
-            file: label,
-            text: file.text.clone(),
-            stress: args.stress.clone(),
-            paths: scenario.paths,
-            seed: scenario.seed,
-            shard: (k, n),
-            first_path: first,
-            count,
-            horizon: scenario.horizon_days,
-        };
-        let name = format!("partial-{k}-of-{n}.cashrisk");
-        write(&out, &name, &crate::partial::encode(&meta, &result))?;
         println!(
             "shard {k}/{n}: paths {first}..{} of {}; wrote {}",
             first + count,
@@ -811,24 +838,16 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
             let case_out = prepare(&dir.join(slug(case)))?;
             let model = Model::new(scenario);
             if let Some((k, n)) = shard {
-                let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
-                let result = simulate(&model, first, count, threads, args.sim.quiet)?;
-                let meta = crate::partial::PartialMeta {
-                    cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
-                    file: label.clone(),
-                    text: file.text.clone(),
-                    stress: (case != "Base").then(|| case.clone()),
-                    paths: scenario.paths,
-                    seed: scenario.seed,
-                    shard: (k, n),
-                    first_path: first,
-                    count,
-                    horizon: scenario.horizon_days,
-                };
-                write(
+                let stress = (case != "Base").then(|| case.clone());
+                write_shard(
                     &case_out,
-                    &format!("partial-{k}-of-{n}.cashrisk"),
-                    &crate::partial::encode(&meta, &result),
+                    &file,
+                    &label,
+                    stress,
+                    scenario,
+                    (k, n),
+                    threads,
+                    args.sim.quiet,
                 )?;
                 continue;
             }

@@ -34,10 +34,10 @@ pub fn bucket(x: f64) -> usize {
     if x > 0.0 { HALF + 1 + k } else { HALF - 1 - k }
 }
 
-/// The midpoint of a bucket.
-pub fn bucket_mid(index: usize) -> f64 {
+/// The lower and upper edge of a bucket, in value order (None for the |x| < 1 bucket).
+fn bucket_bounds(index: usize) -> Option<(f64, f64)> {
     if index == HALF {
-        return 0.0;
+        return None;
     }
     let (sign, k) = if index > HALF {
         (1.0, index - HALF - 1)
@@ -46,9 +46,22 @@ pub fn bucket_mid(index: usize) -> f64 {
     };
     let exp = (k >> SUB_BITS) as i32;
     let sub = (k & ((1 << SUB_BITS) - 1)) as f64;
-    let scale = 2f64.powi(exp);
     let width = (1u32 << SUB_BITS) as f64;
-    sign * scale * (1.0 + (sub + 0.5) / width)
+    let scale = 2f64.powi(exp);
+    let (inner, outer) = (
+        scale * (1.0 + sub / width),
+        scale * (1.0 + (sub + 1.0) / width),
+    );
+    Some(if sign > 0.0 {
+        (inner, outer)
+    } else {
+        (-outer, -inner)
+    })
+}
+
+/// The midpoint of a bucket.
+pub fn bucket_mid(index: usize) -> f64 {
+    bucket_bounds(index).map_or(0.0, |(lo, hi)| (lo + hi) / 2.0)
 }
 
 /// Headroom histograms of both variants for every day.
@@ -177,23 +190,7 @@ impl Histogram {
 
 /// The upper edge of a bucket (for |x| < 1: 1).
 pub fn bucket_upper(index: usize) -> f64 {
-    if index == HALF {
-        return 1.0;
-    }
-    let (sign, k) = if index > HALF {
-        (1.0, index - HALF - 1)
-    } else {
-        (-1.0, HALF - 1 - index)
-    };
-    let exp = (k >> SUB_BITS) as i32;
-    let sub = (k & ((1 << SUB_BITS) - 1)) as f64;
-    let width = (1u32 << SUB_BITS) as f64;
-    let scale = 2f64.powi(exp);
-    if sign > 0.0 {
-        scale * (1.0 + (sub + 1.0) / width)
-    } else {
-        -scale * (1.0 + sub / width)
-    }
+    bucket_bounds(index).map_or(1.0, |(_, hi)| hi)
 }
 
 impl crate::engine::DayObserver for Fan {
