@@ -338,7 +338,7 @@ pub fn write_run_outputs(
     ];
     if !no_charts {
         let data = crate::charts::ChartData::new(summary, result, scenario.min_headroom);
-        let charts = crate::charts::render_all(&data).map_err(Error::Chart)?;
+        let charts = crate::charts::render_all(&data).map_err(Error::Bug)?;
         for chart in &charts {
             files.push((
                 format!("{}.svg", chart.name),
@@ -432,7 +432,7 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             loop {
                 let count = PRECISION_ROUND.min(args.max_paths - result.paths());
                 let more = simulate(&model, result.paths(), count, threads, args.sim.quiet)?;
-                result.append(more).map_err(Error::Chart)?;
+                result.append(more).map_err(Error::Bug)?;
                 scenario.paths = result.paths();
                 let widths = Summary::new(&scenario, &label, &result).half_widths();
                 let met = widths.iter().all(|w| *w <= target);
@@ -594,7 +594,7 @@ fn stress_command(args: &StudyArgs) -> Result<(), Error> {
         summaries[0].simulation.seed
     );
     let chart = crate::charts::studies::cases("stress", &title, &labels, &summaries)
-        .map_err(Error::Chart)?;
+        .map_err(Error::Bug)?;
     write(&out, "stress.svg", chart.svg.as_bytes())?;
     write(&out, "stress.png", &chart.png)?;
     print!("{}", study::render_cases_table(&title, &results));
@@ -632,7 +632,7 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
         file.base.name, spec.key
     );
     let chart = crate::charts::studies::sweep(&title, &spec.key, &spec.values, &summaries)
-        .map_err(Error::Chart)?;
+        .map_err(Error::Bug)?;
     write(&out, "sweep.svg", chart.svg.as_bytes())?;
     write(&out, "sweep.png", &chart.png)?;
     print!("{}", study::render_cases_table(&title, &results));
@@ -699,7 +699,7 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         "{}: what moves the shortfall probability (down: vermillion, up: blue)",
         file.base.name
     );
-    let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Chart)?;
+    let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Bug)?;
     write(&out, "sensitivity.svg", chart.svg.as_bytes())?;
     write(&out, "sensitivity.png", &chart.png)?;
     print!("{}", study::render_cases_table(&title, &results));

@@ -51,9 +51,10 @@ pub enum Error {
     /// Stopped by Ctrl-C before the results were complete.
     #[error("interrupted: the run stopped and wrote no results")]
     Interrupted,
-    /// A chart could not be drawn (a bug: the data is always drawable).
-    #[error("bug: a chart could not be drawn: {0}")]
-    Chart(String),
+    /// Something that cannot happen did (a chart that cannot be drawn, runs that do
+    /// not join up): a bug in cashrisk, reported with exit code 70.
+    #[error("bug in cashrisk: {0}; please report it with the command line and scenario")]
+    Bug(String),
     /// An output file or folder that cannot be written.
     #[error("cannot write {}: {source}; choose a writable folder with --out", path.display())]
     Output {
@@ -73,7 +74,7 @@ impl Error {
             Error::Several { io_only: true, .. } => EXIT_IO,
             Error::Several { .. } => EXIT_BAD_INPUT,
             Error::Output { .. } => EXIT_IO,
-            Error::Chart(_) => EXIT_BUG,
+            Error::Bug(_) => EXIT_BUG,
             Error::Interrupted => EXIT_INTERRUPTED,
             Error::Input { io: true, .. } => EXIT_IO,
             Error::Input { .. } => EXIT_BAD_INPUT,
