@@ -593,8 +593,8 @@ fn stress_command(args: &StudyArgs) -> Result<(), Error> {
         crate::table::thousands(summaries[0].simulation.paths as f64),
         summaries[0].simulation.seed
     );
-    let chart = crate::charts::studies::cases("stress", &title, &labels, &summaries)
-        .map_err(Error::Bug)?;
+    let chart =
+        crate::charts::studies::cases("stress", &title, &labels, &summaries).map_err(Error::Bug)?;
     write(&out, "stress.svg", chart.svg.as_bytes())?;
     write(&out, "stress.png", &chart.png)?;
     print!("{}", study::render_cases_table(&title, &results));

@@ -203,13 +203,15 @@ pub fn simulate_path<O: DayObserver>(
                 None => 0,
                 Some(d) => {
                     let (w0, w1) = (first_words[i % LANES], second_words[i % LANES]);
-                    if crate::rng::open01(w0) < d.on_time {
-                        0
-                    } else if d.sigma == 0.0 {
+                    // Both outcomes are computed and one is selected, so the random
+                    // on-time test does not become a mispredicted branch.
+                    let late = if d.sigma == 0.0 {
                         d.fixed_days
                     } else {
                         model.delay_tables[d.table].sample(crate::rng::open01(w1))
-                    }
+                    };
+                    let on_time = crate::rng::open01(w0) < d.on_time;
+                    late * (!on_time) as u32
                 }
             };
             let paid = due + delay;

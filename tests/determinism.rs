@@ -86,3 +86,34 @@ fn appended_runs_equal_one_run() {
     let mut b = run(&model, 0, BLOCK, 1, &|_| {});
     assert!(b.append(run(&model, BLOCK + 1, 10, 1, &|_| {})).is_err());
 }
+
+#[test]
+fn figures_are_unchanged_to_the_last_digit() {
+    // The golden files were written by this project's binary; an optimisation must not
+    // change one digit of them. A deliberate change of the model or of the random
+    // layout regenerates them (and says so in its commit):
+    //   cashrisk run scenarios/textile_exporter.toml --paths 3000 --no-charts --json \
+    //     --out /tmp/g > tests/golden/textile_exporter_3000.json
+    //   cp /tmp/g/timeseries.csv tests/golden/textile_exporter_3000_timeseries.csv
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("cashrisk")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "scenarios/textile_exporter.toml",
+            "--paths",
+            "3000",
+            "--quiet",
+        ])
+        .args(["--no-charts", "--json", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let golden = std::fs::read("tests/golden/textile_exporter_3000.json").unwrap();
+    assert!(out.stdout == golden, "summary.json changed");
+    let ts = std::fs::read(dir.path().join("timeseries.csv")).unwrap();
+    let golden_ts = std::fs::read("tests/golden/textile_exporter_3000_timeseries.csv").unwrap();
+    assert!(ts == golden_ts, "timeseries.csv changed");
+}
