@@ -696,7 +696,7 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
     })
     .collect();
     let title = format!(
-        "{}: what moves the shortfall probability (down: vermillion, up: blue)",
+        "{}: what moves the shortfall probability (input down: green, up: purple)",
         file.base.name
     );
     let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Bug)?;

@@ -22,6 +22,10 @@ use std::sync::Once;
 pub const UNINSURED_COLOUR: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 /// Insured: Okabe-Ito blue.
 pub const INSURED_COLOUR: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+/// Okabe-Ito bluish green: a gain (policy chart), an input moved down (tornado).
+pub const GAIN_COLOUR: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+/// Okabe-Ito reddish purple: a cost (policy chart), an input moved up (tornado).
+pub const COST_COLOUR: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 /// Shortfall region and threshold lines.
 const SHORTFALL_COLOUR: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const FONT: &str = "sans-serif";
@@ -636,9 +640,9 @@ fn draw_policy<DB: DrawingBackend>(
     for (i, (label, v)) in money_bars.iter().enumerate() {
         let row = (count - 1 - i) as f64;
         let c = if *label == "Premium paid" || *v < 0.0 {
-            UNINSURED_COLOUR
+            COST_COLOUR
         } else {
-            INSURED_COLOUR
+            GAIN_COLOUR
         };
         chart
             .draw_series(std::iter::once(Rectangle::new(
@@ -687,11 +691,7 @@ fn draw_policy<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for (i, (_, k)) in path_bars.iter().enumerate() {
-        let c = if i == 0 {
-            INSURED_COLOUR
-        } else {
-            UNINSURED_COLOUR
-        };
+        let c = if i == 0 { GAIN_COLOUR } else { COST_COLOUR };
         let x = i as f64;
         paths
             .draw_series(std::iter::once(Rectangle::new(
@@ -1152,8 +1152,8 @@ pub mod studies {
                 let y = (n - 1 - i) as f64;
                 // Down in the upper half of the row, up in the lower half.
                 for (value, c, lo, hi) in [
-                    (*down, UNINSURED_COLOUR, 0.5, 0.85),
-                    (*up, INSURED_COLOUR, 0.15, 0.5),
+                    (*down, GAIN_COLOUR, 0.5, 0.85),
+                    (*up, COST_COLOUR, 0.15, 0.5),
                 ] {
                     chart
                         .draw_series(std::iter::once(Rectangle::new(
@@ -1168,7 +1168,8 @@ pub mod studies {
     }
 
     /// The tornado chart: three panels (uninsured, insured, change), bars for each
-    /// input moved down (vermillion) and up (blue).
+    /// input moved down (bluish green) and up (reddish purple); vermillion and blue
+    /// stay reserved for the uninsured and insured variants.
     pub fn tornado(title: &str, panels: &[TornadoPanel]) -> Result<Chart, ChartError> {
         let rows = panels.first().map_or(1, |p| p.1.len()) as u32;
         let size = (1200, (140 + 40 * rows).max(380));
