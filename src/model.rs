@@ -57,7 +57,7 @@ pub struct DelayTable {
 }
 
 /// Entries of a delay table's guide.
-pub const GUIDE: usize = 512;
+pub const GUIDE: usize = 4096;
 
 impl DelayTable {
     /// The table of round(X), X lognormal with log-space mean mu and sd sigma > 0.
