@@ -1,13 +1,7 @@
 //! The binary as a user drives it.
 
-use assert_cmd::Command;
+use crate::util::cashrisk;
 use std::path::Path;
-
-fn cashrisk() -> Command {
-    let mut c = Command::cargo_bin("cashrisk").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 fn stdout_without_paths(out: &[u8]) -> String {
     String::from_utf8_lossy(out)
@@ -95,7 +89,7 @@ fn default_output_folder_is_named_after_the_file() {
         dir.path().join("my_case.toml"),
     )
     .unwrap();
-    Command::cargo_bin("cashrisk")
+    assert_cmd::Command::cargo_bin("cashrisk")
         .unwrap()
         .current_dir(dir.path())
         .args([

@@ -1,14 +1,8 @@
 //! init, schema, --json, completions, and refusing absurd runs.
 
-use assert_cmd::Command;
+use crate::util::cashrisk;
 use serde_json::Value;
 use std::path::Path;
-
-fn cashrisk() -> Command {
-    let mut c = Command::cargo_bin("cashrisk").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 /// A small JSON Schema checker for what `cashrisk schema` uses: type, properties,
 /// additionalProperties = false, items, anyOf and $ref to $defs.

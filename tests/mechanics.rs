@@ -104,7 +104,7 @@ seasonality = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6]
     close(common[91], 1000.0 * 0.6 * 1.1f64.powf(3.0 / 12.0));
 }
 
-const ACME: &str = r#"
+pub const ACME: &str = r#"
 [scenario]
 name = "Acme"
 [simulation]

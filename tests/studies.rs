@@ -1,19 +1,12 @@
 //! Stress tests, sweeps, decision figures, precision control, batches and shards.
 
 use crate::util::*;
-use assert_cmd::Command;
 use cashrisk::decision::{break_even_premium_rate, extra_liquidity};
 use cashrisk::model::Model;
 use cashrisk::run::run;
 use cashrisk::stats::{P1, P5};
 use cashrisk::summary::Summary;
 use std::path::Path;
-
-fn cashrisk() -> Command {
-    let mut c = Command::cargo_bin("cashrisk").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 #[test]
 fn shards_run_as_separate_processes_merge_into_the_unsharded_run() {
@@ -205,35 +198,8 @@ fn break_even_premium_rate_of_a_hand_worked_case() {
     // the months of 3000 insured sales each (both due inside the horizon). No
     // interest, no randomness: the change in end balance is 486 - 6000 r, zero at
     // r = 0.081.
-    let text = r#"
-[scenario]
-name = "Acme"
-[simulation]
-horizon_days = 100
-paths = 10
-[company]
-opening_cash = 0.0
-[revenue]
-monthly = 3000.0
-[credit]
-recovery_lag_days = 20
-[[buyers]]
-name = "Acme"
-share = 1.0
-terms_days = 10
-pd = 0.0
-lgd = 0.6
-invoices_per_month = 2
-limit = 1000.0
-[insurance]
-indemnity = 0.9
-premium_rate = 0.01
-aggregate_first_loss = 100.0
-settlement_days = 5
-[[stress]]
-name = "Acme fails"
-force_default = [{ buyer = "Acme", day = 50 }]
-"#;
+    let text = crate::mechanics::ACME.replace("minimum_premium = 20.0\n", "");
+    let text = text.as_str();
     let s = stressed(text, "Acme fails");
     let model = Model::new(&s);
     let r = run(&model, 0, s.paths, 1, &|_| {});

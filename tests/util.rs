@@ -4,6 +4,13 @@ use cashrisk::engine::{NoObserver, PathOutcome, Scratch, simulate_path};
 use cashrisk::model::Model;
 use cashrisk::scenario::{Scenario, ScenarioFile};
 
+/// The `cashrisk` binary, run from the repository root.
+pub fn cashrisk() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("cashrisk").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
 /// A validated scenario from TOML text (panics with the messages if invalid).
 pub fn scenario(text: &str) -> Scenario {
     file(text).base
