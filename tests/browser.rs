@@ -4,7 +4,6 @@
 //! machine without Chromium skips this test with a message; in CI (`CI` set) a
 //! missing browser is a failure, so the check can never silently vanish there.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn chromium() -> Option<PathBuf> {
@@ -38,6 +37,17 @@ fn headless(browser: &Path, profile: &Path) -> std::process::Command {
     c
 }
 
+/// Runs the small fixture with charts and report into `out`.
+fn run_small(paths: u32, out: &Path) {
+    crate::util::cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--quiet", "--paths"])
+        .arg(paths.to_string())
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
 #[test]
 fn report_renders_in_a_browser_with_every_chart() {
     let Some(browser) = chromium() else {
@@ -48,20 +58,7 @@ fn report_renders_in_a_browser_with_every_chart() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    Command::cargo_bin("cashrisk")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "run",
-            "tests/fixtures/small.toml",
-            "--paths",
-            "2000",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .success();
+    run_small(2000, dir.path());
     let report = dir.path().join("report.html");
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(!html.contains("<script"), "the report needs no JavaScript");
@@ -141,20 +138,7 @@ window.addEventListener('load', function () {
 #[test]
 fn chart_pngs_decode_with_the_expected_size() {
     let dir = tempfile::tempdir().unwrap();
-    Command::cargo_bin("cashrisk")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "run",
-            "tests/fixtures/small.toml",
-            "--paths",
-            "500",
-            "--quiet",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .success();
+    run_small(500, dir.path());
     for (name, size) in [
         ("headroom_fan", cashrisk::charts::FAN_SIZE),
         ("shortfall_over_time", cashrisk::charts::SIZE),
