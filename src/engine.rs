@@ -9,7 +9,7 @@
 
 use crate::dist::{self, portable};
 use crate::model::{LgdModel, Model, YEAR_DAYS};
-use crate::rng::{LANES, LGD_STREAM_BASE, PathRng};
+use crate::rng::{LGD_STREAM_BASE, PathRng};
 
 /// The uninsured variant's index in per-variant arrays.
 pub const UNINSURED: usize = 0;
@@ -76,6 +76,10 @@ pub struct Scratch {
     claims: Vec<Claim>,
     limit_left: Vec<f64>,
     year_left: Vec<[f64; 3]>,
+    /// First and second words of every draw of [`Model::draws`].
+    words: [Vec<u64>; 2],
+    /// Per copula class, the bound of [`crate::model::Copula::uniform_bound`].
+    uniform_bound: Vec<f64>,
 }
 
 impl Scratch {
@@ -89,6 +93,11 @@ impl Scratch {
             claims: Vec::with_capacity(64),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
+            words: [
+                vec![0; model.draws.padded_len()],
+                vec![0; model.draws.padded_len()],
+            ],
+            uniform_bound: vec![0.0; model.copulas.len()],
         }
     }
 
@@ -98,9 +107,10 @@ impl Scratch {
     }
 }
 
-/// The default day of buyer `b`, or `None` when it does not default before H.
+/// The default day of buyer `b`, or `None` when it does not default before H; `u` is
+/// the uniform of its own factor (stream 1 + b, index 0).
 #[inline]
-fn default_day(model: &Model, b: usize, rng: &PathRng, z: f64) -> Option<u32> {
+fn default_day(model: &Model, b: usize, u: f64, z: f64) -> Option<u32> {
     let buyer = &model.buyers[b];
     if let Some(day) = buyer.forced_default {
         return (day < model.horizon).then_some(day);
@@ -108,7 +118,7 @@ fn default_day(model: &Model, b: usize, rng: &PathRng, z: f64) -> Option<u32> {
     if buyer.lambda == 0.0 {
         return None;
     }
-    let e = dist::inv_norm_cdf(rng.uniform(1 + b as u32, 0));
+    let e = dist::inv_norm_cdf(u);
     let x = buyer.sqrt_rho * z + buyer.sqrt_one_minus_rho * e;
     if x >= buyer.default_threshold {
         return None;
@@ -125,7 +135,7 @@ pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
     let rng = PathRng::new(model.seed, path);
     let z = dist::inv_norm_cdf(rng.uniform(0, 0));
     (0..model.buyers.len())
-        .map(|b| default_day(model, b, &rng, z))
+        .map(|b| default_day(model, b, rng.uniform(1 + b as u32, 0), z))
         .collect()
 }
 
@@ -173,8 +183,23 @@ pub fn simulate_path<O: DayObserver>(
 
     let waiting = model.policy.as_ref().map_or(0, |p| p.waiting_period_days);
     let lag = model.recovery_lag_days;
+    let [first_words, second_words] = &mut scratch.words;
+    rng.fill(&model.draws, first_words, second_words);
+    for (bound, copula) in scratch.uniform_bound.iter_mut().zip(&model.copulas) {
+        *bound = copula.uniform_bound(z);
+    }
     for (b, buyer) in model.buyers.iter().enumerate() {
-        let default = default_day(model, b, &rng, z);
+        let default = if buyer.forced_default.is_none() && buyer.lambda > 0.0 {
+            let u = crate::rng::open01(scratch.words[0][buyer.factor_draw]);
+            // Most buyers are above the bound: no default, without an inverse normal.
+            if u >= scratch.uniform_bound[buyer.copula] {
+                None
+            } else {
+                default_day(model, b, u, z)
+            }
+        } else {
+            default_day(model, b, f64::NAN, z)
+        };
         let stop = default.unwrap_or(u32::MAX);
         let lgd = match (default, buyer.lgd) {
             (None, _) => 0.0,
@@ -184,15 +209,10 @@ pub fn simulate_path<O: DayObserver>(
                 dist::beta(alpha, beta, &mut stream)
             }
         };
-        let stream = 1 + b as u32;
         let calendar = &model.calendars[buyer.calendar];
-        let (mut first_words, mut second_words) = ([0u64; LANES], [0u64; LANES]);
         for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
             if t >= stop {
                 break;
-            }
-            if buyer.delay.is_some() && i % LANES == 0 {
-                rng.words_batch(stream, 1 + i as u32, &mut first_words, &mut second_words);
             }
             let amount = scratch.revenue[m as usize] * buyer.share_per_invoice;
             if t + sup < h {
@@ -202,15 +222,17 @@ pub fn simulate_path<O: DayObserver>(
             let delay = match &buyer.delay {
                 None => 0,
                 Some(d) => {
-                    let (w0, w1) = (first_words[i % LANES], second_words[i % LANES]);
+                    let draw = buyer.first_invoice_draw + i;
+                    let (w0, w1) = (scratch.words[0][draw], scratch.words[1][draw]);
                     // Both outcomes are computed and one is selected, so the random
                     // on-time test does not become a mispredicted branch.
                     let late = if d.sigma == 0.0 {
                         d.fixed_days
                     } else {
-                        model.delay_tables[d.table].sample(crate::rng::open01(w1))
+                        model.delay_tables[d.table].sample_word(w1)
                     };
-                    let on_time = crate::rng::open01(w0) < d.on_time;
+                    // open01(w0) < on_time, in integers.
+                    let on_time = (w0 >> 12) < d.on_time_threshold;
                     late * (!on_time) as u32
                 }
             };

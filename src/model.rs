@@ -6,6 +6,7 @@
 //! The path loop in [`crate::engine`] then only adds the random part.
 
 use crate::dist::{inv_norm_cdf, portable};
+use crate::rng::DrawList;
 use crate::scenario::{BuyerTerms, Lgd, Scenario};
 
 /// Days in a year and in a policy year.
@@ -38,6 +39,8 @@ pub struct DelayModel {
     pub fixed_days: u32,
     /// Index into [`Model::delay_tables`] (unused when sigma = 0).
     pub table: usize,
+    /// [`uniform_threshold`] of `on_time` (2^52 when on_time = 1: always on time).
+    pub on_time_threshold: u64,
 }
 
 /// The distribution of a late invoice's delay d = round(X), X lognormal, as a table for
@@ -48,16 +51,41 @@ pub struct DelayModel {
 /// inverse normal per invoice. The table stops where cdf reaches 1 - 1e-7; beyond it
 /// (one invoice in ten million) the formula itself is used. A guide table of
 /// [`GUIDE`] entries (Chen and Asau 1974) finds the start of the search in one step.
+///
+/// The path loop reads a faster form of the same inversion, [`DelayTable::sample_word`]:
+/// u = open01(w) lies in guide cell j = w >> 52 (the top 12 bits of the word), and
+/// where that cell holds at most one boundary cdf[k], the answer is k0 or k0 + 1,
+/// decided by one integer comparison of w >> 12 with the boundary's
+/// [`uniform_threshold`]. One load, one comparison, no branch; the cells near the far
+/// tail, with several boundaries, fall back to the search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DelayTable {
     mu: f64,
     sigma: f64,
     cdf: Vec<f64>,
     guide: Vec<u32>,
+    /// Per guide cell: k0 << 52 | uniform_threshold(cdf[k0]), or [`SEARCH`] where the
+    /// cell needs the search.
+    cells: Vec<u64>,
 }
 
-/// Entries of a delay table's guide.
-pub const GUIDE: usize = 4096;
+/// A cell of [`DelayTable::cells`] that needs the search.
+const SEARCH: u64 = u64::MAX;
+
+/// The integer form of a comparison with a uniform: for u = open01(w) and a number
+/// c in [0, 1), u >= c exactly when (w >> 12) >= uniform_threshold(c).
+///
+/// u = (k + 1/2) / 2^52 with k = w >> 12, so u >= c <=> k >= c 2^52 - 1/2 <=>
+/// k >= ceil(c 2^52 - 1/2). Both steps are exact in floating point: multiplying by 2^52
+/// only shifts the exponent, and c 2^52 < 2^52 has a spacing of at most 1/2, so
+/// subtracting 1/2 is exact.
+pub fn uniform_threshold(c: f64) -> u64 {
+    debug_assert!((0.0..1.0).contains(&c));
+    (c * 4_503_599_627_370_496.0 - 0.5).ceil().max(0.0) as u64
+}
+
+/// Entries of a delay table's guide: 2^12, so that the cell of a word is its top 12 bits.
+pub const GUIDE: usize = 1 << 12;
 
 impl DelayTable {
     /// The table of round(X), X lognormal with log-space mean mu and sd sigma > 0.
@@ -66,6 +94,10 @@ impl DelayTable {
         let mut k = 0u32;
         loop {
             let p = crate::dist::norm_cdf((portable::ln(k as f64 + 0.5) - mu) / sigma);
+            // Kept non-decreasing (should rounding ever make it dip), so that a binary
+            // search finds what a linear one would: the smallest k with u < cdf[k] is
+            // the same under the running maximum.
+            let p = cdf.last().map_or(p, |&last: &f64| last.max(p));
             cdf.push(p);
             if p >= 1.0 - 1e-7 || k >= 1_000_000 {
                 break;
@@ -81,20 +113,61 @@ impl DelayTable {
             }
             guide.push(k as u32);
         }
+        // A cell [j / G, (j + 1) / G) starts its search at k0 = guide[j]. When every u in
+        // it is below cdf[k0] (no boundary inside) or below cdf[k0 + 1] (one boundary),
+        // the answer is k0 + (u >= cdf[k0]).
+        let cells = (0..GUIDE)
+            .map(|j| {
+                let k0 = guide[j] as usize;
+                let end = (j + 1) as f64 / GUIDE as f64;
+                let at_most_one = (k0 < cdf.len() && cdf[k0] >= end)
+                    || (k0 + 1 < cdf.len() && cdf[k0 + 1] >= end);
+                if at_most_one && k0 < 1 << 12 {
+                    (k0 as u64) << 52 | uniform_threshold(cdf[k0])
+                } else {
+                    SEARCH
+                }
+            })
+            .collect();
         DelayTable {
             mu,
             sigma,
             cdf,
             guide,
+            cells,
         }
+    }
+
+    /// The delay for the word w, that is for u = open01(w): the same as
+    /// `sample(open01(w))`, mostly without a search.
+    #[inline]
+    pub fn sample_word(&self, w: u64) -> u32 {
+        let cell = self.cells[(w >> 52) as usize];
+        if cell == SEARCH {
+            return self.sample(crate::rng::open01(w));
+        }
+        let k0 = (cell >> 52) as u32;
+        let threshold = cell & ((1 << 52) - 1);
+        k0 + ((w >> 12) >= threshold) as u32
+    }
+
+    /// The share of guide cells that need the search (for tests and tuning).
+    pub fn search_share(&self) -> f64 {
+        self.cells.iter().filter(|&&c| c == SEARCH).count() as f64 / GUIDE as f64
     }
 
     /// The delay for the uniform u in (0, 1).
     #[inline]
     pub fn sample(&self, u: f64) -> u32 {
         let mut k = self.guide[(u * GUIDE as f64) as usize] as usize;
-        while k < self.cdf.len() && u >= self.cdf[k] {
+        // A few steps of linear search, then binary: the far-tail cells of a
+        // heavy-tailed table hold thousands of entries.
+        let near = (k + 4).min(self.cdf.len());
+        while k < near && u >= self.cdf[k] {
             k += 1;
+        }
+        if k == near {
+            k += self.cdf[k..].partition_point(|&c| u >= c);
         }
         if k < self.cdf.len() {
             return k as u32;
@@ -132,10 +205,54 @@ pub struct BuyerModel {
     pub delay: Option<DelayModel>,
     /// Index into [`Model::calendars`] of this buyer's invoice calendar.
     pub calendar: usize,
+    /// Index into [`Model::copulas`] of this buyer's copula parameters.
+    pub copula: usize,
+    /// Position in [`Model::draws`] of the draw of its own factor E(b) (unused when
+    /// the buyer cannot default at random).
+    pub factor_draw: usize,
+    /// Position in [`Model::draws`] of its first invoice's draw; the others follow
+    /// (unused without a `delay` table: such a buyer needs no draws per invoice).
+    pub first_invoice_draw: usize,
     /// Insurer's credit limit (0 when not covered or without insurance).
     pub limit: f64,
     /// True when the policy covers this buyer (limit > 0 and a policy exists).
     pub covered: bool,
+}
+
+/// The copula parameters of a buyer, shared by all buyers with the same values (all
+/// members of a group, say), so that the default pre-test costs one normal
+/// distribution function per class and path, not one inverse normal per buyer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Copula {
+    /// sqrt(rho).
+    pub sqrt_rho: f64,
+    /// sqrt(1 - rho).
+    pub sqrt_one_minus_rho: f64,
+    /// Latent values X >= this cannot default within the horizon (see
+    /// [`BuyerModel::default_threshold`]).
+    pub default_threshold: f64,
+}
+
+impl Copula {
+    /// A bound on the uniform u of E(b) = Phi^-1(u), given the common factor z: when
+    /// u >= this bound, X = sqrt(rho) z + sqrt(1 - rho) E(b) is above the default
+    /// threshold, so the buyer does not default within the horizon.
+    ///
+    /// X < threshold  <=>  E(b) < e* = (threshold - sqrt(rho) z) / sqrt(1 - rho)
+    /// <=>  u < Phi(e*). The bound is Phi(e* + 1e-6) + 1e-12: the margins (10^-6 in E
+    /// against relative errors of about 10^-15 in Phi and its inverse; 10^-12 in u
+    /// against the rounding of Phi near 1, where one step of 2^-53 in u is a step of
+    /// 10^-5 in E at E = 7) make the pre-test generous, and every buyer below the bound
+    /// goes through the exact formula, so the bound never changes a default day. It
+    /// sends one buyer in about 10^12 through the formula needlessly.
+    #[inline]
+    pub fn uniform_bound(&self, z: f64) -> f64 {
+        if self.default_threshold == f64::NEG_INFINITY {
+            return 0.0;
+        }
+        let e = (self.default_threshold - self.sqrt_rho * z) / self.sqrt_one_minus_rho;
+        crate::dist::norm_cdf(e + 1e-6) + 1e-12
+    }
 }
 
 /// The invoices a buyer with n invoices per month issues: (month, day) in issue order.
@@ -211,6 +328,12 @@ pub struct Model {
     pub calendars: Vec<Calendar>,
     /// Delay tables, one per distinct (mu, sigma).
     pub delay_tables: Vec<DelayTable>,
+    /// Copula parameters, one per distinct (rho, default threshold).
+    pub copulas: Vec<Copula>,
+    /// The draws of streams 1 + b a path needs (section "Random numbers" of
+    /// [`crate::rng`]): each randomly defaulting buyer's factor, then each late-paying
+    /// buyer's invoices, in buyer order.
+    pub draws: DrawList,
     /// The policy, if any.
     pub policy: Option<PolicyModel>,
 }
@@ -338,6 +461,9 @@ impl Model {
                 sqrt_rho: rho.sqrt(),
                 sqrt_one_minus_rho: (1.0 - rho).sqrt(),
                 default_threshold: default_threshold(lambda, horizon),
+                copula: 0,
+                factor_draw: usize::MAX,
+                first_invoice_draw: usize::MAX,
                 forced_default,
                 lgd: match terms.lgd {
                     Lgd::Fixed(v) => LgdModel::Fixed(v),
@@ -352,6 +478,11 @@ impl Model {
                         portable::ln(1.0 + d.sd_days * d.sd_days / (d.mean_days * d.mean_days));
                     let (mu, sigma) = (portable::ln(d.mean_days) - sigma2 / 2.0, sigma2.sqrt());
                     DelayModel {
+                        on_time_threshold: if d.on_time >= 1.0 {
+                            1 << 52
+                        } else {
+                            uniform_threshold(d.on_time)
+                        },
                         on_time: d.on_time,
                         mu,
                         sigma,
@@ -373,6 +504,33 @@ impl Model {
             let cal = calendar_of(g.terms.invoices_per_month);
             for k in 1..=g.count {
                 add(&g.terms, format!("{}#{k}", g.terms.name), cal);
+            }
+        }
+
+        let mut copulas: Vec<Copula> = Vec::new();
+        let mut draws = DrawList::default();
+        for (b, buyer) in buyers.iter_mut().enumerate() {
+            let copula = Copula {
+                sqrt_rho: buyer.sqrt_rho,
+                sqrt_one_minus_rho: buyer.sqrt_one_minus_rho,
+                default_threshold: buyer.default_threshold,
+            };
+            buyer.copula = match copulas.iter().position(|c| *c == copula) {
+                Some(i) => i,
+                None => {
+                    copulas.push(copula);
+                    copulas.len() - 1
+                }
+            };
+            let stream = 1 + b as u32;
+            if buyer.forced_default.is_none() && buyer.lambda > 0.0 {
+                buyer.factor_draw = draws.push(stream, 0);
+            }
+            if buyer.delay.is_some() {
+                buyer.first_invoice_draw = draws.len();
+                for i in 0..calendars[buyer.calendar].invoices.len() {
+                    draws.push(stream, 1 + i as u32);
+                }
             }
         }
 
@@ -398,6 +556,8 @@ impl Model {
             buyers,
             calendars,
             delay_tables,
+            copulas,
+            draws,
             policy,
         }
     }
@@ -443,6 +603,75 @@ mod tests {
         let u = 1.0 - 1e-9;
         let x = portable::exp(mu + sigma * inv_norm_cdf(u)).round() as u32;
         assert_eq!(table.sample(u), x);
+    }
+
+    #[test]
+    fn word_sampling_equals_the_search() {
+        use crate::rng::{PathRng, open01};
+        for (mu, sigma) in [(2.77, 0.94), (0.1, 0.05), (3.3, 1.6), (5.0, 0.01)] {
+            let table = DelayTable::new(mu, sigma);
+            // Random words, and words on either side of every boundary's threshold.
+            let rng = PathRng::new(11, 3);
+            let mut words: Vec<u64> = (0..50_000).map(|i| rng.words(1, i).0).collect();
+            for &c in &table.cdf {
+                let t = uniform_threshold(c);
+                for k in [t.saturating_sub(1), t, t + 1] {
+                    words.push(k.min((1 << 52) - 1) << 12 | 0xABC);
+                }
+            }
+            for w in words {
+                assert_eq!(table.sample_word(w), table.sample(open01(w)), "w = {w:#x}");
+            }
+            assert!(
+                table.search_share() < 0.1,
+                "{mu} {sigma}: {}",
+                table.search_share()
+            );
+        }
+    }
+
+    #[test]
+    fn the_uniform_bound_never_skips_a_default() {
+        // The engine skips a buyer when u >= bound; the exact test it replaces is
+        // X = sqrt(rho) z + sqrt(1 - rho) Phi^-1(u) >= threshold. Check the implication
+        // just above each bound, where a wrong bound would show first.
+        for rho in [0.0, 0.12, 0.5, 0.95] {
+            for pd in [1e-6, 0.015, 0.3, 0.999] {
+                let lambda = -portable::ln_1p(-pd);
+                let copula = Copula {
+                    sqrt_rho: f64::sqrt(rho),
+                    sqrt_one_minus_rho: f64::sqrt(1.0 - rho),
+                    default_threshold: default_threshold(lambda, 365),
+                };
+                for i in -80..=80 {
+                    let z = i as f64 / 10.0;
+                    let bound = copula.uniform_bound(z);
+                    let above = [1e-16, 1e-15, 1e-13, 1e-12, 1e-9, 1e-6, 1e-3];
+                    for u in std::iter::once(bound).chain(above.iter().map(|d| bound + d)) {
+                        if u <= 0.0 || u >= 1.0 {
+                            continue;
+                        }
+                        let x = copula.sqrt_rho * z + copula.sqrt_one_minus_rho * inv_norm_cdf(u);
+                        assert!(
+                            x >= copula.default_threshold,
+                            "rho {rho} pd {pd} z {z} u {u}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn uniform_thresholds_are_exact() {
+        use crate::rng::open01;
+        for c in [0.0, 1e-300, 1e-17, 0.3, 0.5, 0.55, 0.999_999_9, 1.0 - 1e-16] {
+            let t = uniform_threshold(c);
+            assert!(open01(t << 12) >= c, "{c}");
+            if t > 0 {
+                assert!(open01((t - 1) << 12 | 0xFFF) < c, "{c}");
+            }
+        }
     }
 
     #[test]

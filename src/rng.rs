@@ -49,116 +49,304 @@ pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     [c0, c1, c2, c3]
 }
 
-/// Counters per batch of [`PathRng::words_batch`].
-pub const LANES: usize = 8;
+/// Counters per batch of [`PathRng::words_batch`] and [`PathRng::fill`].
+pub const LANES: usize = 32;
 
-/// Philox4x32-10 of `LANES` counters at once, written lane-wise so that the compiler
-/// turns each round into vector multiplies. Bit-for-bit the same as
-/// [`philox4x32_10`] on each lane (integer arithmetic only).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-#[inline(always)]
-fn philox_lanes(
-    c: &mut [[u32; LANES]; 4],
-    key: [u32; 2],
-    out0: &mut [u64; LANES],
-    out1: &mut [u64; LANES],
-) {
-    const M0: u64 = 0xD251_1F53;
-    const M1: u64 = 0xCD9E_8D57;
-    const W0: u64 = 0x9E37_79B9;
-    const W1: u64 = 0xBB67_AE85;
-    // Each 32-bit word lives in the low half of a 64-bit lane, so a round is a 32 x 32
-    // -> 64 multiply, a shift and xors per lane, with no shuffling. The high halves of
-    // the "lo" words are never cleared: the multiply reads only the low 32 bits, and
-    // the output is masked at the end.
-    let mut x0 = [0u64; LANES];
-    let mut x1 = [0u64; LANES];
-    let mut x2 = [0u64; LANES];
-    let mut x3 = [0u64; LANES];
-    for j in 0..LANES {
-        x0[j] = c[0][j] as u64;
-        x1[j] = c[1][j] as u64;
-        x2[j] = c[2][j] as u64;
-        x3[j] = c[3][j] as u64;
-    }
-    let (mut k0, mut k1) = (key[0] as u64, key[1] as u64);
-    for round in 0..10 {
-        if round > 0 {
-            k0 = (k0 + W0) & 0xFFFF_FFFF;
-            k1 = (k1 + W1) & 0xFFFF_FFFF;
-        }
-        for j in 0..LANES {
-            let p0 = M0 * (x0[j] & 0xFFFF_FFFF);
-            let p1 = M1 * (x2[j] & 0xFFFF_FFFF);
-            x0[j] = (p1 >> 32) ^ x1[j] ^ k0;
-            x1[j] = p1;
-            x2[j] = (p0 >> 32) ^ x3[j] ^ k1;
-            x3[j] = p0;
-        }
-    }
-    for j in 0..LANES {
-        out0[j] = (x0[j] & 0xFFFF_FFFF) | (x1[j] << 32);
-        out1[j] = (x2[j] & 0xFFFF_FFFF) | (x3[j] << 32);
-    }
+/// The counters of one batch: index and stream vary per lane, the path is shared.
+#[derive(Debug, Clone, Copy)]
+struct Batch<'a> {
+    index: &'a [u32; LANES],
+    stream: &'a [u32; LANES],
+    path: [u32; 2],
 }
 
-/// Philox of a batch: lane-wise on AVX2 where the processor has it (checked once at
-/// run time), one block at a time otherwise. Both are the same integer arithmetic, so
-/// the numbers do not depend on which version runs (tested against single blocks).
+/// Philox of a batch: with AVX-512 or AVX2 where the processor has them (checked once
+/// at run time), one block at a time otherwise. All three are the same integer
+/// arithmetic, so the numbers do not depend on which version runs (tested against
+/// single blocks).
 #[inline]
-fn philox_batch(
-    c: &mut [[u32; LANES]; 4],
-    key: [u32; 2],
-    out0: &mut [u64; LANES],
-    out1: &mut [u64; LANES],
-) {
+fn philox_batch(c: Batch, key: [u32; 2], out0: &mut [u64; LANES], out1: &mut [u64; LANES]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if avx2::available() {
-            // SAFETY: `available()` checked that this processor supports AVX2, the
-            // only requirement of `philox_lanes_avx2`.
-            unsafe { avx2::philox_lanes_avx2(c, key, out0, out1) };
-            return;
+        match simd::level() {
+            simd::Level::Avx512 => {
+                // SAFETY: `level()` checked that this processor supports AVX-512F, the
+                // only requirement of `philox_avx512`.
+                unsafe { simd::philox_avx512(c, key, out0, out1) };
+                return;
+            }
+            simd::Level::Avx2 => {
+                // SAFETY: `level()` checked that this processor supports AVX2, the
+                // only requirement of `philox_avx2`.
+                unsafe { simd::philox_avx2(c, key, out0, out1) };
+                return;
+            }
+            simd::Level::None => {}
         }
     }
-    // Without AVX2 the lane-wise code is slower than one block at a time.
+    philox_scalar(c, key, out0, out1);
+}
+
+/// [`philox_batch`] one block at a time: the reference the vector versions are tested
+/// against, and the version for processors without AVX2.
+fn philox_scalar(c: Batch, key: [u32; 2], out0: &mut [u64; LANES], out1: &mut [u64; LANES]) {
     for j in 0..LANES {
-        let out = philox4x32_10([c[0][j], c[1][j], c[2][j], c[3][j]], key);
+        let out = philox4x32_10([c.index[j], c.stream[j], c.path[0], c.path[1]], key);
         out0[j] = out[0] as u64 | ((out[1] as u64) << 32);
         out1[j] = out[2] as u64 | ((out[3] as u64) << 32);
     }
 }
 
+/// Philox4x32-10 in vector registers. Each 32-bit counter word sits in the low half of
+/// a 64-bit lane, so a round is one 32 x 32 -> 64 multiply (`vpmuludq`, which reads only
+/// the low halves), one shift and one three-way xor per pair of words, with no
+/// shuffling. The high halves collect garbage that no multiply reads; the output is
+/// masked at the end. Four groups of lanes are interleaved in every round, so that the
+/// multiplies of one group run while the others wait for their results (one group at
+/// a time is about 1.7 times slower: the multiply's latency, not its throughput, would
+/// set the pace).
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use super::{LANES, philox_lanes};
+mod simd {
+    use super::{Batch, LANES};
+    use std::arch::x86_64::*;
     use std::sync::atomic::{AtomicU8, Ordering};
 
-    static STATE: AtomicU8 = AtomicU8::new(0);
+    const M0: i64 = 0xD251_1F53;
+    const M1: i64 = 0xCD9E_8D57;
+    const W0: u32 = 0x9E37_79B9;
+    const W1: u32 = 0xBB67_AE85;
 
-    /// True when the processor has AVX2 (detected once, then cached).
+    /// The widest vector instructions this processor has.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Level {
+        Avx512,
+        Avx2,
+        None,
+    }
+
+    static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+    /// Detected once, then cached.
     #[inline]
-    pub fn available() -> bool {
-        match STATE.load(Ordering::Relaxed) {
-            1 => true,
-            2 => false,
+    pub fn level() -> Level {
+        match LEVEL.load(Ordering::Relaxed) {
+            1 => Level::Avx512,
+            2 => Level::Avx2,
+            3 => Level::None,
             _ => {
-                let yes = std::is_x86_feature_detected!("avx2");
-                STATE.store(if yes { 1 } else { 2 }, Ordering::Relaxed);
-                yes
+                let (level, code) = if std::is_x86_feature_detected!("avx512f") {
+                    (Level::Avx512, 1)
+                } else if std::is_x86_feature_detected!("avx2") {
+                    (Level::Avx2, 2)
+                } else {
+                    (Level::None, 3)
+                };
+                LEVEL.store(code, Ordering::Relaxed);
+                level
             }
         }
     }
 
-    /// [`philox_lanes`] compiled for AVX2.
-    #[target_feature(enable = "avx2")]
-    pub fn philox_lanes_avx2(
-        c: &mut [[u32; LANES]; 4],
+    /// The round keys: the key plus k times the Weyl constants, k = 0..10.
+    #[inline(always)]
+    fn round_keys(key: [u32; 2]) -> [[i64; 2]; 10] {
+        let mut keys = [[0i64; 2]; 10];
+        for (k, rk) in keys.iter_mut().enumerate() {
+            let k = k as u32;
+            *rk = [
+                key[0].wrapping_add(W0.wrapping_mul(k)) as i64,
+                key[1].wrapping_add(W1.wrapping_mul(k)) as i64,
+            ];
+        }
+        keys
+    }
+
+    /// 32 blocks with AVX-512F: four groups of 8 lanes.
+    #[target_feature(enable = "avx512f")]
+    pub fn philox_avx512(
+        c: Batch,
         key: [u32; 2],
         out0: &mut [u64; LANES],
         out1: &mut [u64; LANES],
     ) {
-        philox_lanes(c, key, out0, out1)
+        let keys = round_keys(key);
+        let (m0, m1) = (_mm512_set1_epi64(M0), _mm512_set1_epi64(M1));
+        let low = _mm512_set1_epi64(0xFFFF_FFFF);
+        let (p_lo, p_hi) = (
+            _mm512_set1_epi64(c.path[0] as i64),
+            _mm512_set1_epi64(c.path[1] as i64),
+        );
+        // SAFETY (all loads and stores): each reads or writes 8 elements at offset
+        // 8 * g <= 24 of an array of 32, so within bounds; unaligned forms are used.
+        let load = |w: &[u32; LANES], g: usize| unsafe {
+            _mm512_cvtepu32_epi64(_mm256_loadu_si256(w.as_ptr().add(8 * g) as *const __m256i))
+        };
+        let mut x = [[_mm512_setzero_si512(); 4]; 4];
+        for (g, xg) in x.iter_mut().enumerate() {
+            *xg = [load(c.index, g), load(c.stream, g), p_lo, p_hi];
+        }
+        for rk in &keys {
+            let (k0, k1) = (_mm512_set1_epi64(rk[0]), _mm512_set1_epi64(rk[1]));
+            for xg in x.iter_mut() {
+                let p0 = _mm512_mul_epu32(xg[0], m0);
+                let p1 = _mm512_mul_epu32(xg[2], m1);
+                // 0x96: a ^ b ^ c.
+                xg[0] = _mm512_ternarylogic_epi64::<0x96>(_mm512_srli_epi64::<32>(p1), xg[1], k0);
+                xg[1] = p1;
+                xg[2] = _mm512_ternarylogic_epi64::<0x96>(_mm512_srli_epi64::<32>(p0), xg[3], k1);
+                xg[3] = p0;
+            }
+        }
+        for (g, xg) in x.iter().enumerate() {
+            let w0 = _mm512_or_si512(_mm512_and_si512(xg[0], low), _mm512_slli_epi64::<32>(xg[1]));
+            let w1 = _mm512_or_si512(_mm512_and_si512(xg[2], low), _mm512_slli_epi64::<32>(xg[3]));
+            unsafe {
+                _mm512_storeu_si512(out0.as_mut_ptr().add(8 * g) as *mut __m512i, w0);
+                _mm512_storeu_si512(out1.as_mut_ptr().add(8 * g) as *mut __m512i, w1);
+            }
+        }
+    }
+
+    /// 32 blocks with AVX2: two rounds of four groups of 4 lanes.
+    #[target_feature(enable = "avx2")]
+    pub fn philox_avx2(c: Batch, key: [u32; 2], out0: &mut [u64; LANES], out1: &mut [u64; LANES]) {
+        let keys = round_keys(key);
+        let (m0, m1) = (_mm256_set1_epi64x(M0), _mm256_set1_epi64x(M1));
+        let low = _mm256_set1_epi64x(0xFFFF_FFFF);
+        let (p_lo, p_hi) = (
+            _mm256_set1_epi64x(c.path[0] as i64),
+            _mm256_set1_epi64x(c.path[1] as i64),
+        );
+        // SAFETY (all loads and stores): each reads or writes 4 elements at offset
+        // 4 * g <= 28 of an array of 32, so within bounds; unaligned forms are used.
+        let load = |w: &[u32; LANES], g: usize| unsafe {
+            _mm256_cvtepu32_epi64(_mm_loadu_si128(w.as_ptr().add(4 * g) as *const __m128i))
+        };
+        for half in 0..2 {
+            let mut x = [[_mm256_setzero_si256(); 4]; 4];
+            for (g, xg) in x.iter_mut().enumerate() {
+                *xg = [
+                    load(c.index, 4 * half + g),
+                    load(c.stream, 4 * half + g),
+                    p_lo,
+                    p_hi,
+                ];
+            }
+            for rk in &keys {
+                let (k0, k1) = (_mm256_set1_epi64x(rk[0]), _mm256_set1_epi64x(rk[1]));
+                for xg in x.iter_mut() {
+                    let p0 = _mm256_mul_epu32(xg[0], m0);
+                    let p1 = _mm256_mul_epu32(xg[2], m1);
+                    xg[0] =
+                        _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p1), xg[1]), k0);
+                    xg[1] = p1;
+                    xg[2] =
+                        _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p0), xg[3]), k1);
+                    xg[3] = p0;
+                }
+            }
+            for (g, xg) in x.iter().enumerate() {
+                let at = 4 * (4 * half + g);
+                let w0 =
+                    _mm256_or_si256(_mm256_and_si256(xg[0], low), _mm256_slli_epi64::<32>(xg[1]));
+                let w1 =
+                    _mm256_or_si256(_mm256_and_si256(xg[2], low), _mm256_slli_epi64::<32>(xg[3]));
+                unsafe {
+                    _mm256_storeu_si256(out0.as_mut_ptr().add(at) as *mut __m256i, w0);
+                    _mm256_storeu_si256(out1.as_mut_ptr().add(at) as *mut __m256i, w1);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::{Batch, LANES, philox_scalar};
+        use super::*;
+
+        fn counters() -> ([u32; LANES], [u32; LANES]) {
+            let (mut index, mut stream) = ([0u32; LANES], [0u32; LANES]);
+            for j in 0..LANES {
+                index[j] = u32::MAX - 7 * j as u32;
+                stream[j] = 5 + ((3 * j as u32) << 20);
+            }
+            (index, stream)
+        }
+
+        type Kernel = unsafe fn(Batch, [u32; 2], &mut [u64; LANES], &mut [u64; LANES]);
+
+        fn check(kernel: Kernel) {
+            let (index, stream) = counters();
+            for (path, key) in [
+                ([0xFFFF_0000, 9], [0xA409_3822, 0x299F_31D0]),
+                ([3, 0], [u32::MAX, 7]),
+            ] {
+                let c = Batch {
+                    index: &index,
+                    stream: &stream,
+                    path,
+                };
+                let (mut a, mut b, mut x, mut y) = ([0; LANES], [0; LANES], [0; LANES], [0; LANES]);
+                // SAFETY: the callers checked the kernel's processor feature.
+                unsafe { kernel(c, key, &mut a, &mut b) };
+                philox_scalar(c, key, &mut x, &mut y);
+                assert_eq!((a, b), (x, y));
+            }
+        }
+
+        #[test]
+        fn avx512_equals_single_blocks() {
+            if std::is_x86_feature_detected!("avx512f") {
+                check(philox_avx512);
+            }
+        }
+
+        #[test]
+        fn avx2_equals_single_blocks() {
+            if std::is_x86_feature_detected!("avx2") {
+                check(philox_avx2);
+            }
+        }
+    }
+}
+
+/// The counters of a fixed list of draws of a path, (stream, index) each, in batches
+/// of [`LANES`]: built once per model, filled with words once per path by
+/// [`PathRng::fill`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DrawList {
+    index: Vec<[u32; LANES]>,
+    stream: Vec<[u32; LANES]>,
+    len: usize,
+}
+
+impl DrawList {
+    /// Adds the draw at (stream, index); returns its position in the list.
+    pub fn push(&mut self, stream: u32, index: u32) -> usize {
+        let (batch, lane) = (self.len / LANES, self.len % LANES);
+        if lane == 0 {
+            self.index.push([0; LANES]);
+            self.stream.push([0; LANES]);
+        }
+        self.index[batch][lane] = index;
+        self.stream[batch][lane] = stream;
+        self.len += 1;
+        self.len - 1
+    }
+
+    /// Number of draws.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True without draws.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Length of the word buffers [`PathRng::fill`] needs: whole batches.
+    pub fn padded_len(&self) -> usize {
+        self.index.len() * LANES
     }
 }
 
@@ -211,14 +399,41 @@ impl PathRng {
         out0: &mut [u64; LANES],
         out1: &mut [u64; LANES],
     ) {
-        let mut c = [[0u32; LANES]; 4];
-        for j in 0..LANES {
-            c[0][j] = first.wrapping_add(j as u32);
-            c[1][j] = stream;
-            c[2][j] = self.path_lo;
-            c[3][j] = self.path_hi;
+        let index = std::array::from_fn(|j| first.wrapping_add(j as u32));
+        let c = Batch {
+            index: &index,
+            stream: &[stream; LANES],
+            path: [self.path_lo, self.path_hi],
+        };
+        philox_batch(c, self.key, out0, out1);
+    }
+
+    /// The words of every draw of `list`, in list order: first words in `out0`, second
+    /// words in `out1` (both [`DrawList::padded_len`] long; the padding is filled with
+    /// numbers nobody uses).
+    #[inline]
+    pub fn fill(&self, list: &DrawList, out0: &mut [u64], out1: &mut [u64]) {
+        let path = [self.path_lo, self.path_hi];
+        let batches = list.index.iter().zip(&list.stream);
+        let outs = out0
+            .chunks_exact_mut(LANES)
+            .zip(out1.chunks_exact_mut(LANES));
+        for ((index, stream), (o0, o1)) in batches.zip(outs) {
+            let (o0, o1) = (
+                o0.try_into().expect("chunks of LANES"),
+                o1.try_into().expect("chunks of LANES"),
+            );
+            philox_batch(
+                Batch {
+                    index,
+                    stream,
+                    path,
+                },
+                self.key,
+                o0,
+                o1,
+            );
         }
-        philox_batch(&mut c, self.key, out0, out1);
     }
 
     /// A uniform in (0, 1) from the first word at (stream, index).
@@ -285,25 +500,6 @@ mod tests {
     }
 
     #[test]
-    fn lane_wise_code_equals_single_blocks() {
-        let mut c = [[0u32; LANES]; 4];
-        for j in 0..LANES {
-            c[0][j] = u32::MAX - j as u32;
-            c[1][j] = 5;
-            c[2][j] = 0xFFFF_0000 + j as u32;
-            c[3][j] = 9;
-        }
-        let key = [0xA409_3822, 0x299F_31D0];
-        let (mut a, mut b) = ([0; LANES], [0; LANES]);
-        philox_lanes(&mut c.clone(), key, &mut a, &mut b);
-        for j in 0..LANES {
-            let out = philox4x32_10([c[0][j], c[1][j], c[2][j], c[3][j]], key);
-            assert_eq!(a[j], out[0] as u64 | ((out[1] as u64) << 32));
-            assert_eq!(b[j], out[2] as u64 | ((out[3] as u64) << 32));
-        }
-    }
-
-    #[test]
     fn batches_equal_single_blocks() {
         let rng = PathRng::new(0xDEAD_BEEF_0123, 77);
         let (mut a, mut b) = ([0; LANES], [0; LANES]);
@@ -311,6 +507,22 @@ mod tests {
         for j in 0..LANES {
             let (x, y) = rng.words(9, (u32::MAX - 3).wrapping_add(j as u32));
             assert_eq!((a[j], b[j]), (x, y), "lane {j}");
+        }
+    }
+
+    #[test]
+    fn a_draw_list_gives_the_words_of_its_counters() {
+        let rng = PathRng::new(0x0123_4567_89AB_CDEF, (7 << 32) + 5);
+        let mut list = DrawList::default();
+        let counters: Vec<(u32, u32)> = (0..70u32).map(|k| (1 + k % 9, k * k)).collect();
+        for &(stream, index) in &counters {
+            list.push(stream, index);
+        }
+        assert_eq!((list.len(), list.padded_len()), (70, 3 * LANES));
+        let (mut a, mut b) = (vec![0; list.padded_len()], vec![0; list.padded_len()]);
+        rng.fill(&list, &mut a, &mut b);
+        for (k, &(stream, index)) in counters.iter().enumerate() {
+            assert_eq!((a[k], b[k]), rng.words(stream, index), "draw {k}");
         }
     }
 

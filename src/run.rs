@@ -86,7 +86,7 @@ impl RunResult {
                 end
             ));
         }
-        if self.paths() % BLOCK != 0 && next.paths() > 0 {
+        if !self.paths().is_multiple_of(BLOCK) && next.paths() > 0 {
             return Err(format!(
                 "the run of paths {}..{} does not end on a block of {BLOCK} paths",
                 self.first_path, end

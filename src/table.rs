@@ -85,7 +85,7 @@ fn points_interval(e: &Estimate) -> String {
 
 /// "12 months" for whole years, otherwise "N days".
 pub fn horizon_words(days: u32) -> String {
-    if days % 365 == 0 {
+    if days.is_multiple_of(365) {
         format!("{} months", days / 365 * 12)
     } else {
         format!("{days} days")

@@ -9,10 +9,10 @@ use toml::de::{DeTable, DeValue};
 pub fn fill_positions(text: &str, problems: &mut [Problem]) {
     let root = DeTable::parse(text).ok();
     for p in problems.iter_mut() {
-        if p.offset.is_none() {
-            if let Some(root) = &root {
-                p.offset = locate(root, &p.path.0);
-            }
+        if p.offset.is_none()
+            && let Some(root) = &root
+        {
+            p.offset = locate(root, &p.path.0);
         }
         p.position = p.offset.map(|o| line_col(text, o));
     }

@@ -106,10 +106,10 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
         if let (Some(k), Some(pd)) = (case.pd_multiplier, t.pd.as_mut()) {
             *pd = (*pd * k).min(0.999);
         }
-        if let Some(rho) = case.correlation {
-            if t.correlation.is_some() {
-                *t.correlation = Some(rho);
-            }
+        if let Some(rho) = case.correlation
+            && t.correlation.is_some()
+        {
+            *t.correlation = Some(rho);
         }
         if let Some(delay) = t.delay.as_mut() {
             if let Some(k) = case.delay_multiplier {
@@ -143,10 +143,10 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
     if let Some(rho) = case.correlation {
         raw.credit.get_or_insert_with(Default::default).correlation = Some(rho);
     }
-    if let Some(k) = case.revenue_multiplier {
-        if let Some(revenue) = raw.revenue.as_mut() {
-            revenue.monthly = revenue.monthly.map(|m| m * k);
-        }
+    if let Some(k) = case.revenue_multiplier
+        && let Some(revenue) = raw.revenue.as_mut()
+    {
+        revenue.monthly = revenue.monthly.map(|m| m * k);
     }
     if let (Some(k), Some(ins)) = (case.limit_multiplier, raw.insurance.as_mut()) {
         ins.default_limit = ins.default_limit.map(|l| l * k);
