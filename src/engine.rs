@@ -8,8 +8,9 @@
 //! the [`Scratch`] buffers have grown to the scenario's size.
 
 use crate::dist::{self, portable};
-use crate::model::{LgdModel, Model, YEAR_DAYS};
+use crate::model::{BuyerModel, DelayModel, LgdModel, Model, YEAR_DAYS};
 use crate::rng::{LGD_STREAM_BASE, PathRng};
+use std::hint::select_unpredictable;
 
 /// The uninsured variant's index in per-variant arrays.
 pub const UNINSURED: usize = 0;
@@ -86,7 +87,9 @@ impl Scratch {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Scratch {
         Scratch {
-            common: vec![0.0; model.horizon as usize],
+            // One cell more than the horizon: flows dated on or after H are added to
+            // cell H, which no scan reads, so the hot loop needs no branch on the date.
+            common: vec![0.0; model.horizon as usize + 1],
             insured: vec![0.0; model.horizon as usize],
             revenue: vec![0.0; model.months()],
             turnover: vec![0.0; model.months()],
@@ -103,7 +106,7 @@ impl Scratch {
 
     /// The common and insured-only flow ledgers of the last path (for tests).
     pub fn ledgers(&self) -> (&[f64], &[f64]) {
-        (&self.common, &self.insured)
+        (&self.common[..self.insured.len()], &self.insured)
     }
 }
 
@@ -150,7 +153,8 @@ pub fn simulate_path<O: DayObserver>(
     let rng = PathRng::new(model.seed, path);
     let mut out = PathOutcome::default();
 
-    scratch.common.copy_from_slice(&model.fixed_flows);
+    scratch.common[..h as usize].copy_from_slice(&model.fixed_flows);
+    scratch.common[h as usize] = 0.0;
     scratch.insured.copy_from_slice(&model.deposit_flows);
     scratch.claims.clear();
     scratch.turnover.fill(0.0);
@@ -210,6 +214,25 @@ pub fn simulate_path<O: DayObserver>(
             }
         };
         let calendar = &model.calendars[buyer.calendar];
+        if let (None, Some(delay)) = (default, &buyer.delay)
+            && delay.sigma > 0.0
+        {
+            let claims = invoices_of_a_solvent_late_payer(
+                model,
+                buyer,
+                delay,
+                Ledgers {
+                    common: &mut scratch.common[..=h as usize],
+                    turnover: &mut scratch.turnover,
+                    revenue: &scratch.revenue,
+                    words: [&scratch.words[0], &scratch.words[1]],
+                },
+            );
+            if claims {
+                protracted_claims(model, b, delay, scratch);
+            }
+            continue;
+        }
         for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
             if t >= stop {
                 break;
@@ -278,6 +301,163 @@ pub fn simulate_path<O: DayObserver>(
 
     scan(model, scratch, observer, &mut out);
     out
+}
+
+/// What the invoice loop of a buyer writes to.
+struct Ledgers<'a> {
+    /// The common ledger with its trash cell: H + 1 long.
+    common: &'a mut [f64],
+    /// Insured turnover per month.
+    turnover: &'a mut [f64],
+    /// Revenue per month.
+    revenue: &'a [f64],
+    /// First and second words of the path's draws.
+    words: [&'a [u64]; 2],
+}
+
+/// The delay of an invoice of a buyer with a lognormal delay, from its two words:
+/// 0 when paid on time, else the table draw. Both are computed and one is selected,
+/// so the random on-time test does not become a mispredicted branch.
+#[inline(always)]
+fn lognormal_delay(model: &Model, delay: &DelayModel, w0: u64, w1: u64) -> u32 {
+    let late = model.delay_tables[delay.table].sample_word(w1);
+    // open01(w0) < on_time, in integers.
+    let on_time = (w0 >> 12) < delay.on_time_threshold;
+    late * (!on_time) as u32
+}
+
+/// The invoices of a buyer that does not default within the horizon and pays late
+/// with a lognormal delay: the common case, and the hot loop of a path. Every
+/// invoice is paid, so its flows are its supplier cost and its payment; flows dated
+/// on or after H go to the trash cell H. Returns true when an invoice of a covered
+/// buyer is paid more than the waiting period late (a protracted-default claim),
+/// which the caller then collects.
+///
+/// The additions into each ledger cell happen in the same order as in the general
+/// loop, so every sum is the same to the last bit.
+#[inline(always)]
+fn invoices_of_a_solvent_late_payer(
+    model: &Model,
+    buyer: &BuyerModel,
+    delay: &DelayModel,
+    ledgers: Ledgers,
+) -> bool {
+    let invoices = &model.calendars[buyer.calendar].invoices;
+    let first = buyer.first_invoice_draw;
+    let payer = SolventPayer {
+        invoices,
+        words: [
+            &ledgers.words[0][first..first + invoices.len()],
+            &ledgers.words[1][first..first + invoices.len()],
+        ],
+        table: &model.delay_tables[delay.table],
+        on_time_threshold: delay.on_time_threshold,
+        share: buyer.share_per_invoice,
+        terms: buyer.terms_days,
+        supplier_terms: model.supplier_terms_days,
+        variable_ratio: model.variable_ratio,
+    };
+    let (common, revenue) = (ledgers.common, ledgers.revenue);
+    if buyer.covered {
+        let longest = payer.run::<true>(common, ledgers.turnover, revenue);
+        let waiting = model
+            .policy
+            .as_ref()
+            .map_or(u32::MAX, |p| p.waiting_period_days);
+        longest > waiting
+    } else {
+        payer.run::<false>(common, ledgers.turnover, revenue);
+        false
+    }
+}
+
+/// The loop invariants of [`invoices_of_a_solvent_late_payer`], so that its loop is
+/// a function of its own with them in registers.
+struct SolventPayer<'a> {
+    invoices: &'a [(u32, u32)],
+    words: [&'a [u64]; 2],
+    table: &'a crate::model::DelayTable,
+    on_time_threshold: u64,
+    share: f64,
+    terms: u32,
+    supplier_terms: u32,
+    variable_ratio: f64,
+}
+
+impl SolventPayer<'_> {
+    /// Adds the flows; with `COVERED` also the insured turnover. Returns the longest
+    /// delay.
+    #[inline(never)]
+    fn run<const COVERED: bool>(
+        &self,
+        common: &mut [f64],
+        turnover: &mut [f64],
+        revenue: &[f64],
+    ) -> u32 {
+        // The lengths the indexing below relies on, stated once so that the compiler
+        // drops the per-invoice bounds checks: days are clamped to the trash cell
+        // h = len - 1, and turnover is indexed like revenue.
+        assert!(!common.is_empty());
+        let h = common.len() - 1;
+        let turnover = &mut turnover[..revenue.len()];
+        // min(day, h) without a branch: whether a flow falls after the horizon is
+        // random, and a branch on it would be mispredicted.
+        let clamp = |day: usize| select_unpredictable(day < h, day, h);
+        let cells = self.table.cells();
+        let (terms, sup) = (self.terms as usize, self.supplier_terms as usize);
+        let mut longest = 0;
+        let words = self.words[0].iter().zip(self.words[1]);
+        for (&(m, t), (&w0, &w1)) in self.invoices.iter().zip(words) {
+            let (m, t) = (m as usize, t as usize);
+            let amount = revenue[m] * self.share;
+            common[clamp(t + sup)] -= self.variable_ratio * amount;
+            let late = match cells[(w1 >> 52) as usize] {
+                crate::model::SEARCH => self.table.sample_slowly(w1),
+                cell => crate::model::DelayTable::decide(cell, w1),
+            };
+            // Both outcomes are computed and one is selected, so the random on-time
+            // test does not become a mispredicted branch. open01(w0) < on_time, in
+            // integers.
+            let on_time = (w0 >> 12) < self.on_time_threshold;
+            let d = select_unpredictable(on_time, 0, late);
+            common[clamp(t + terms + d as usize)] += amount;
+            longest = longest.max(d);
+            if COVERED {
+                turnover[m] += amount;
+            }
+        }
+        longest
+    }
+}
+
+/// The protracted-default claims of a buyer that does not default within the
+/// horizon (rare: only invoices paid more than the waiting period late), as the
+/// general loop would record them.
+#[cold]
+fn protracted_claims(model: &Model, b: usize, delay: &DelayModel, scratch: &mut Scratch) {
+    let buyer = &model.buyers[b];
+    let waiting = model
+        .policy
+        .as_ref()
+        .map_or(u32::MAX, |p| p.waiting_period_days);
+    let invoices = &model.calendars[buyer.calendar].invoices;
+    for (i, &(m, t)) in invoices.iter().enumerate() {
+        let draw = buyer.first_invoice_draw + i;
+        let d = lognormal_delay(model, delay, scratch.words[0][draw], scratch.words[1][draw]);
+        let due = t + buyer.terms_days;
+        if d > waiting && due + waiting < model.horizon {
+            let amount = scratch.revenue[m as usize] * buyer.share_per_invoice;
+            scratch.claims.push(Claim {
+                day: due + waiting,
+                buyer: b as u32,
+                invoice: i as u32,
+                amount,
+                later_day: due + d,
+                later_amount: amount,
+                defaulted_lgd: 0.0,
+            });
+        }
+    }
 }
 
 /// Premiums, deposits and claims of the insured variant (MODEL.md section 7).
@@ -353,7 +533,7 @@ fn scan<O: DayObserver>(model: &Model, scratch: &Scratch, observer: &mut O, out:
         let mut balance = model.opening_cash;
         let mut min_headroom = f64::INFINITY;
         let mut shortfall = None;
-        for day in 0..scratch.common.len() {
+        for day in 0..scratch.insured.len() {
             let flow = if variant == UNINSURED {
                 scratch.common[day]
             } else {

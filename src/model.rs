@@ -70,7 +70,7 @@ pub struct DelayTable {
 }
 
 /// A cell of [`DelayTable::cells`] that needs the search.
-const SEARCH: u64 = u64::MAX;
+pub const SEARCH: u64 = u64::MAX;
 
 /// The integer form of a comparison with a uniform: for u = open01(w) and a number
 /// c in [0, 1), u >= c exactly when (w >> 12) >= uniform_threshold(c).
@@ -142,13 +142,31 @@ impl DelayTable {
     /// `sample(open01(w))`, mostly without a search.
     #[inline]
     pub fn sample_word(&self, w: u64) -> u32 {
-        let cell = self.cells[(w >> 52) as usize];
-        if cell == SEARCH {
-            return self.sample(crate::rng::open01(w));
+        match self.cells()[(w >> 52) as usize] {
+            SEARCH => self.sample_slowly(w),
+            cell => DelayTable::decide(cell, w),
         }
+    }
+
+    /// The guide cells, one per value of the top 12 bits of a word.
+    #[inline]
+    pub fn cells(&self) -> &[u64; GUIDE] {
+        self.cells.as_slice().try_into().expect("GUIDE cells")
+    }
+
+    /// The delay for the word w in a cell that is not [`SEARCH`].
+    #[inline(always)]
+    pub fn decide(cell: u64, w: u64) -> u32 {
         let k0 = (cell >> 52) as u32;
         let threshold = cell & ((1 << 52) - 1);
         k0 + ((w >> 12) >= threshold) as u32
+    }
+
+    /// The delay for the word w by the search (cells marked [`SEARCH`]).
+    #[cold]
+    #[inline(never)]
+    pub fn sample_slowly(&self, w: u64) -> u32 {
+        self.sample(crate::rng::open01(w))
     }
 
     /// The share of guide cells that need the search (for tests and tuning).

@@ -7,7 +7,7 @@
 //! split into shards of whole blocks merges into exactly the unsplit run.
 
 use crate::engine::{INSURED, PathOutcome, Scratch, UNINSURED, simulate_path};
-use crate::fan::{Fan, Histogram};
+use crate::fan::{Fan, FanRecorder, Histogram};
 use crate::model::Model;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -118,7 +118,7 @@ impl RunResult {
 
 /// Per-worker integer tallies.
 struct Tally {
-    fan: Fan,
+    fan: FanRecorder,
     net_loss: Histogram,
     claims: u64,
     shortfall_days: [Vec<u64>; 2],
@@ -148,7 +148,7 @@ pub fn run(
     let worker = || {
         let mut scratch = Scratch::new(model);
         let mut tally = Tally {
-            fan: Fan::new(h),
+            fan: FanRecorder::new(h),
             net_loss: Histogram::default(),
             claims: 0,
             shortfall_days: [vec![0; h], vec![0; h]],
@@ -167,6 +167,7 @@ pub fn run(
             let mut sums = BlockSums::default();
             for k in start..end {
                 let o = simulate_path(model, first + k, &mut scratch, &mut tally.fan);
+                tally.fan.end_path();
                 sums.premium_paid += o.premium_paid;
                 sums.payouts_received += o.payouts_received;
                 sums.net_credit_loss += o.net_credit_loss;
@@ -215,8 +216,9 @@ pub fn run(
     let columns = columns.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut tallies = tallies.into_iter();
     let mut total = tallies.next().expect("at least one worker ran");
+    let mut fan = total.fan.finish();
     for t in tallies {
-        total.fan.merge(&t.fan);
+        fan.merge(&t.fan.finish());
         total.net_loss.merge(&t.net_loss);
         total.claims += t.claims;
         total.rescued += t.rescued;
@@ -237,7 +239,7 @@ pub fn run(
         shortfall_days: total.shortfall_days,
         rescued: total.rescued,
         harmed: total.harmed,
-        fan: total.fan,
+        fan,
         net_loss: total.net_loss,
     }
 }
