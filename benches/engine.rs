@@ -4,16 +4,17 @@
 //!   158 buyers, 1,896 invoices a path), one path at a time, both variants, with the
 //!   fan-chart histograms, as in a run.
 //! - `floor/random_numbers`: only the random numbers that scenario's paths need
-//!   (Philox blocks per invoice, per buyer and per month, and the normals), nothing
-//!   else: the floor the engine is measured against.
+//!   (a Philox block per invoice and per buyer, turned into uniforms, and the normals
+//!   of the economy), drawn as the engine draws them, nothing else: the floor the
+//!   engine is measured against.
 //! - `scan/path`: a scenario without buyers over ten years: the daily balance scan.
 //! - `claims/path`: a claim-heavy scenario (200 covered slow payers).
 //! - `run/10k_paths`: the parallel runner end to end on all cores.
 
 use cashrisk::engine::{Scratch, simulate_path};
-use cashrisk::fan::Fan;
+use cashrisk::fan::FanRecorder;
 use cashrisk::model::Model;
-use cashrisk::rng::{LANES, PathRng};
+use cashrisk::rng::PathRng;
 use cashrisk::scenario::ScenarioFile;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -26,14 +27,16 @@ fn model(path: &str) -> Model {
 fn per_path(c: &mut Criterion, group: &str, path: &str) {
     let m = model(path);
     let mut scratch = Scratch::new(&m);
-    let mut fan = Fan::new(m.horizon as usize);
+    let mut fan = FanRecorder::new(m.horizon as usize);
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(1));
     let mut k = 0u64;
     g.bench_function("path", |b| {
         b.iter(|| {
             k += 1;
-            black_box(simulate_path(&m, k, &mut scratch, &mut fan))
+            let outcome = simulate_path(&m, k, &mut scratch, &mut fan);
+            fan.end_path();
+            black_box(outcome)
         })
     });
     g.finish();
@@ -56,6 +59,7 @@ fn floor(c: &mut Criterion) {
     let mut g = c.benchmark_group("floor");
     g.throughput(Throughput::Elements(1));
     let mut k = 0u64;
+    let (mut w0, mut w1) = (vec![0; m.draws.padded_len()], vec![0; m.draws.padded_len()]);
     g.bench_function("random_numbers", |b| {
         b.iter(|| {
             k += 1;
@@ -64,22 +68,11 @@ fn floor(c: &mut Criterion) {
             for month in 0..m.months() as u32 {
                 acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 1 + month));
             }
-            let (mut w0, mut w1) = ([0u64; LANES], [0u64; LANES]);
-            for (b, buyer) in m.buyers.iter().enumerate() {
-                let stream = 1 + b as u32;
-                acc += cashrisk::dist::inv_norm_cdf(rng.uniform(stream, 0));
-                if buyer.delay.is_none() {
-                    continue;
-                }
-                let n = m.calendars[buyer.calendar].invoices.len();
-                let mut i = 0;
-                while i < n {
-                    rng.words_batch(stream, 1 + i as u32, &mut w0, &mut w1);
-                    for j in 0..LANES.min(n - i) {
-                        acc += cashrisk::rng::open01(w0[j]) + cashrisk::rng::open01(w1[j]);
-                    }
-                    i += LANES;
-                }
+            // Every buyer's factor and every invoice's two words, as the engine draws
+            // them, each turned into a uniform.
+            rng.fill(&m.draws, &mut w0, &mut w1);
+            for (&a, &b) in w0[..m.draws.len()].iter().zip(&w1[..m.draws.len()]) {
+                acc += cashrisk::rng::open01(a) + cashrisk::rng::open01(b);
             }
             black_box(acc)
         })
