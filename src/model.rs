@@ -72,15 +72,19 @@ pub struct DelayTable {
 /// A cell of [`DelayTable::cells`] that needs the search.
 pub const SEARCH: u64 = u64::MAX;
 
+/// The threshold bits of a cell of [`DelayTable::cells`] (the other 12 hold k0).
+const THRESHOLD_MASK: u64 = (1 << 52) - 1;
+
 /// The integer form of a comparison with a uniform: for u = open01(w) and a number
-/// c in [0, 1), u >= c exactly when (w >> 12) >= uniform_threshold(c).
+/// c in [0, 1], u >= c exactly when (w >> 12) >= uniform_threshold(c). For c = 1 it is
+/// 2^52, which no w >> 12 reaches.
 ///
 /// u = (k + 1/2) / 2^52 with k = w >> 12, so u >= c <=> k >= c 2^52 - 1/2 <=>
 /// k >= ceil(c 2^52 - 1/2). Both steps are exact in floating point: multiplying by 2^52
 /// only shifts the exponent, and c 2^52 < 2^52 has a spacing of at most 1/2, so
 /// subtracting 1/2 is exact.
 pub fn uniform_threshold(c: f64) -> u64 {
-    debug_assert!((0.0..1.0).contains(&c));
+    debug_assert!((0.0..=1.0).contains(&c));
     (c * 4_503_599_627_370_496.0 - 0.5).ceil().max(0.0) as u64
 }
 
@@ -122,10 +126,16 @@ impl DelayTable {
                 let end = (j + 1) as f64 / GUIDE as f64;
                 let at_most_one = (k0 < cdf.len() && cdf[k0] >= end)
                     || (k0 + 1 < cdf.len() && cdf[k0 + 1] >= end);
-                if at_most_one && k0 < 1 << 12 {
-                    (k0 as u64) << 52 | uniform_threshold(cdf[k0])
-                } else {
-                    SEARCH
+                if !at_most_one || k0 >= 1 << 12 {
+                    return SEARCH;
+                }
+                match uniform_threshold(cdf[k0]) {
+                    t if t <= THRESHOLD_MASK => (k0 as u64) << 52 | t,
+                    // cdf[k0] = 1 (a narrow delay distribution): no u reaches it. The
+                    // largest 52-bit threshold says the same for every word below the
+                    // last cell, whose w >> 12 stays below 4,095 * 2^40.
+                    _ if j + 1 < GUIDE => (k0 as u64) << 52 | THRESHOLD_MASK,
+                    _ => SEARCH,
                 }
             })
             .collect();
@@ -158,7 +168,7 @@ impl DelayTable {
     #[inline(always)]
     pub fn decide(cell: u64, w: u64) -> u32 {
         let k0 = (cell >> 52) as u32;
-        let threshold = cell & ((1 << 52) - 1);
+        let threshold = cell & THRESHOLD_MASK;
         k0 + ((w >> 12) >= threshold) as u32
     }
 
@@ -626,7 +636,16 @@ mod tests {
     #[test]
     fn word_sampling_equals_the_search() {
         use crate::rng::{PathRng, open01};
-        for (mu, sigma) in [(2.77, 0.94), (0.1, 0.05), (3.3, 1.6), (5.0, 0.01)] {
+        // The last two reach cdf = 1 exactly (found by a property test in debug builds).
+        let cases = [
+            (2.77, 0.94),
+            (0.1, 0.05),
+            (3.3, 1.6),
+            (5.0, 0.01),
+            (2.0, 1e-4),
+            (0.0, 1e-9),
+        ];
+        for (mu, sigma) in cases {
             let table = DelayTable::new(mu, sigma);
             // Random words, and words on either side of every boundary's threshold.
             let rng = PathRng::new(11, 3);
@@ -683,9 +702,22 @@ mod tests {
     #[test]
     fn uniform_thresholds_are_exact() {
         use crate::rng::open01;
-        for c in [0.0, 1e-300, 1e-17, 0.3, 0.5, 0.55, 0.999_999_9, 1.0 - 1e-16] {
+        for c in [
+            0.0,
+            1e-300,
+            1e-17,
+            0.3,
+            0.5,
+            0.55,
+            0.999_999_9,
+            1.0 - 1e-16,
+            1.0,
+        ] {
             let t = uniform_threshold(c);
-            assert!(open01(t << 12) >= c, "{c}");
+            // t = 2^52 (for c = 1) is past every word: nothing to check above it.
+            if t < 1 << 52 {
+                assert!(open01(t << 12) >= c, "{c}");
+            }
             if t > 0 {
                 assert!(open01((t - 1) << 12 | 0xFFF) < c, "{c}");
             }
