@@ -8,7 +8,7 @@
 //! the [`Scratch`] buffers have grown to the scenario's size.
 
 use crate::dist::{self, portable};
-use crate::model::{BuyerModel, DelayModel, LgdModel, Model, YEAR_DAYS};
+use crate::model::{DelayModel, LgdModel, Model, YEAR_DAYS};
 use crate::rng::{LGD_STREAM_BASE, PathRng};
 use std::hint::select_unpredictable;
 
@@ -110,15 +110,30 @@ impl Scratch {
     }
 }
 
-/// The default day of buyer `b`, or `None` when it does not default before H; `u` is
-/// the uniform of its own factor (stream 1 + b, index 0).
+/// The default day of buyer `b`, or `None` when it does not default before H.
+///
+/// `u` gives the uniform of the buyer's own factor (stream 1 + b, index 0), asked for
+/// only when the buyer can default at random. `bound` is the buyer's
+/// [`crate::model::Copula::uniform_bound`] for this path: a buyer with u >= bound
+/// cannot default in the horizon, so most buyers skip the inverse normal; below it the
+/// exact formula decides.
 #[inline]
-fn default_day(model: &Model, b: usize, u: f64, z: f64) -> Option<u32> {
+fn default_day(
+    model: &Model,
+    b: usize,
+    z: f64,
+    u: impl FnOnce() -> f64,
+    bound: f64,
+) -> Option<u32> {
     let buyer = &model.buyers[b];
     if let Some(day) = buyer.forced_default {
         return (day < model.horizon).then_some(day);
     }
     if buyer.lambda == 0.0 {
+        return None;
+    }
+    let u = u();
+    if u >= bound {
         return None;
     }
     let e = dist::inv_norm_cdf(u);
@@ -133,12 +148,13 @@ fn default_day(model: &Model, b: usize, u: f64, z: f64) -> Option<u32> {
 }
 
 /// The default day of every buyer in path `path` (`None`: no default before H), in
-/// buyer order; for inspection and tests (the path loop computes the same inline).
+/// buyer order, by the exact formula for every buyer (no pre-test); for inspection
+/// and tests.
 pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
     let rng = PathRng::new(model.seed, path);
     let z = dist::inv_norm_cdf(rng.uniform(0, 0));
     (0..model.buyers.len())
-        .map(|b| default_day(model, b, rng.uniform(1 + b as u32, 0), z))
+        .map(|b| default_day(model, b, z, || rng.uniform(1 + b as u32, 0), f64::INFINITY))
         .collect()
 }
 
@@ -193,17 +209,8 @@ pub fn simulate_path<O: DayObserver>(
         *bound = copula.uniform_bound(z);
     }
     for (b, buyer) in model.buyers.iter().enumerate() {
-        let default = if buyer.forced_default.is_none() && buyer.lambda > 0.0 {
-            let u = crate::rng::open01(scratch.words[0][buyer.factor_draw]);
-            // Most buyers are above the bound: no default, without an inverse normal.
-            if u >= scratch.uniform_bound[buyer.copula] {
-                None
-            } else {
-                default_day(model, b, u, z)
-            }
-        } else {
-            default_day(model, b, f64::NAN, z)
-        };
+        let u = || crate::rng::open01(scratch.words[0][buyer.factor_draw]);
+        let default = default_day(model, b, z, u, scratch.uniform_bound[buyer.copula]);
         let stop = default.unwrap_or(u32::MAX);
         let lgd = match (default, buyer.lgd) {
             (None, _) => 0.0,
@@ -217,20 +224,7 @@ pub fn simulate_path<O: DayObserver>(
         if let (None, Some(delay)) = (default, &buyer.delay)
             && delay.sigma > 0.0
         {
-            let claims = invoices_of_a_solvent_late_payer(
-                model,
-                buyer,
-                delay,
-                Ledgers {
-                    common: &mut scratch.common[..=h as usize],
-                    turnover: &mut scratch.turnover,
-                    revenue: &scratch.revenue,
-                    words: [&scratch.words[0], &scratch.words[1]],
-                },
-            );
-            if claims {
-                protracted_claims(model, b, delay, scratch);
-            }
+            SolventPayer::new(model, b, delay).run(scratch);
             continue;
         }
         for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
@@ -246,17 +240,11 @@ pub fn simulate_path<O: DayObserver>(
                 None => 0,
                 Some(d) => {
                     let draw = buyer.first_invoice_draw + i;
-                    let (w0, w1) = (scratch.words[0][draw], scratch.words[1][draw]);
-                    // Both outcomes are computed and one is selected, so the random
-                    // on-time test does not become a mispredicted branch.
-                    let late = if d.sigma == 0.0 {
-                        d.fixed_days
-                    } else {
-                        model.delay_tables[d.table].sample_word(w1)
-                    };
-                    // open01(w0) < on_time, in integers.
-                    let on_time = (w0 >> 12) < d.on_time_threshold;
-                    late * (!on_time) as u32
+                    d.delay(
+                        &model.delay_tables,
+                        scratch.words[0][draw],
+                        scratch.words[1][draw],
+                    )
                 }
             };
             let paid = due + delay;
@@ -303,97 +291,91 @@ pub fn simulate_path<O: DayObserver>(
     out
 }
 
-/// What the invoice loop of a buyer writes to.
-struct Ledgers<'a> {
-    /// The common ledger with its trash cell: H + 1 long.
-    common: &'a mut [f64],
-    /// Insured turnover per month.
-    turnover: &'a mut [f64],
-    /// Revenue per month.
-    revenue: &'a [f64],
-    /// First and second words of the path's draws.
-    words: [&'a [u64]; 2],
-}
-
-/// The delay of an invoice of a buyer with a lognormal delay, from its two words:
-/// 0 when paid on time, else the table draw. Both are computed and one is selected,
-/// so the random on-time test does not become a mispredicted branch.
-#[inline(always)]
-fn lognormal_delay(model: &Model, delay: &DelayModel, w0: u64, w1: u64) -> u32 {
-    let late = model.delay_tables[delay.table].sample_word(w1);
-    // open01(w0) < on_time, in integers.
-    let on_time = (w0 >> 12) < delay.on_time_threshold;
-    late * (!on_time) as u32
-}
-
-/// The invoices of a buyer that does not default within the horizon and pays late
-/// with a lognormal delay: the common case, and the hot loop of a path. Every
-/// invoice is paid, so its flows are its supplier cost and its payment; flows dated
-/// on or after H go to the trash cell H. Returns true when an invoice of a covered
-/// buyer is paid more than the waiting period late (a protracted-default claim),
-/// which the caller then collects.
+/// The invoices of a buyer that pays late at times (a `delay` table with a lognormal
+/// delay) and does not default within the horizon: the common case, and the hot loop of a path. Every
+/// invoice is paid, so its flows are its supplier cost and its payment, and its only
+/// possible claim is a protracted default. Flows dated on or after H go to the trash
+/// cell H of the common ledger, so the loop has no branch on dates.
 ///
-/// The additions into each ledger cell happen in the same order as in the general
-/// loop, so every sum is the same to the last bit.
-#[inline(always)]
-fn invoices_of_a_solvent_late_payer(
-    model: &Model,
-    buyer: &BuyerModel,
-    delay: &DelayModel,
-    ledgers: Ledgers,
-) -> bool {
-    let invoices = &model.calendars[buyer.calendar].invoices;
-    let first = buyer.first_invoice_draw;
-    let payer = SolventPayer {
-        invoices,
-        words: [
-            &ledgers.words[0][first..first + invoices.len()],
-            &ledgers.words[1][first..first + invoices.len()],
-        ],
-        table: &model.delay_tables[delay.table],
-        on_time_threshold: delay.on_time_threshold,
-        share: buyer.share_per_invoice,
-        terms: buyer.terms_days,
-        supplier_terms: model.supplier_terms_days,
-        variable_ratio: model.variable_ratio,
-    };
-    let (common, revenue) = (ledgers.common, ledgers.revenue);
-    if buyer.covered {
-        let longest = payer.run::<true>(common, ledgers.turnover, revenue);
-        let waiting = model
-            .policy
-            .as_ref()
-            .map_or(u32::MAX, |p| p.waiting_period_days);
-        longest > waiting
-    } else {
-        payer.run::<false>(common, ledgers.turnover, revenue);
-        false
-    }
-}
-
-/// The loop invariants of [`invoices_of_a_solvent_late_payer`], so that its loop is
-/// a function of its own with them in registers.
+/// This is the general loop of [`simulate_path`] with what cannot happen removed: the
+/// additions into each ledger cell come in the same order, so every sum is the same
+/// to the last bit. The fields are the loop invariants, kept in registers.
 struct SolventPayer<'a> {
+    buyer: u32,
     invoices: &'a [(u32, u32)],
-    words: [&'a [u64]; 2],
+    first_draw: usize,
+    delay: &'a DelayModel,
     table: &'a crate::model::DelayTable,
-    on_time_threshold: u64,
     share: f64,
     terms: u32,
     supplier_terms: u32,
     variable_ratio: f64,
+    waiting: u32,
+    horizon: u32,
+    covered: bool,
 }
 
-impl SolventPayer<'_> {
-    /// Adds the flows; with `COVERED` also the insured turnover. Returns the longest
-    /// delay.
+impl<'a> SolventPayer<'a> {
+    fn new(model: &'a Model, b: usize, delay: &'a DelayModel) -> SolventPayer<'a> {
+        let buyer = &model.buyers[b];
+        SolventPayer {
+            buyer: b as u32,
+            invoices: &model.calendars[buyer.calendar].invoices,
+            first_draw: buyer.first_invoice_draw,
+            delay,
+            table: &model.delay_tables[delay.table],
+            share: buyer.share_per_invoice,
+            terms: buyer.terms_days,
+            supplier_terms: model.supplier_terms_days,
+            variable_ratio: model.variable_ratio,
+            waiting: model
+                .policy
+                .as_ref()
+                .map_or(u32::MAX, |p| p.waiting_period_days),
+            horizon: model.horizon,
+            covered: buyer.covered,
+        }
+    }
+
+    /// Adds the buyer's flows, and when it is covered its insured turnover and claims.
+    fn run(&self, scratch: &mut Scratch) {
+        let h = self.horizon as usize;
+        let common = &mut scratch.common[..=h];
+        let n = self.invoices.len();
+        let words = [
+            &scratch.words[0][self.first_draw..self.first_draw + n],
+            &scratch.words[1][self.first_draw..self.first_draw + n],
+        ];
+        if self.covered {
+            self.invoices::<true>(
+                common,
+                &mut scratch.turnover,
+                &scratch.revenue,
+                words,
+                &mut scratch.claims,
+            );
+        } else {
+            self.invoices::<false>(
+                common,
+                &mut scratch.turnover,
+                &scratch.revenue,
+                words,
+                &mut scratch.claims,
+            );
+        }
+    }
+
+    /// The loop itself, a function of its own so that its invariants stay in
+    /// registers; `COVERED` drops the insurance work for uncovered buyers.
     #[inline(never)]
-    fn run<const COVERED: bool>(
+    fn invoices<const COVERED: bool>(
         &self,
         common: &mut [f64],
         turnover: &mut [f64],
         revenue: &[f64],
-    ) -> u32 {
+        words: [&[u64]; 2],
+        claims: &mut Vec<Claim>,
+    ) {
         // The lengths the indexing below relies on, stated once so that the compiler
         // drops the per-invoice bounds checks: days are clamped to the trash cell
         // h = len - 1, and turnover is indexed like revenue.
@@ -402,60 +384,29 @@ impl SolventPayer<'_> {
         let turnover = &mut turnover[..revenue.len()];
         // min(day, h) without a branch: whether a flow falls after the horizon is
         // random, and a branch on it would be mispredicted.
-        let clamp = |day: usize| select_unpredictable(day < h, day, h);
-        let cells = self.table.cells();
-        let (terms, sup) = (self.terms as usize, self.supplier_terms as usize);
-        let mut longest = 0;
-        let words = self.words[0].iter().zip(self.words[1]);
-        for (&(m, t), (&w0, &w1)) in self.invoices.iter().zip(words) {
-            let (m, t) = (m as usize, t as usize);
-            let amount = revenue[m] * self.share;
-            common[clamp(t + sup)] -= self.variable_ratio * amount;
-            let late = match cells[(w1 >> 52) as usize] {
-                crate::model::SEARCH => self.table.sample_slowly(w1),
-                cell => crate::model::DelayTable::decide(cell, w1),
-            };
-            // Both outcomes are computed and one is selected, so the random on-time
-            // test does not become a mispredicted branch. open01(w0) < on_time, in
-            // integers.
-            let on_time = (w0 >> 12) < self.on_time_threshold;
-            let d = select_unpredictable(on_time, 0, late);
-            common[clamp(t + terms + d as usize)] += amount;
-            longest = longest.max(d);
+        let clamp = |day: u32| select_unpredictable((day as usize) < h, day as usize, h);
+        let invoice_words = words[0].iter().zip(words[1]);
+        for (i, (&(m, t), (&w0, &w1))) in self.invoices.iter().zip(invoice_words).enumerate() {
+            let amount = revenue[m as usize] * self.share;
+            common[clamp(t + self.supplier_terms)] -= self.variable_ratio * amount;
+            let due = t + self.terms;
+            let delay = self.delay.on_time_or(self.table.sample_word(w1), w0);
+            common[clamp(due + delay)] += amount;
             if COVERED {
-                turnover[m] += amount;
+                turnover[m as usize] += amount;
+                // A protracted default: paid more than the waiting period late (rare).
+                if delay > self.waiting && due + self.waiting < self.horizon {
+                    claims.push(Claim {
+                        day: due + self.waiting,
+                        buyer: self.buyer,
+                        invoice: i as u32,
+                        amount,
+                        later_day: due + delay,
+                        later_amount: amount,
+                        defaulted_lgd: 0.0,
+                    });
+                }
             }
-        }
-        longest
-    }
-}
-
-/// The protracted-default claims of a buyer that does not default within the
-/// horizon (rare: only invoices paid more than the waiting period late), as the
-/// general loop would record them.
-#[cold]
-fn protracted_claims(model: &Model, b: usize, delay: &DelayModel, scratch: &mut Scratch) {
-    let buyer = &model.buyers[b];
-    let waiting = model
-        .policy
-        .as_ref()
-        .map_or(u32::MAX, |p| p.waiting_period_days);
-    let invoices = &model.calendars[buyer.calendar].invoices;
-    for (i, &(m, t)) in invoices.iter().enumerate() {
-        let draw = buyer.first_invoice_draw + i;
-        let d = lognormal_delay(model, delay, scratch.words[0][draw], scratch.words[1][draw]);
-        let due = t + buyer.terms_days;
-        if d > waiting && due + waiting < model.horizon {
-            let amount = scratch.revenue[m as usize] * buyer.share_per_invoice;
-            scratch.claims.push(Claim {
-                day: due + waiting,
-                buyer: b as u32,
-                invoice: i as u32,
-                amount,
-                later_day: due + d,
-                later_amount: amount,
-                defaulted_lgd: 0.0,
-            });
         }
     }
 }

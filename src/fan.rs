@@ -93,6 +93,12 @@ impl Fan {
     pub fn add(&mut self, variant: usize, day: usize, x: f64) {
         let row = variant * self.horizon + day;
         self.counts[[row, bucket(x)]] += 1;
+        self.widen(row, x);
+    }
+
+    /// Widens a row's exact range to take in x.
+    #[inline]
+    fn widen(&mut self, row: usize, x: f64) {
         if x < self.min[row] {
             self.min[row] = x;
         }
@@ -288,13 +294,7 @@ impl crate::engine::DayObserver for FanRecorder {
         let rows = 2 * self.fan.horizon;
         // BUCKETS < 2^16: a bucket fits in two bytes.
         self.pending[self.paths * rows + row] = bucket(x) as u16;
-        let fan = &mut self.fan;
-        if x < fan.min[row] {
-            fan.min[row] = x;
-        }
-        if x > fan.max[row] {
-            fan.max[row] = x;
-        }
+        self.fan.widen(row, x);
     }
 }
 

@@ -66,11 +66,11 @@ pub struct DelayTable {
     guide: Vec<u32>,
     /// Per guide cell: k0 << 52 | uniform_threshold(cdf[k0]), or [`SEARCH`] where the
     /// cell needs the search.
-    cells: Vec<u64>,
+    cells: Box<[u64; GUIDE]>,
 }
 
 /// A cell of [`DelayTable::cells`] that needs the search.
-pub const SEARCH: u64 = u64::MAX;
+const SEARCH: u64 = u64::MAX;
 
 /// The threshold bits of a cell of [`DelayTable::cells`] (the other 12 hold k0).
 const THRESHOLD_MASK: u64 = (1 << 52) - 1;
@@ -90,6 +90,29 @@ pub fn uniform_threshold(c: f64) -> u64 {
 
 /// Entries of a delay table's guide: 2^12, so that the cell of a word is its top 12 bits.
 pub const GUIDE: usize = 1 << 12;
+
+impl DelayModel {
+    /// The delay of an invoice from its two words: 0 when it is paid on time
+    /// (open01(w0) < on_time, as an integer comparison), else round(X) drawn from w1.
+    /// Both outcomes are computed and one is selected, so the random on-time test does
+    /// not become a mispredicted branch.
+    #[inline(always)]
+    pub fn delay(&self, tables: &[DelayTable], w0: u64, w1: u64) -> u32 {
+        let late = if self.sigma == 0.0 {
+            self.fixed_days
+        } else {
+            tables[self.table].sample_word(w1)
+        };
+        self.on_time_or(late, w0)
+    }
+
+    /// 0 when the invoice with first word w0 is paid on time, else `late`.
+    #[inline(always)]
+    pub fn on_time_or(&self, late: u32, w0: u64) -> u32 {
+        let on_time = (w0 >> 12) < self.on_time_threshold;
+        std::hint::select_unpredictable(on_time, 0, late)
+    }
+}
 
 impl DelayTable {
     /// The table of round(X), X lognormal with log-space mean mu and sd sigma > 0.
@@ -138,7 +161,10 @@ impl DelayTable {
                     _ => SEARCH,
                 }
             })
-            .collect();
+            .collect::<Vec<u64>>()
+            .into_boxed_slice()
+            .try_into()
+            .expect("GUIDE cells");
         DelayTable {
             mu,
             sigma,
@@ -150,32 +176,19 @@ impl DelayTable {
 
     /// The delay for the word w, that is for u = open01(w): the same as
     /// `sample(open01(w))`, mostly without a search.
-    #[inline]
-    pub fn sample_word(&self, w: u64) -> u32 {
-        match self.cells()[(w >> 52) as usize] {
-            SEARCH => self.sample_slowly(w),
-            cell => DelayTable::decide(cell, w),
-        }
-    }
-
-    /// The guide cells, one per value of the top 12 bits of a word.
-    #[inline]
-    pub fn cells(&self) -> &[u64; GUIDE] {
-        self.cells.as_slice().try_into().expect("GUIDE cells")
-    }
-
-    /// The delay for the word w in a cell that is not [`SEARCH`].
     #[inline(always)]
-    pub fn decide(cell: u64, w: u64) -> u32 {
-        let k0 = (cell >> 52) as u32;
-        let threshold = cell & THRESHOLD_MASK;
-        k0 + ((w >> 12) >= threshold) as u32
+    pub fn sample_word(&self, w: u64) -> u32 {
+        // The cell index w >> 52 is below GUIDE = 2^12: no bounds check.
+        match self.cells[(w >> 52) as usize] {
+            SEARCH => self.sample_slowly(w),
+            cell => (cell >> 52) as u32 + ((w >> 12) >= (cell & THRESHOLD_MASK)) as u32,
+        }
     }
 
     /// The delay for the word w by the search (cells marked [`SEARCH`]).
     #[cold]
     #[inline(never)]
-    pub fn sample_slowly(&self, w: u64) -> u32 {
+    fn sample_slowly(&self, w: u64) -> u32 {
         self.sample(crate::rng::open01(w))
     }
 
