@@ -1,6 +1,6 @@
 //! The binary as a user drives it.
 
-use crate::util::cashrisk;
+use crate::util::{assert_success, cashrisk};
 use std::path::Path;
 
 fn stdout_without_paths(out: &[u8]) -> String {
@@ -27,11 +27,7 @@ fn run_prints_the_table_and_writes_the_files() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     insta::assert_snapshot!(stdout_without_paths(&out.stdout));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
@@ -154,11 +150,7 @@ fn validate_accepts_every_example_scenario() {
     files.sort();
     assert!(files.len() >= 4, "{files:?}");
     let out = cashrisk().arg("validate").args(&files).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().count(),
         files.len()
@@ -187,7 +179,7 @@ fn the_readme_example_output_is_what_the_tool_prints() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     let printed = stdout_without_paths(&out.stdout);
     let expected: Vec<&str> = block.lines().filter(|l| !l.starts_with("wrote ")).collect();
     assert_eq!(

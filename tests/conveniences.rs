@@ -1,6 +1,6 @@
 //! init, schema, --json, completions, and refusing absurd runs.
 
-use crate::util::cashrisk;
+use crate::util::{assert_success, cashrisk};
 use serde_json::Value;
 use std::path::Path;
 
@@ -59,7 +59,7 @@ fn conforms(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(),
 #[test]
 fn the_committed_schema_is_current_and_every_example_conforms() {
     let out = cashrisk().arg("schema").output().unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let committed = std::fs::read_to_string(root.join("docs/scenario.schema.json")).unwrap();
     assert_eq!(
@@ -129,7 +129,7 @@ fn json_flag_prints_the_summary() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     assert_eq!(
         out.stdout,
         std::fs::read(dir.path().join("summary.json")).unwrap()

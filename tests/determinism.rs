@@ -96,9 +96,7 @@ fn figures_are_unchanged_to_the_last_digit() {
     //     --out /tmp/g > tests/golden/textile_exporter_3000.json
     //   cp /tmp/g/timeseries.csv tests/golden/textile_exporter_3000_timeseries.csv
     let dir = tempfile::tempdir().unwrap();
-    let out = assert_cmd::Command::cargo_bin("cashrisk")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = cashrisk()
         .args([
             "run",
             "scenarios/textile_exporter.toml",
@@ -110,7 +108,7 @@ fn figures_are_unchanged_to_the_last_digit() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     let golden = std::fs::read("tests/golden/textile_exporter_3000.json").unwrap();
     assert!(out.stdout == golden, "summary.json changed");
     let ts = std::fs::read(dir.path().join("timeseries.csv")).unwrap();

@@ -11,6 +11,16 @@ pub fn cashrisk() -> assert_cmd::Command {
     c
 }
 
+/// Asserts that a run of the binary succeeded, showing its error output if not.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A validated scenario from TOML text (panics with the messages if invalid).
 pub fn scenario(text: &str) -> Scenario {
     file(text).base
