@@ -1,8 +1,8 @@
 //! Benchmarks: `cargo bench` (results in paths/s or elements/s).
 //!
 //! - `example/path`: MODEL.md's example scenario (scenarios/textile_exporter.toml,
-//!   158 buyers, 1,896 invoices a path), one path at a time, both variants, with the
-//!   fan-chart histograms, as in a run.
+//!   158 buyers, 1,896 invoices a path), both variants, with the fan-chart
+//!   histograms, as in a run: 8 paths at a time (the engine's lanes), per path.
 //! - `floor/random_numbers`: only the random numbers that scenario's paths need
 //!   (a Philox block per invoice and per buyer, turned into uniforms, and the normals
 //!   of the economy), drawn as the engine draws them, nothing else: the floor the
@@ -11,10 +11,10 @@
 //! - `claims/path`: a claim-heavy scenario (200 covered slow payers).
 //! - `run/10k_paths`: the parallel runner end to end on all cores.
 
-use cashrisk::engine::{Scratch, simulate_path};
+use cashrisk::engine::{Scratch, simulate_paths};
 use cashrisk::fan::FanRecorder;
 use cashrisk::model::Model;
-use cashrisk::rng::PathRng;
+use cashrisk::rng::{PATHS, PathRng, PathsRng};
 use cashrisk::scenario::ScenarioFile;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -29,14 +29,13 @@ fn per_path(c: &mut Criterion, group: &str, path: &str) {
     let mut scratch = Scratch::new(&m);
     let mut fan = FanRecorder::new(m.horizon as usize);
     let mut g = c.benchmark_group(group);
-    g.throughput(Throughput::Elements(1));
+    g.throughput(Throughput::Elements(PATHS as u64));
     let mut k = 0u64;
     g.bench_function("path", |b| {
         b.iter(|| {
-            k += 1;
-            let outcome = simulate_path(&m, k, &mut scratch, &mut fan);
-            fan.end_path();
-            black_box(outcome)
+            let paths: [u64; PATHS] = std::array::from_fn(|p| k + p as u64);
+            k += PATHS as u64;
+            black_box(simulate_paths(&m, &paths, &mut scratch, &mut fan))
         })
     });
     g.finish();
@@ -57,21 +56,26 @@ fn claims(c: &mut Criterion) {
 fn floor(c: &mut Criterion) {
     let m = model("scenarios/textile_exporter.toml");
     let mut g = c.benchmark_group("floor");
-    g.throughput(Throughput::Elements(1));
+    g.throughput(Throughput::Elements(PATHS as u64));
     let mut k = 0u64;
-    let (mut w0, mut w1) = (vec![0; m.draws.padded_len()], vec![0; m.draws.padded_len()]);
+    let (mut w0, mut w1) = (vec![0; m.draws.wide_len()], vec![0; m.draws.wide_len()]);
     g.bench_function("random_numbers", |b| {
         b.iter(|| {
-            k += 1;
-            let rng = PathRng::new(m.seed, k);
-            let mut acc = cashrisk::dist::inv_norm_cdf(rng.uniform(0, 0));
-            for month in 0..m.months() as u32 {
-                acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 1 + month));
+            let paths: [u64; PATHS] = std::array::from_fn(|p| k + p as u64);
+            k += PATHS as u64;
+            let mut acc = 0.0;
+            for &path in &paths {
+                let rng = PathRng::new(m.seed, path);
+                acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 0));
+                for month in 0..m.months() as u32 {
+                    acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 1 + month));
+                }
             }
             // Every buyer's factor and every invoice's two words, as the engine draws
-            // them, each turned into a uniform.
-            rng.fill(&m.draws, &mut w0, &mut w1);
-            for (&a, &b) in w0[..m.draws.len()].iter().zip(&w1[..m.draws.len()]) {
+            // them (for 8 paths at once), each turned into a uniform.
+            PathsRng::new(m.seed, &paths).fill(&m.draws, &mut w0, &mut w1);
+            let used = m.draws.len() * PATHS;
+            for (&a, &b) in w0[..used].iter().zip(&w1[..used]) {
                 acc += cashrisk::rng::open01(a) + cashrisk::rng::open01(b);
             }
             black_box(acc)

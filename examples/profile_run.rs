@@ -1,7 +1,8 @@
 //! Times the pieces of a run: `cargo run --release --example profile_run -- FILE PATHS`.
-use cashrisk::engine::{NoObserver, Scratch, simulate_path};
+use cashrisk::engine::{NoObserver, Scratch, simulate_paths};
 use cashrisk::fan::Fan;
 use cashrisk::model::Model;
+use cashrisk::rng::PATHS;
 use cashrisk::scenario::ScenarioFile;
 use std::time::Instant;
 
@@ -12,14 +13,16 @@ fn main() {
     let model = Model::new(&file.base);
     let mut scratch = Scratch::new(&model);
     let t = Instant::now();
-    for k in 0..paths {
-        simulate_path(&model, k, &mut scratch, &mut NoObserver);
+    for k in (0..paths).step_by(PATHS) {
+        let lanes: [u64; PATHS] = std::array::from_fn(|p| k + p as u64);
+        simulate_paths(&model, &lanes, &mut scratch, &mut NoObserver);
     }
     let a = t.elapsed();
     let mut fan = Fan::new(model.horizon as usize);
     let t = Instant::now();
-    for k in 0..paths {
-        simulate_path(&model, k, &mut scratch, &mut fan);
+    for k in (0..paths).step_by(PATHS) {
+        let lanes: [u64; PATHS] = std::array::from_fn(|p| k + p as u64);
+        simulate_paths(&model, &lanes, &mut scratch, &mut fan);
     }
     let b = t.elapsed();
     let t = Instant::now();

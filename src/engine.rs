@@ -7,9 +7,14 @@
 //! The balance scan then walks the days once per variant. Nothing here allocates once
 //! the [`Scratch`] buffers have grown to the scenario's size.
 
+// Lane-wise code indexes several arrays by the same lane number; iterators would hide
+// that the lanes are independent.
+#![allow(clippy::needless_range_loop)]
+
 use crate::dist::{self, portable};
+use crate::model::THRESHOLD_MASK;
 use crate::model::{DelayModel, LgdModel, Model, YEAR_DAYS};
-use crate::rng::{LGD_STREAM_BASE, PathRng};
+use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng};
 use std::hint::select_unpredictable;
 
 /// The uninsured variant's index in per-variant arrays.
@@ -42,6 +47,9 @@ pub struct PathOutcome {
 pub trait DayObserver {
     /// Called for each day in order, per variant.
     fn headroom(&mut self, variant: usize, day: usize, headroom: f64);
+
+    /// Called after the last day of each path.
+    fn end_path(&mut self) {}
 }
 
 /// An observer that ignores everything.
@@ -67,46 +75,61 @@ struct Claim {
     defaulted_lgd: f64,
 }
 
-/// Reusable buffers of one worker thread.
+/// Reusable buffers of one worker thread, for [`PATHS`] paths at once.
+///
+/// The per-day and per-month arrays are interleaved, day-major: the value of day d
+/// (or month m) of lane p is at `d * PATHS + p` ([`at`]). A lane's flows are added in
+/// exactly the order of a path simulated alone; the layout only lets one vector
+/// instruction serve the same invoice of all lanes.
 #[derive(Debug, Default)]
 pub struct Scratch {
     common: Vec<f64>,
     insured: Vec<f64>,
     revenue: Vec<f64>,
     turnover: Vec<f64>,
-    claims: Vec<Claim>,
+    claims: [Vec<Claim>; PATHS],
     limit_left: Vec<f64>,
     year_left: Vec<[f64; 3]>,
-    /// First and second words of every draw of [`Model::draws`].
+    /// First and second words of every draw of [`Model::draws`], for every lane.
     words: [Vec<u64>; 2],
-    /// Per copula class, the bound of [`crate::model::Copula::uniform_bound`].
+    /// Per copula class and lane, the bound of [`crate::model::Copula::uniform_bound`].
     uniform_bound: Vec<f64>,
+}
+
+/// The position of day (or month) `d` of lane `p` in an interleaved array.
+#[inline(always)]
+fn at(d: usize, p: usize) -> usize {
+    d * PATHS + p
 }
 
 impl Scratch {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Scratch {
+        let h = model.horizon as usize;
         Scratch {
-            // One cell more than the horizon: flows dated on or after H are added to
-            // cell H, which no scan reads, so the hot loop needs no branch on the date.
-            common: vec![0.0; model.horizon as usize + 1],
-            insured: vec![0.0; model.horizon as usize],
-            revenue: vec![0.0; model.months()],
-            turnover: vec![0.0; model.months()],
-            claims: Vec::with_capacity(64),
+            // One day more than the horizon: flows dated on or after H are added to
+            // day H, which no scan reads, so the hot loop needs no branch on the date.
+            common: vec![0.0; (h + 1) * PATHS],
+            insured: vec![0.0; h * PATHS],
+            revenue: vec![0.0; model.months() * PATHS],
+            turnover: vec![0.0; model.months() * PATHS],
+            claims: std::array::from_fn(|_| Vec::with_capacity(64)),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
             words: [
-                vec![0; model.draws.padded_len()],
-                vec![0; model.draws.padded_len()],
+                vec![0; model.draws.wide_len()],
+                vec![0; model.draws.wide_len()],
             ],
-            uniform_bound: vec![0.0; model.copulas.len()],
+            uniform_bound: vec![0.0; model.copulas.len() * PATHS],
         }
     }
 
-    /// The common and insured-only flow ledgers of the last path (for tests).
-    pub fn ledgers(&self) -> (&[f64], &[f64]) {
-        (&self.common[..self.insured.len()], &self.insured)
+    /// The common and insured-only flow ledgers of the first path of the last call
+    /// (for tests).
+    pub fn ledgers(&self) -> (Vec<f64>, Vec<f64>) {
+        let lane0 = |cells: &[f64], days: usize| (0..days).map(|d| cells[at(d, 0)]).collect();
+        let h = self.insured.len() / PATHS;
+        (lane0(&self.common, h), lane0(&self.insured, h))
     }
 }
 
@@ -165,141 +188,231 @@ pub fn simulate_path<O: DayObserver>(
     scratch: &mut Scratch,
     observer: &mut O,
 ) -> PathOutcome {
-    let h = model.horizon;
-    let rng = PathRng::new(model.seed, path);
-    let mut out = PathOutcome::default();
+    simulate_paths(model, &[path], scratch, observer)[0]
+}
 
-    scratch.common[..h as usize].copy_from_slice(&model.fixed_flows);
-    scratch.common[h as usize] = 0.0;
-    scratch.insured.copy_from_slice(&model.deposit_flows);
-    scratch.claims.clear();
+/// Simulates the paths `paths` (1 to [`PATHS`] of them) of `model`, both variants, one
+/// per lane, reporting each path's days to `observer` in the order of `paths`. Each
+/// path's figures are those of [`simulate_path`] alone, to the last bit: every lane
+/// receives its flows in the same order, and only the solvent payers' invoices are
+/// processed for all lanes at once.
+pub fn simulate_paths<O: DayObserver>(
+    model: &Model,
+    paths: &[u64],
+    scratch: &mut Scratch,
+    observer: &mut O,
+) -> [PathOutcome; PATHS] {
+    simulate_lanes(model, paths, scratch, observer, SolventLoop::Fastest)
+}
+
+/// How [`simulate_lanes`] runs the invoices of solvent late payers. All three give the
+/// same bits; the tests hold them to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SolventLoop {
+    /// All lanes at once with AVX-512 where the processor has it, else lane by lane.
+    Fastest,
+    /// Lane by lane ([`SolventPayer::invoices`]).
+    Lanewise,
+    /// The general loop of every buyer ([`buyer_invoices`]): the reference.
+    General,
+}
+
+/// [`simulate_paths`] with a choice of loop for the solvent payers.
+fn simulate_lanes<O: DayObserver>(
+    model: &Model,
+    paths: &[u64],
+    scratch: &mut Scratch,
+    observer: &mut O,
+    solvent_loop: SolventLoop,
+) -> [PathOutcome; PATHS] {
+    let active = paths.len();
+    assert!((1..=PATHS).contains(&active), "1 to {PATHS} paths at once");
+    // Idle lanes repeat the first path; nothing of theirs is reported.
+    let lanes: [u64; PATHS] = std::array::from_fn(|p| paths[if p < active { p } else { 0 }]);
+    let rngs = lanes.map(|k| PathRng::new(model.seed, k));
+    let h = model.horizon as usize;
+    let mut out = [PathOutcome::default(); PATHS];
+
+    for (day, cells) in scratch.common.chunks_exact_mut(PATHS).enumerate() {
+        cells.fill(model.fixed_flows.get(day).copied().unwrap_or(0.0));
+    }
+    for (cells, &flow) in scratch
+        .insured
+        .chunks_exact_mut(PATHS)
+        .zip(&model.deposit_flows)
+    {
+        cells.fill(flow);
+    }
+    for claims in &mut scratch.claims {
+        claims.clear();
+    }
     scratch.turnover.fill(0.0);
 
     // Economy: the common factor and each month's revenue.
-    let z = dist::inv_norm_cdf(rng.uniform(0, 0));
+    let z: [f64; PATHS] = std::array::from_fn(|p| dist::inv_norm_cdf(rngs[p].uniform(0, 0)));
     let vol = model.volatility;
-    for (m, r) in scratch.revenue.iter_mut().enumerate() {
-        let shock = if vol > 0.0 {
-            let e = dist::inv_norm_cdf(rng.uniform(0, 1 + m as u32));
-            portable::exp(vol * e - vol * vol / 2.0)
-        } else {
-            1.0
-        };
-        *r = model.base_revenue[m] * shock;
+    for m in 0..model.months() {
+        for (p, rng) in rngs.iter().enumerate().take(active) {
+            let shock = if vol > 0.0 {
+                let e = dist::inv_norm_cdf(rng.uniform(0, 1 + m as u32));
+                portable::exp(vol * e - vol * vol / 2.0)
+            } else {
+                1.0
+            };
+            scratch.revenue[at(m, p)] = model.base_revenue[m] * shock;
+        }
     }
 
-    let sup = model.supplier_terms_days;
+    let sup = model.supplier_terms_days as usize;
     let vr = model.variable_ratio;
     if model.cash_share > 0.0 {
-        for (m, r) in scratch.revenue.iter().enumerate() {
-            let day = model.month_starts[m];
-            let sale = r * model.cash_share;
-            scratch.common[day as usize] += sale;
-            if day + sup < h {
-                scratch.common[(day + sup) as usize] -= vr * sale;
+        for p in 0..active {
+            for m in 0..model.months() {
+                let day = model.month_starts[m] as usize;
+                let sale = scratch.revenue[at(m, p)] * model.cash_share;
+                scratch.common[at(day, p)] += sale;
+                if day + sup < h {
+                    scratch.common[at(day + sup, p)] -= vr * sale;
+                }
             }
         }
     }
 
-    let waiting = model.policy.as_ref().map_or(0, |p| p.waiting_period_days);
-    let lag = model.recovery_lag_days;
     let [first_words, second_words] = &mut scratch.words;
-    rng.fill(&model.draws, first_words, second_words);
-    for (bound, copula) in scratch.uniform_bound.iter_mut().zip(&model.copulas) {
-        *bound = copula.uniform_bound(z);
+    PathsRng::new(model.seed, &lanes).fill(&model.draws, first_words, second_words);
+    for (c, copula) in model.copulas.iter().enumerate() {
+        for p in 0..active {
+            scratch.uniform_bound[at(c, p)] = copula.uniform_bound(z[p]);
+        }
     }
     for (b, buyer) in model.buyers.iter().enumerate() {
-        let u = || crate::rng::open01(scratch.words[0][buyer.factor_draw]);
-        let default = default_day(model, b, z, u, scratch.uniform_bound[buyer.copula]);
-        let stop = default.unwrap_or(u32::MAX);
-        let lgd = match (default, buyer.lgd) {
-            (None, _) => 0.0,
-            (Some(_), LgdModel::Fixed(v)) => v,
-            (Some(_), LgdModel::Beta { alpha, beta }) => {
-                let mut stream = rng.stream(LGD_STREAM_BASE + b as u32);
-                dist::beta(alpha, beta, &mut stream)
+        // Lanes in which the buyer pays every invoice, late at times: the hot loop.
+        let mut solvent = 0u8;
+        for p in 0..active {
+            let u = || crate::rng::open01(scratch.words[0][at(buyer.factor_draw, p)]);
+            let bound = scratch.uniform_bound[at(buyer.copula, p)];
+            let default = default_day(model, b, z[p], u, bound);
+            if let (None, Some(delay)) = (default, &buyer.delay)
+                && delay.sigma > 0.0
+                && solvent_loop != SolventLoop::General
+            {
+                solvent |= 1 << p;
+                continue;
             }
-        };
-        let calendar = &model.calendars[buyer.calendar];
-        if let (None, Some(delay)) = (default, &buyer.delay)
-            && delay.sigma > 0.0
+            let lgd = match (default, buyer.lgd) {
+                (None, _) => 0.0,
+                (Some(_), LgdModel::Fixed(v)) => v,
+                (Some(_), LgdModel::Beta { alpha, beta }) => {
+                    let mut stream = rngs[p].stream(LGD_STREAM_BASE + b as u32);
+                    dist::beta(alpha, beta, &mut stream)
+                }
+            };
+            let stop = default.unwrap_or(u32::MAX);
+            buyer_invoices(model, b, p, stop, lgd, scratch, &mut out[p]);
+        }
+        if solvent != 0
+            && let Some(delay) = &buyer.delay
         {
-            SolventPayer::new(model, b, delay).run(scratch);
-            continue;
-        }
-        for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
-            if t >= stop {
-                break;
-            }
-            let amount = scratch.revenue[m as usize] * buyer.share_per_invoice;
-            if t + sup < h {
-                scratch.common[(t + sup) as usize] -= vr * amount;
-            }
-            let due = t + buyer.terms_days;
-            let delay = match &buyer.delay {
-                None => 0,
-                Some(d) => {
-                    let draw = buyer.first_invoice_draw + i;
-                    d.delay(
-                        &model.delay_tables,
-                        scratch.words[0][draw],
-                        scratch.words[1][draw],
-                    )
-                }
-            };
-            let paid = due + delay;
-            let defaulted = paid >= stop;
-            let (later_day, later_amount) = if defaulted {
-                out.credit_loss += lgd * amount;
-                (stop + lag, (1.0 - lgd) * amount)
-            } else {
-                (paid, amount)
-            };
-            if later_day < h {
-                scratch.common[later_day as usize] += later_amount;
-            }
-            if buyer.covered {
-                scratch.turnover[m as usize] += amount;
-                let claim_day = if delay > waiting && stop > due + waiting {
-                    Some(due + waiting)
-                } else if defaulted {
-                    Some(stop)
-                } else {
-                    None
-                };
-                if let Some(day) = claim_day.filter(|&d| d < h) {
-                    scratch.claims.push(Claim {
-                        day,
-                        buyer: b as u32,
-                        invoice: i as u32,
-                        amount,
-                        later_day,
-                        later_amount,
-                        defaulted_lgd: if defaulted { lgd } else { 0.0 },
-                    });
-                }
-            }
+            let vector = solvent_loop == SolventLoop::Fastest;
+            SolventPayer::new(model, b, delay).run(scratch, solvent, vector);
         }
     }
-    out.net_credit_loss = out.credit_loss;
 
-    if let Some(policy) = &model.policy {
-        settle_policy(model, policy, scratch, &mut out);
+    for p in 0..active {
+        out[p].net_credit_loss = out[p].credit_loss;
+        if let Some(policy) = &model.policy {
+            settle_policy(model, policy, scratch, p, &mut out[p]);
+        }
+        scan(model, scratch, p, observer, &mut out[p]);
+        observer.end_path();
     }
-
-    scan(model, scratch, observer, &mut out);
     out
 }
 
+/// The invoices of buyer `b` in lane `p`, in general: the buyer may default on day
+/// `stop` (`u32::MAX`: never), with loss given default `lgd`.
+fn buyer_invoices(
+    model: &Model,
+    b: usize,
+    p: usize,
+    stop: u32,
+    lgd: f64,
+    scratch: &mut Scratch,
+    out: &mut PathOutcome,
+) {
+    let buyer = &model.buyers[b];
+    let h = model.horizon;
+    let sup = model.supplier_terms_days;
+    let vr = model.variable_ratio;
+    let waiting = model.policy.as_ref().map_or(0, |p| p.waiting_period_days);
+    let lag = model.recovery_lag_days;
+    let calendar = &model.calendars[buyer.calendar];
+    for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
+        if t >= stop {
+            break;
+        }
+        let amount = scratch.revenue[at(m as usize, p)] * buyer.share_per_invoice;
+        if t + sup < h {
+            scratch.common[at((t + sup) as usize, p)] -= vr * amount;
+        }
+        let due = t + buyer.terms_days;
+        let delay = match &buyer.delay {
+            None => 0,
+            Some(d) => {
+                let draw = at(buyer.first_invoice_draw + i, p);
+                d.delay(
+                    &model.delay_tables,
+                    scratch.words[0][draw],
+                    scratch.words[1][draw],
+                )
+            }
+        };
+        let paid = due + delay;
+        let defaulted = paid >= stop;
+        let (later_day, later_amount) = if defaulted {
+            out.credit_loss += lgd * amount;
+            (stop + lag, (1.0 - lgd) * amount)
+        } else {
+            (paid, amount)
+        };
+        if later_day < h {
+            scratch.common[at(later_day as usize, p)] += later_amount;
+        }
+        if buyer.covered {
+            scratch.turnover[at(m as usize, p)] += amount;
+            let claim_day = if delay > waiting && stop > due + waiting {
+                Some(due + waiting)
+            } else if defaulted {
+                Some(stop)
+            } else {
+                None
+            };
+            if let Some(day) = claim_day.filter(|&d| d < h) {
+                scratch.claims[p].push(Claim {
+                    day,
+                    buyer: b as u32,
+                    invoice: i as u32,
+                    amount,
+                    later_day,
+                    later_amount,
+                    defaulted_lgd: if defaulted { lgd } else { 0.0 },
+                });
+            }
+        }
+    }
+}
+
 /// The invoices of a buyer that pays late at times (a `delay` table with a lognormal
-/// delay) and does not default within the horizon: the common case, and the hot loop of a path. Every
-/// invoice is paid, so its flows are its supplier cost and its payment, and its only
-/// possible claim is a protracted default. Flows dated on or after H go to the trash
-/// cell H of the common ledger, so the loop has no branch on dates.
+/// delay) and does not default within the horizon: the common case, and the hot loop
+/// of a path. Every invoice is paid, so its flows are its supplier cost and its
+/// payment, and its only possible claim is a protracted default. Flows dated on or
+/// after H go to the trash day H of the common ledger, so the loop has no branch on
+/// dates.
 ///
-/// This is the general loop of [`simulate_path`] with what cannot happen removed: the
-/// additions into each ledger cell come in the same order, so every sum is the same
-/// to the last bit. The fields are the loop invariants, kept in registers.
+/// This is [`buyer_invoices`] with what cannot happen removed: the additions into each
+/// ledger cell come in the same order, so every sum is the same to the last bit. The
+/// fields are the loop invariants, kept in registers. With AVX-512 the loop serves
+/// all its lanes at once, one invoice of 8 paths per step.
 struct SolventPayer<'a> {
     buyer: u32,
     invoices: &'a [(u32, u32)],
@@ -313,6 +426,15 @@ struct SolventPayer<'a> {
     waiting: u32,
     horizon: u32,
     covered: bool,
+}
+
+/// The arrays the invoice loop reads and writes, all interleaved ([`at`]).
+struct Lanes<'s> {
+    common: &'s mut [f64],
+    turnover: &'s mut [f64],
+    revenue: &'s [f64],
+    words: [&'s [u64]; 2],
+    claims: &'s mut [Vec<Claim>; PATHS],
 }
 
 impl<'a> SolventPayer<'a> {
@@ -337,85 +459,202 @@ impl<'a> SolventPayer<'a> {
         }
     }
 
-    /// Adds the buyer's flows, and when it is covered its insured turnover and claims.
-    fn run(&self, scratch: &mut Scratch) {
-        let h = self.horizon as usize;
-        let common = &mut scratch.common[..=h];
+    /// Adds the buyer's flows in the lanes of `mask`, and when it is covered its
+    /// insured turnover and claims; all lanes at once when `vector` and the processor
+    /// has AVX-512.
+    fn run(&self, scratch: &mut Scratch, mask: u8, vector: bool) {
         let n = self.invoices.len();
-        let words = [
-            &scratch.words[0][self.first_draw..self.first_draw + n],
-            &scratch.words[1][self.first_draw..self.first_draw + n],
-        ];
-        if self.covered {
-            self.invoices::<true>(
-                common,
-                &mut scratch.turnover,
-                &scratch.revenue,
-                words,
-                &mut scratch.claims,
-            );
-        } else {
-            self.invoices::<false>(
-                common,
-                &mut scratch.turnover,
-                &scratch.revenue,
-                words,
-                &mut scratch.claims,
-            );
+        let words = (self.first_draw * PATHS)..((self.first_draw + n) * PATHS);
+        let mut lanes = Lanes {
+            common: &mut scratch.common,
+            turnover: &mut scratch.turnover,
+            revenue: &scratch.revenue,
+            words: [&scratch.words[0][words.clone()], &scratch.words[1][words]],
+            claims: &mut scratch.claims,
+        };
+        #[cfg(target_arch = "x86_64")]
+        if vector && crate::rng::has_avx512() {
+            // SAFETY: `has_avx512` checked that this processor supports AVX-512F, the
+            // only requirement of `invoices_avx512`.
+            unsafe {
+                if self.covered {
+                    self.invoices_avx512::<true>(&mut lanes, mask);
+                } else {
+                    self.invoices_avx512::<false>(&mut lanes, mask);
+                }
+            }
+            return;
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = vector;
+        for p in 0..PATHS {
+            if mask & (1 << p) != 0 {
+                if self.covered {
+                    self.invoices::<true>(&mut lanes, p);
+                } else {
+                    self.invoices::<false>(&mut lanes, p);
+                }
+            }
         }
     }
 
-    /// The loop itself, a function of its own so that its invariants stay in
-    /// registers; `COVERED` drops the insurance work for uncovered buyers.
+    /// The delays of the lanes in `search`, whose words fell in a cell that needs the
+    /// table's search (the far tail: rare).
+    #[cold]
     #[inline(never)]
-    fn invoices<const COVERED: bool>(
-        &self,
-        common: &mut [f64],
-        turnover: &mut [f64],
-        revenue: &[f64],
-        words: [&[u64]; 2],
-        claims: &mut Vec<Claim>,
-    ) {
-        // The lengths the indexing below relies on, stated once so that the compiler
-        // drops the per-invoice bounds checks: days are clamped to the trash cell
-        // h = len - 1, and turnover is indexed like revenue.
-        assert!(!common.is_empty());
-        let h = common.len() - 1;
-        let turnover = &mut turnover[..revenue.len()];
+    fn searched(&self, late: &mut [u64; PATHS], w1: &[u64; PATHS], search: u8) {
+        for p in 0..PATHS {
+            if search & (1 << p) != 0 {
+                late[p] = self.table.sample_word(w1[p]) as u64;
+            }
+        }
+    }
+
+    /// The protracted-default claim of invoice `i` (day `t`), paid `delay` days late,
+    /// if it has one.
+    #[inline(always)]
+    fn protracted(&self, i: usize, due: u32, delay: u32, amount: f64) -> Option<Claim> {
+        (delay > self.waiting && due + self.waiting < self.horizon).then_some(Claim {
+            day: due + self.waiting,
+            buyer: self.buyer,
+            invoice: i as u32,
+            amount,
+            later_day: due + delay,
+            later_amount: amount,
+            defaulted_lgd: 0.0,
+        })
+    }
+
+    /// The loop for lane `p` alone, a function of its own so that its invariants stay
+    /// in registers; `COVERED` drops the insurance work for uncovered buyers.
+    #[inline(never)]
+    fn invoices<const COVERED: bool>(&self, lanes: &mut Lanes, p: usize) {
+        let h = self.horizon as usize;
+        assert_eq!(lanes.common.len(), (h + 1) * PATHS);
+        let turnover = &mut lanes.turnover[..lanes.revenue.len()];
         // min(day, h) without a branch: whether a flow falls after the horizon is
         // random, and a branch on it would be mispredicted.
         let clamp = |day: u32| select_unpredictable((day as usize) < h, day as usize, h);
-        let invoice_words = words[0].iter().zip(words[1]);
-        for (i, (&(m, t), (&w0, &w1))) in self.invoices.iter().zip(invoice_words).enumerate() {
-            let amount = revenue[m as usize] * self.share;
-            common[clamp(t + self.supplier_terms)] -= self.variable_ratio * amount;
+        for (i, &(m, t)) in self.invoices.iter().enumerate() {
+            let amount = lanes.revenue[at(m as usize, p)] * self.share;
+            lanes.common[at(clamp(t + self.supplier_terms), p)] -= self.variable_ratio * amount;
             let due = t + self.terms;
+            let (w0, w1) = (lanes.words[0][at(i, p)], lanes.words[1][at(i, p)]);
             let delay = self.delay.on_time_or(self.table.sample_word(w1), w0);
-            common[clamp(due + delay)] += amount;
+            lanes.common[at(clamp(due + delay), p)] += amount;
             if COVERED {
-                turnover[m as usize] += amount;
+                turnover[at(m as usize, p)] += amount;
                 // A protracted default: paid more than the waiting period late (rare).
-                if delay > self.waiting && due + self.waiting < self.horizon {
-                    claims.push(Claim {
-                        day: due + self.waiting,
-                        buyer: self.buyer,
-                        invoice: i as u32,
-                        amount,
-                        later_day: due + delay,
-                        later_amount: amount,
-                        defaulted_lgd: 0.0,
-                    });
+                if let Some(claim) = self.protracted(i, due, delay, amount) {
+                    lanes.claims[p].push(claim);
+                }
+            }
+        }
+    }
+
+    /// The loop for the lanes of `mask` at once, each step one invoice of every lane:
+    /// the same operations as [`SolventPayer::invoices`], lane by lane, in vector
+    /// registers. Per lane, the supplier cost is added before the payment, as there.
+    /// The delay cells are gathered; the payment, whose day differs from lane to lane,
+    /// is a gather, an add and a scatter to distinct addresses (one day per lane).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn invoices_avx512<const COVERED: bool>(&self, lanes: &mut Lanes, mask: u8) {
+        use std::arch::x86_64::*;
+        let h = self.horizon as usize;
+        let n = self.invoices.len();
+        // What the pointer arithmetic below relies on.
+        assert_eq!(lanes.common.len(), (h + 1) * PATHS);
+        assert_eq!(lanes.turnover.len(), lanes.revenue.len());
+        assert!(lanes.words[0].len() == n * PATHS && lanes.words[1].len() == n * PATHS);
+        assert!(
+            self.invoices
+                .iter()
+                .all(|&(m, _)| at(m as usize, PATHS - 1) < lanes.revenue.len())
+        );
+        let k: __mmask8 = mask;
+        let lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+        let share = _mm512_set1_pd(self.share);
+        let variable_ratio = _mm512_set1_pd(self.variable_ratio);
+        let horizon = _mm512_set1_epi64(h as i64);
+        let on_time = _mm512_set1_epi64(self.delay.on_time_threshold as i64);
+        let waiting = _mm512_set1_epi64(self.waiting as i64);
+        let cells = self.table.cells_ptr();
+        let common = lanes.common.as_mut_ptr();
+        for (i, &(m, t)) in self.invoices.iter().enumerate() {
+            let m = m as usize;
+            // SAFETY: every access below is within its slice: m and i by the asserts
+            // above, days by the clamp to h, cells by w >> 52 < GUIDE.
+            unsafe {
+                let amount =
+                    _mm512_mul_pd(_mm512_loadu_pd(lanes.revenue.as_ptr().add(at(m, 0))), share);
+                let cost_day = common.add(at((t + self.supplier_terms).min(h as u32) as usize, 0));
+                let cost = _mm512_mul_pd(variable_ratio, amount);
+                _mm512_mask_storeu_pd(cost_day, k, _mm512_sub_pd(_mm512_loadu_pd(cost_day), cost));
+
+                let w0 = _mm512_loadu_epi64(lanes.words[0].as_ptr().add(at(i, 0)) as *const i64);
+                let w1 = _mm512_loadu_epi64(lanes.words[1].as_ptr().add(at(i, 0)) as *const i64);
+                let cell = _mm512_i64gather_epi64::<8>(_mm512_srli_epi64::<52>(w1), cells);
+                let base = _mm512_srli_epi64::<52>(cell);
+                let threshold = _mm512_and_si512(cell, _mm512_set1_epi64(THRESHOLD_MASK as i64));
+                let above = _mm512_cmpge_epu64_mask(_mm512_srli_epi64::<12>(w1), threshold);
+                let mut late = _mm512_mask_add_epi64(base, above, base, _mm512_set1_epi64(1));
+                let search = _mm512_mask_cmpeq_epi64_mask(k, cell, _mm512_set1_epi64(-1));
+                if search != 0 {
+                    let (mut l, mut w) = ([0u64; PATHS], [0u64; PATHS]);
+                    _mm512_storeu_epi64(l.as_mut_ptr() as *mut i64, late);
+                    _mm512_storeu_epi64(w.as_mut_ptr() as *mut i64, w1);
+                    self.searched(&mut l, &w, search);
+                    late = _mm512_loadu_epi64(l.as_ptr() as *const i64);
+                }
+                let paid_late = _mm512_cmpge_epu64_mask(_mm512_srli_epi64::<12>(w0), on_time);
+                let delay = _mm512_maskz_mov_epi64(paid_late, late);
+                let due = t + self.terms;
+                let day = _mm512_min_epu64(
+                    _mm512_add_epi64(_mm512_set1_epi64(due as i64), delay),
+                    horizon,
+                );
+                let slot = _mm512_add_epi64(_mm512_slli_epi64::<3>(day), lane);
+                let (mut slots, mut amounts) = ([0u64; PATHS], [0.0; PATHS]);
+                _mm512_storeu_epi64(slots.as_mut_ptr() as *mut i64, slot);
+                _mm512_storeu_pd(amounts.as_mut_ptr(), amount);
+                for p in 0..PATHS {
+                    if mask & (1 << p) != 0 {
+                        *common.add(slots[p] as usize) += amounts[p];
+                    }
+                }
+
+                if COVERED {
+                    let turnover = lanes.turnover.as_mut_ptr().add(at(m, 0));
+                    _mm512_mask_storeu_pd(
+                        turnover,
+                        k,
+                        _mm512_add_pd(_mm512_loadu_pd(turnover), amount),
+                    );
+                    let claimed = _mm512_mask_cmpgt_epu64_mask(k, delay, waiting);
+                    if claimed != 0 {
+                        let (mut d, mut a) = ([0u64; PATHS], [0.0; PATHS]);
+                        _mm512_storeu_epi64(d.as_mut_ptr() as *mut i64, delay);
+                        _mm512_storeu_pd(a.as_mut_ptr(), amount);
+                        for p in 0..PATHS {
+                            if claimed & (1 << p) != 0
+                                && let Some(claim) = self.protracted(i, due, d[p] as u32, a[p])
+                            {
+                                lanes.claims[p].push(claim);
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 }
-
 /// Premiums, deposits and claims of the insured variant (MODEL.md section 7).
 fn settle_policy(
     model: &Model,
     policy: &crate::model::PolicyModel,
     scratch: &mut Scratch,
+    p: usize,
     out: &mut PathOutcome,
 ) {
     let h = model.horizon;
@@ -430,28 +669,27 @@ fn settle_policy(
         ];
     }
     for m in 0..model.months() {
-        let premium = policy.premium_rate * scratch.turnover[m];
+        let premium = policy.premium_rate * scratch.turnover[at(m, p)];
         let left = &mut scratch.year_left[model.month_policy_year[m]][0];
         let from_deposit = premium.min(*left);
         *left -= from_deposit;
         let cash = premium - from_deposit;
         let due = model.month_starts[m + 1];
         if due < h && cash > 0.0 {
-            scratch.insured[due as usize] -= cash;
+            scratch.insured[at(due as usize, p)] -= cash;
             out.premium_paid += cash;
         }
     }
 
-    if scratch.claims.is_empty() {
+    let claims = &mut scratch.claims[p];
+    if claims.is_empty() {
         return;
     }
-    scratch
-        .claims
-        .sort_unstable_by_key(|c| (c.day, c.buyer, c.invoice));
-    for c in &scratch.claims {
+    claims.sort_unstable_by_key(|c| (c.day, c.buyer, c.invoice));
+    for c in claims.iter() {
         scratch.limit_left[c.buyer as usize] = model.buyers[c.buyer as usize].limit;
     }
-    for c in &scratch.claims {
+    for c in claims.iter() {
         let limit_left = &mut scratch.limit_left[c.buyer as usize];
         let claimable = c.amount.min(*limit_left);
         *limit_left -= claimable;
@@ -463,32 +701,38 @@ fn settle_policy(
         out.claims += 1;
         let payout_day = c.day + policy.settlement_days;
         if payout_day < h {
-            scratch.insured[payout_day as usize] += payout;
+            scratch.insured[at(payout_day as usize, p)] += payout;
             out.payouts_received += payout;
         }
         if payout > 0.0 {
             let insurer_share = payout / c.amount;
             if c.later_day < h {
-                scratch.insured[c.later_day as usize] -= insurer_share * c.later_amount;
+                scratch.insured[at(c.later_day as usize, p)] -= insurer_share * c.later_amount;
             }
             out.net_credit_loss -= c.defaulted_lgd * payout;
         }
     }
 }
 
-/// The daily balance of both variants: flows, then interest, then headroom.
-fn scan<O: DayObserver>(model: &Model, scratch: &Scratch, observer: &mut O, out: &mut PathOutcome) {
+/// The daily balance of both variants of lane `p`: flows, then interest, then headroom.
+fn scan<O: DayObserver>(
+    model: &Model,
+    scratch: &Scratch,
+    p: usize,
+    observer: &mut O,
+    out: &mut PathOutcome,
+) {
     let (debit, credit) = (model.daily_debit_rate, model.daily_credit_rate);
     let (line, floor) = (model.credit_line, model.min_headroom);
     for variant in [UNINSURED, INSURED] {
         let mut balance = model.opening_cash;
         let mut min_headroom = f64::INFINITY;
         let mut shortfall = None;
-        for day in 0..scratch.insured.len() {
+        for day in 0..model.horizon as usize {
             let flow = if variant == UNINSURED {
-                scratch.common[day]
+                scratch.common[at(day, p)]
             } else {
-                scratch.common[day] + scratch.insured[day]
+                scratch.common[at(day, p)] + scratch.insured[at(day, p)]
             };
             balance += flow;
             if balance < 0.0 {
@@ -508,5 +752,101 @@ fn scan<O: DayObserver>(model: &Model, scratch: &Scratch, observer: &mut O, out:
         out.min_headroom[variant] = min_headroom;
         out.end_balance[variant] = balance;
         out.shortfall_day[variant] = shortfall;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioFile;
+
+    /// Everything a path reports to its observer, bit for bit.
+    #[derive(Default)]
+    struct Record(Vec<(usize, usize, u64)>);
+
+    impl DayObserver for Record {
+        fn headroom(&mut self, variant: usize, day: usize, headroom: f64) {
+            self.0.push((variant, day, headroom.to_bits()));
+        }
+        fn end_path(&mut self) {
+            self.0.push((usize::MAX, 0, 0));
+        }
+    }
+
+    /// Outcomes, observations and both ledgers of every lane (days 0..H), exactly (Debug shows
+    /// -0.0 apart from 0.0).
+    fn simulate(model: &Model, paths: &[u64], how: SolventLoop) -> (String, Vec<u64>) {
+        let mut scratch = Scratch::new(model);
+        let mut record = Record::default();
+        let out = simulate_lanes(model, paths, &mut scratch, &mut record, how);
+        let bits = |cells: &[f64]| cells.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        // Day H of the common ledger is the solvent loop's trash: not compared.
+        let mut all = bits(&scratch.common[..scratch.insured.len()]);
+        all.extend(bits(&scratch.insured));
+        all.extend(
+            record
+                .0
+                .iter()
+                .flat_map(|&(v, d, x)| [v as u64, d as u64, x]),
+        );
+        (format!("{:?}", &out[..paths.len()]), all)
+    }
+
+    /// The shipped scenarios and their stress cases, and the claim-heavy benchmark.
+    fn models() -> Vec<(String, Model)> {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir("scenarios")
+            .expect("scenarios/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files.push("benches/scenarios/claims.toml".into());
+        let mut models = Vec::new();
+        for path in files {
+            let file = ScenarioFile::load(&path).expect("scenario loads");
+            models.push((path.display().to_string(), Model::new(&file.base)));
+            for case in file.builtin_stress() {
+                let label = format!("{} / {}", path.display(), case.name);
+                let stressed = file.with_case(&case, &case.name).expect("stress case");
+                models.push((label, Model::new(&stressed)));
+            }
+        }
+        models
+    }
+
+    #[test]
+    fn every_loop_gives_the_same_bits() {
+        for (name, model) in models() {
+            for paths in [
+                &[0, 1, 2, 3, 4, 5, 6, 7][..],
+                &[40, 41, 42, 43, 44, 45, 46, 47],
+                &[9, 3, 100, 5, 77],
+            ] {
+                let reference = simulate(&model, paths, SolventLoop::General);
+                for how in [SolventLoop::Lanewise, SolventLoop::Fastest] {
+                    assert!(
+                        simulate(&model, paths, how) == reference,
+                        "{name}, paths {paths:?}, {how:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_lane_does_not_depend_on_the_others() {
+        for (name, model) in models().into_iter().take(4) {
+            let paths = [12, 7, 1_000_000, 3, 3, 8, 0, 99];
+            let mut scratch = Scratch::new(&model);
+            let together = simulate_paths(&model, &paths, &mut scratch, &mut NoObserver);
+            for (p, &path) in paths.iter().enumerate() {
+                let alone = simulate_path(&model, path, &mut scratch, &mut NoObserver);
+                assert_eq!(
+                    format!("{alone:?}"),
+                    format!("{:?}", together[p]),
+                    "{name}, lane {p}"
+                );
+            }
+        }
     }
 }

@@ -259,15 +259,6 @@ impl FanRecorder {
         }
     }
 
-    /// Marks the end of a path's days.
-    #[inline]
-    pub fn end_path(&mut self) {
-        self.paths += 1;
-        if self.paths == Self::BATCH {
-            self.flush();
-        }
-    }
-
     /// Adds the buffered paths to the counts.
     fn flush(&mut self) {
         let rows = 2 * self.fan.horizon;
@@ -295,6 +286,15 @@ impl crate::engine::DayObserver for FanRecorder {
         // BUCKETS < 2^16: a bucket fits in two bytes.
         self.pending[self.paths * rows + row] = bucket(x) as u16;
         self.fan.widen(row, x);
+    }
+
+    /// Marks the end of a path's days.
+    #[inline]
+    fn end_path(&mut self) {
+        self.paths += 1;
+        if self.paths == Self::BATCH {
+            self.flush();
+        }
     }
 }
 

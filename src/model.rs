@@ -73,7 +73,7 @@ pub struct DelayTable {
 const SEARCH: u64 = u64::MAX;
 
 /// The threshold bits of a cell of [`DelayTable::cells`] (the other 12 hold k0).
-const THRESHOLD_MASK: u64 = (1 << 52) - 1;
+pub(crate) const THRESHOLD_MASK: u64 = (1 << 52) - 1;
 
 /// The integer form of a comparison with a uniform: for u = open01(w) and a number
 /// c in [0, 1], u >= c exactly when (w >> 12) >= uniform_threshold(c). For c = 1 it is
@@ -190,6 +190,11 @@ impl DelayTable {
     #[inline(never)]
     fn sample_slowly(&self, w: u64) -> u32 {
         self.sample(crate::rng::open01(w))
+    }
+
+    /// The guide cells, for gathers: [`SEARCH`] (all ones) or k0 << 52 | threshold.
+    pub(crate) fn cells_ptr(&self) -> *const i64 {
+        self.cells.as_ptr() as *const i64
     }
 
     /// The share of guide cells that need the search (for tests and tuning).

@@ -52,12 +52,16 @@ pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// Counters per batch of [`PathRng::words_batch`] and [`PathRng::fill`].
 pub const LANES: usize = 32;
 
-/// The counters of one batch: index and stream vary per lane, the path is shared.
+/// Paths simulated together, one per lane of a vector (see [`PathsRng`]).
+pub const PATHS: usize = 8;
+
+/// The counters of one batch, lane by lane: index, stream and the path's low and high
+/// halves.
 #[derive(Debug, Clone, Copy)]
 struct Batch<'a> {
     index: &'a [u32; LANES],
     stream: &'a [u32; LANES],
-    path: [u32; 2],
+    path: [&'a [u32; LANES]; 2],
 }
 
 /// Philox of a batch: with AVX-512 or AVX2 where the processor has them (checked once
@@ -87,11 +91,24 @@ fn philox_batch(c: Batch, key: [u32; 2], out0: &mut [u64; LANES], out1: &mut [u6
     philox_scalar(c, key, out0, out1);
 }
 
+/// True when this processor has AVX-512F (checked once), for the engine's lane loops.
+#[inline]
+pub fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        simd::level() == simd::Level::Avx512
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// [`philox_batch`] one block at a time: the reference the vector versions are tested
 /// against, and the version for processors without AVX2.
 fn philox_scalar(c: Batch, key: [u32; 2], out0: &mut [u64; LANES], out1: &mut [u64; LANES]) {
     for j in 0..LANES {
-        let out = philox4x32_10([c.index[j], c.stream[j], c.path[0], c.path[1]], key);
+        let out = philox4x32_10([c.index[j], c.stream[j], c.path[0][j], c.path[1][j]], key);
         out0[j] = out[0] as u64 | ((out[1] as u64) << 32);
         out1[j] = out[2] as u64 | ((out[3] as u64) << 32);
     }
@@ -172,10 +189,6 @@ mod simd {
         let keys = round_keys(key);
         let (m0, m1) = (_mm512_set1_epi64(M0), _mm512_set1_epi64(M1));
         let low = _mm512_set1_epi64(0xFFFF_FFFF);
-        let (p_lo, p_hi) = (
-            _mm512_set1_epi64(c.path[0] as i64),
-            _mm512_set1_epi64(c.path[1] as i64),
-        );
         // SAFETY (all loads and stores): each reads or writes 8 elements at offset
         // 8 * g <= 24 of an array of 32, so within bounds; unaligned forms are used.
         let load = |w: &[u32; LANES], g: usize| unsafe {
@@ -183,7 +196,12 @@ mod simd {
         };
         let mut x = [[_mm512_setzero_si512(); 4]; 4];
         for (g, xg) in x.iter_mut().enumerate() {
-            *xg = [load(c.index, g), load(c.stream, g), p_lo, p_hi];
+            *xg = [
+                load(c.index, g),
+                load(c.stream, g),
+                load(c.path[0], g),
+                load(c.path[1], g),
+            ];
         }
         for rk in &keys {
             let (k0, k1) = (_mm512_set1_epi64(rk[0]), _mm512_set1_epi64(rk[1]));
@@ -213,10 +231,6 @@ mod simd {
         let keys = round_keys(key);
         let (m0, m1) = (_mm256_set1_epi64x(M0), _mm256_set1_epi64x(M1));
         let low = _mm256_set1_epi64x(0xFFFF_FFFF);
-        let (p_lo, p_hi) = (
-            _mm256_set1_epi64x(c.path[0] as i64),
-            _mm256_set1_epi64x(c.path[1] as i64),
-        );
         // SAFETY (all loads and stores): each reads or writes 4 elements at offset
         // 4 * g <= 28 of an array of 32, so within bounds; unaligned forms are used.
         let load = |w: &[u32; LANES], g: usize| unsafe {
@@ -228,8 +242,8 @@ mod simd {
                 *xg = [
                     load(c.index, 4 * half + g),
                     load(c.stream, 4 * half + g),
-                    p_lo,
-                    p_hi,
+                    load(c.path[0], 4 * half + g),
+                    load(c.path[1], 4 * half + g),
                 ];
             }
             for rk in &keys {
@@ -277,10 +291,16 @@ mod simd {
 
         fn check(kernel: Kernel) {
             let (index, stream) = counters();
+            let lanes = |f: fn(u32) -> u32| std::array::from_fn(|j| f(j as u32));
             for (path, key) in [
-                ([0xFFFF_0000, 9], [0xA409_3822, 0x299F_31D0]),
-                ([3, 0], [u32::MAX, 7]),
+                (
+                    [[0xFFFF_0000; LANES], [9; LANES]],
+                    [0xA409_3822, 0x299F_31D0],
+                ),
+                ([[3; LANES], [0; LANES]], [u32::MAX, 7]),
+                ([lanes(|j| j * 77), lanes(|j| u32::MAX - j)], [1, 2]),
             ] {
+                let path = [&path[0], &path[1]];
                 let c = Batch {
                     index: &index,
                     stream: &stream,
@@ -312,11 +332,14 @@ mod simd {
 
 /// The counters of a fixed list of draws of a path, (stream, index) each, in batches
 /// of [`LANES`]: built once per model, filled with words once per path by
-/// [`PathRng::fill`].
+/// [`PathRng::fill`], or once per [`PATHS`] paths by [`PathsRng::fill`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DrawList {
     index: Vec<[u32; LANES]>,
     stream: Vec<[u32; LANES]>,
+    /// The same counters with each draw repeated [`PATHS`] times, for [`PathsRng`].
+    wide_index: Vec<[u32; LANES]>,
+    wide_stream: Vec<[u32; LANES]>,
     len: usize,
 }
 
@@ -330,6 +353,13 @@ impl DrawList {
         }
         self.index[batch][lane] = index;
         self.stream[batch][lane] = stream;
+        let (batch, lane) = (self.len * PATHS / LANES, self.len * PATHS % LANES);
+        if lane == 0 {
+            self.wide_index.push([0; LANES]);
+            self.wide_stream.push([0; LANES]);
+        }
+        self.wide_index[batch][lane..lane + PATHS].fill(index);
+        self.wide_stream[batch][lane..lane + PATHS].fill(stream);
         self.len += 1;
         self.len - 1
     }
@@ -347,6 +377,41 @@ impl DrawList {
     /// Length of the word buffers [`PathRng::fill`] needs: whole batches.
     pub fn padded_len(&self) -> usize {
         self.index.len() * LANES
+    }
+
+    /// Length of the word buffers [`PathsRng::fill`] needs: whole batches.
+    pub fn wide_len(&self) -> usize {
+        self.wide_index.len() * LANES
+    }
+}
+
+/// Philox of every batch of counters, the path halves given per lane.
+fn fill_batches(
+    key: [u32; 2],
+    (index, stream): (&[[u32; LANES]], &[[u32; LANES]]),
+    path: [&[u32; LANES]; 2],
+    out0: &mut [u64],
+    out1: &mut [u64],
+) {
+    let batches = index.iter().zip(stream);
+    let outs = out0
+        .chunks_exact_mut(LANES)
+        .zip(out1.chunks_exact_mut(LANES));
+    for ((index, stream), (o0, o1)) in batches.zip(outs) {
+        let (o0, o1) = (
+            o0.try_into().expect("chunks of LANES"),
+            o1.try_into().expect("chunks of LANES"),
+        );
+        philox_batch(
+            Batch {
+                index,
+                stream,
+                path,
+            },
+            key,
+            o0,
+            o1,
+        );
     }
 }
 
@@ -403,7 +468,7 @@ impl PathRng {
         let c = Batch {
             index: &index,
             stream: &[stream; LANES],
-            path: [self.path_lo, self.path_hi],
+            path: [&[self.path_lo; LANES], &[self.path_hi; LANES]],
         };
         philox_batch(c, self.key, out0, out1);
     }
@@ -413,27 +478,8 @@ impl PathRng {
     /// numbers nobody uses).
     #[inline]
     pub fn fill(&self, list: &DrawList, out0: &mut [u64], out1: &mut [u64]) {
-        let path = [self.path_lo, self.path_hi];
-        let batches = list.index.iter().zip(&list.stream);
-        let outs = out0
-            .chunks_exact_mut(LANES)
-            .zip(out1.chunks_exact_mut(LANES));
-        for ((index, stream), (o0, o1)) in batches.zip(outs) {
-            let (o0, o1) = (
-                o0.try_into().expect("chunks of LANES"),
-                o1.try_into().expect("chunks of LANES"),
-            );
-            philox_batch(
-                Batch {
-                    index,
-                    stream,
-                    path,
-                },
-                self.key,
-                o0,
-                o1,
-            );
-        }
+        let path = [&[self.path_lo; LANES], &[self.path_hi; LANES]];
+        fill_batches(self.key, (&list.index, &list.stream), path, out0, out1);
     }
 
     /// A uniform in (0, 1) from the first word at (stream, index).
@@ -450,6 +496,43 @@ impl PathRng {
             index: 0,
             spare: None,
         }
+    }
+}
+
+/// The random numbers of [`PATHS`] paths at once, for the engine's lanes: the words
+/// of path `paths[p]` are those of `PathRng::new(seed, paths[p])`.
+#[derive(Debug, Clone)]
+pub struct PathsRng {
+    key: [u32; 2],
+    /// Low and high halves of the path of each Philox lane: lane j has path j % PATHS.
+    path: [[u32; LANES]; 2],
+}
+
+impl PathsRng {
+    /// The numbers of the paths `paths` under `seed`.
+    pub fn new(seed: u64, paths: &[u64; PATHS]) -> PathsRng {
+        PathsRng {
+            key: [seed as u32, (seed >> 32) as u32],
+            path: [
+                std::array::from_fn(|j| paths[j % PATHS] as u32),
+                std::array::from_fn(|j| (paths[j % PATHS] >> 32) as u32),
+            ],
+        }
+    }
+
+    /// The words of every draw of `list` for every path, draw-major: draw k of path p
+    /// at `k * PATHS + p`, first words in `out0`, second words in `out1` (both
+    /// [`DrawList::wide_len`] long).
+    #[inline]
+    pub fn fill(&self, list: &DrawList, out0: &mut [u64], out1: &mut [u64]) {
+        let path = [&self.path[0], &self.path[1]];
+        fill_batches(
+            self.key,
+            (&list.wide_index, &list.wide_stream),
+            path,
+            out0,
+            out1,
+        );
     }
 }
 
@@ -523,6 +606,31 @@ mod tests {
         rng.fill(&list, &mut a, &mut b);
         for (k, &(stream, index)) in counters.iter().enumerate() {
             assert_eq!((a[k], b[k]), rng.words(stream, index), "draw {k}");
+        }
+    }
+
+    #[test]
+    fn a_wide_fill_gives_each_path_its_own_words() {
+        let mut list = DrawList::default();
+        let counters: Vec<(u32, u32)> = (0..37u32).map(|k| (2 + k % 5, 3 * k)).collect();
+        for &(stream, index) in &counters {
+            list.push(stream, index);
+        }
+        assert_eq!(list.wide_len(), 10 * LANES);
+        let paths: [u64; PATHS] = std::array::from_fn(|p| ((p as u64) << 31) | (9 * p as u64));
+        let rng = PathsRng::new(0xFEED_0000_1234, &paths);
+        let (mut a, mut b) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
+        rng.fill(&list, &mut a, &mut b);
+        for (p, &path) in paths.iter().enumerate() {
+            let single = PathRng::new(0xFEED_0000_1234, path);
+            for (k, &(stream, index)) in counters.iter().enumerate() {
+                let at = k * PATHS + p;
+                assert_eq!(
+                    (a[at], b[at]),
+                    single.words(stream, index),
+                    "draw {k} path {p}"
+                );
+            }
         }
     }
 

@@ -6,9 +6,10 @@
 //! else is an integer count. So 1 thread and 16 threads give the same digits, and a run
 //! split into shards of whole blocks merges into exactly the unsplit run.
 
-use crate::engine::{INSURED, PathOutcome, Scratch, UNINSURED, simulate_path};
+use crate::engine::{INSURED, PathOutcome, Scratch, UNINSURED, simulate_paths};
 use crate::fan::{Fan, FanRecorder, Histogram};
 use crate::model::Model;
+use crate::rng::PATHS;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -165,25 +166,29 @@ pub fn run(
             let end = (start + BLOCK).min(count);
             outcomes.clear();
             let mut sums = BlockSums::default();
-            for k in start..end {
-                let o = simulate_path(model, first + k, &mut scratch, &mut tally.fan);
-                tally.fan.end_path();
-                sums.premium_paid += o.premium_paid;
-                sums.payouts_received += o.payouts_received;
-                sums.net_credit_loss += o.net_credit_loss;
-                tally.claims += o.claims as u64;
-                tally.net_loss.add(o.net_credit_loss);
-                for v in [UNINSURED, INSURED] {
-                    if let Some(d) = o.shortfall_day[v] {
-                        tally.shortfall_days[v][d as usize] += 1;
+            // PATHS paths at a time, one per lane.
+            for k in (start..end).step_by(PATHS) {
+                let n = (end - k).min(PATHS as u64) as usize;
+                let paths: [u64; PATHS] = std::array::from_fn(|p| first.wrapping_add(k + p as u64));
+                let simulated = simulate_paths(model, &paths[..n], &mut scratch, &mut tally.fan);
+                for o in simulated.into_iter().take(n) {
+                    sums.premium_paid += o.premium_paid;
+                    sums.payouts_received += o.payouts_received;
+                    sums.net_credit_loss += o.net_credit_loss;
+                    tally.claims += o.claims as u64;
+                    tally.net_loss.add(o.net_credit_loss);
+                    for v in [UNINSURED, INSURED] {
+                        if let Some(d) = o.shortfall_day[v] {
+                            tally.shortfall_days[v][d as usize] += 1;
+                        }
                     }
+                    match (o.shortfall_day[UNINSURED], o.shortfall_day[INSURED]) {
+                        (Some(_), None) => tally.rescued += 1,
+                        (None, Some(_)) => tally.harmed += 1,
+                        _ => {}
+                    }
+                    outcomes.push(o);
                 }
-                match (o.shortfall_day[UNINSURED], o.shortfall_day[INSURED]) {
-                    (Some(_), None) => tally.rescued += 1,
-                    (None, Some(_)) => tally.harmed += 1,
-                    _ => {}
-                }
-                outcomes.push(o);
             }
             {
                 let mut c = columns.lock().unwrap_or_else(|e| e.into_inner());
