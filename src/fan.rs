@@ -8,6 +8,7 @@
 //! path has the same headroom reports that value exactly. Counts are integers, so
 //! histograms of threads and shards add up to the same result in any order.
 
+use crate::rng::PATHS;
 use crate::stats::Level;
 use ndarray::Array2;
 
@@ -240,7 +241,7 @@ pub fn bucket_upper(index: usize) -> f64 {
 #[derive(Debug, Clone)]
 pub struct FanRecorder {
     fan: Fan,
-    /// Bucket per recorded path and row, path-major.
+    /// Bucket per row and recorded path, row-major: [`FanRecorder::BATCH`] slots a row.
     pending: Vec<u16>,
     /// Paths in `pending`.
     paths: usize,
@@ -261,11 +262,11 @@ impl FanRecorder {
 
     /// Adds the buffered paths to the counts.
     fn flush(&mut self) {
-        let rows = 2 * self.fan.horizon;
-        for row in 0..rows {
+        for row in 0..2 * self.fan.horizon {
+            let pending = &self.pending[row * Self::BATCH..][..self.paths];
             let counts = self.fan.row_mut(row);
-            for p in 0..self.paths {
-                counts[self.pending[p * rows + row] as usize] += 1;
+            for &b in pending {
+                counts[b as usize] += 1;
             }
         }
         self.paths = 0;
@@ -280,19 +281,24 @@ impl FanRecorder {
 
 impl crate::engine::DayObserver for FanRecorder {
     #[inline]
-    fn headroom(&mut self, variant: usize, day: usize, x: f64) {
+    fn headrooms(&mut self, variant: usize, day: usize, x: &[f64; PATHS], active: usize) {
         let row = variant * self.fan.horizon + day;
-        let rows = 2 * self.fan.horizon;
-        // BUCKETS < 2^16: a bucket fits in two bytes.
-        self.pending[self.paths * rows + row] = bucket(x) as u16;
-        self.fan.widen(row, x);
+        let start = row * Self::BATCH + self.paths;
+        let pending = &mut self.pending[start..start + PATHS];
+        for p in 0..PATHS {
+            // BUCKETS < 2^16: a bucket fits in two bytes.
+            pending[p] = bucket(x[p]) as u16;
+        }
+        for &x in &x[..active] {
+            self.fan.widen(row, x);
+        }
     }
 
-    /// Marks the end of a path's days.
+    /// Marks the end of `active` paths' days.
     #[inline]
-    fn end_path(&mut self) {
-        self.paths += 1;
-        if self.paths == Self::BATCH {
+    fn end_paths(&mut self, active: usize) {
+        self.paths += active;
+        if self.paths + PATHS > Self::BATCH {
             self.flush();
         }
     }
@@ -300,8 +306,10 @@ impl crate::engine::DayObserver for FanRecorder {
 
 impl crate::engine::DayObserver for Fan {
     #[inline]
-    fn headroom(&mut self, variant: usize, day: usize, headroom: f64) {
-        self.add(variant, day, headroom);
+    fn headrooms(&mut self, variant: usize, day: usize, x: &[f64; PATHS], active: usize) {
+        for &x in &x[..active] {
+            self.add(variant, day, x);
+        }
     }
 }
 
@@ -410,10 +418,11 @@ mod tests {
                 for d in 0..h {
                     let x = ((p * 7919 + d * 104_729 + v * 31) % 20_011) as f64 * 37.5 - 250_000.0;
                     direct.add(v, d, x);
-                    recorder.headroom(v, d, x);
+                    // One path at a time, the other lanes holding values to ignore.
+                    recorder.headrooms(v, d, &[x, 1e9, -1e9, 0.0, 5.0, 6.0, 7.0, 8.0], 1);
                 }
             }
-            recorder.end_path();
+            recorder.end_paths(1);
         }
         assert_eq!(recorder.finish(), direct);
     }
