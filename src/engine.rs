@@ -280,14 +280,22 @@ fn simulate_lanes<O: DayObserver>(
         }
     }
 
-    let [first_words, second_words] = &mut scratch.words;
-    PathsRng::new(model.seed, &lanes).fill(&model.draws, first_words, second_words);
+    let words_rng = PathsRng::new(model.seed, &lanes);
+    let mut filled = 0;
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
             scratch.uniform_bound[at(c, p)] = copula.uniform_bound(z[p]);
         }
     }
     for (b, buyer) in model.buyers.iter().enumerate() {
+        let [first_words, second_words] = &mut scratch.words;
+        words_rng.fill_to(
+            &model.draws,
+            buyer.draws_end,
+            &mut filled,
+            first_words,
+            second_words,
+        );
         // Lanes in which the buyer pays every invoice, late at times: the hot loop.
         let mut solvent = 0u8;
         for p in 0..active {
@@ -735,7 +743,9 @@ fn scan<O: DayObserver>(
     scan_lanes(model, scratch, active, observer, out);
 }
 
-/// [`scan_lanes`] compiled for AVX-512.
+/// [`scan_lanes`] in AVX-512 registers, one instruction per step for all lanes: the
+/// same operations in the same order (a separate multiply and add, no fused
+/// multiply-add; ordered comparisons, false for NaN like `<`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn scan_avx512<O: DayObserver>(
@@ -745,9 +755,67 @@ fn scan_avx512<O: DayObserver>(
     observer: &mut O,
     out: &mut [PathOutcome; PATHS],
 ) {
-    scan_lanes(model, scratch, active, observer, out);
+    use std::arch::x86_64::*;
+    let (debit, credit) = (
+        _mm512_set1_pd(model.daily_debit_rate),
+        _mm512_set1_pd(model.daily_credit_rate),
+    );
+    let (line, floor) = (
+        _mm512_set1_pd(model.credit_line),
+        _mm512_set1_pd(model.min_headroom),
+    );
+    let zero = _mm512_setzero_pd();
+    let never = _mm512_set1_epi64(-1);
+    let days = model.horizon as usize;
+    assert!(scratch.common.len() >= days * PATHS && scratch.insured.len() == days * PATHS);
+    for variant in [UNINSURED, INSURED] {
+        let mut balance = _mm512_set1_pd(model.opening_cash);
+        let mut min_headroom = _mm512_set1_pd(f64::INFINITY);
+        let mut shortfall = never;
+        let mut headroom = [0.0; PATHS];
+        for day in 0..days {
+            // SAFETY: day * PATHS + 8 <= days * PATHS, within both ledgers (asserted).
+            let flow = unsafe {
+                let common = _mm512_loadu_pd(scratch.common.as_ptr().add(at(day, 0)));
+                if variant == UNINSURED {
+                    common
+                } else {
+                    _mm512_add_pd(
+                        common,
+                        _mm512_loadu_pd(scratch.insured.as_ptr().add(at(day, 0))),
+                    )
+                }
+            };
+            balance = _mm512_add_pd(balance, flow);
+            let negative = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(balance, zero);
+            let rate = _mm512_mask_blend_pd(negative, credit, debit);
+            balance = _mm512_add_pd(balance, _mm512_mul_pd(balance, rate));
+            let h = _mm512_add_pd(balance, line);
+            let lower = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(h, min_headroom);
+            min_headroom = _mm512_mask_mov_pd(min_headroom, lower, h);
+            let first = _mm512_cmpeq_epi64_mask(shortfall, never)
+                & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(h, floor);
+            shortfall = _mm512_mask_mov_epi64(shortfall, first, _mm512_set1_epi64(day as i64));
+            // SAFETY: an array of PATHS = 8 doubles.
+            unsafe { _mm512_storeu_pd(headroom.as_mut_ptr(), h) };
+            observer.headrooms(variant, day, &headroom, active);
+        }
+        let (mut low, mut end, mut first) = ([0.0; PATHS], [0.0; PATHS], [0i64; PATHS]);
+        // SAFETY: arrays of 8 numbers of 8 bytes.
+        unsafe {
+            _mm512_storeu_pd(low.as_mut_ptr(), min_headroom);
+            _mm512_storeu_pd(end.as_mut_ptr(), balance);
+            _mm512_storeu_epi64(first.as_mut_ptr(), shortfall);
+        }
+        for p in 0..active {
+            out[p].min_headroom[variant] = low[p];
+            out[p].end_balance[variant] = end[p];
+            out[p].shortfall_day[variant] = (first[p] >= 0).then_some(first[p] as u32);
+        }
+    }
 }
 
+/// The scan lane by lane, without vector intrinsics (processors without AVX-512).
 #[inline(always)]
 fn scan_lanes<O: DayObserver>(
     model: &Model,
@@ -872,6 +940,30 @@ mod tests {
                         "{name}, paths {paths:?}, {how:?}"
                     );
                 }
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_scan_equals_the_lanewise_scan() {
+        if !crate::rng::has_avx512() {
+            return;
+        }
+        for (name, model) in models() {
+            let mut scratch = Scratch::new(&model);
+            for paths in [&[0, 1, 2, 3, 4, 5, 6, 7][..], &[9, 3, 100]] {
+                simulate_paths(&model, paths, &mut scratch, &mut NoObserver);
+                let (mut a, mut b) = (Record::default(), Record::default());
+                let (mut x, mut y) = (
+                    [PathOutcome::default(); PATHS],
+                    [PathOutcome::default(); PATHS],
+                );
+                // SAFETY: the processor has AVX-512 (checked above).
+                unsafe { scan_avx512(&model, &scratch, paths.len(), &mut a, &mut x) };
+                scan_lanes(&model, &scratch, paths.len(), &mut b, &mut y);
+                assert_eq!(format!("{x:?}"), format!("{y:?}"), "{name}");
+                assert!(a.0 == b.0, "{name}: days");
             }
         }
     }

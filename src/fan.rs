@@ -280,7 +280,9 @@ impl FanRecorder {
 }
 
 impl crate::engine::DayObserver for FanRecorder {
-    #[inline]
+    // Inlined into the balance scan, so that it is compiled for the scan's vector
+    // instructions.
+    #[inline(always)]
     fn headrooms(&mut self, variant: usize, day: usize, x: &[f64; PATHS], active: usize) {
         let row = variant * self.fan.horizon + day;
         let start = row * Self::BATCH + self.paths;
@@ -289,8 +291,35 @@ impl crate::engine::DayObserver for FanRecorder {
             // BUCKETS < 2^16: a bucket fits in two bytes.
             pending[p] = bucket(x[p]) as u16;
         }
-        for &x in &x[..active] {
-            self.fan.widen(row, x);
+        // The lanes' minimum and maximum, then the row's: the same as widening by each
+        // lane in turn. Ties keep the earlier value (a pairwise tree of neighbours keeps
+        // the left one), as the row does; NaN and idle lanes take no part.
+        let taken = |p: usize| p < active && !x[p].is_nan();
+        let mut low: [f64; PATHS] =
+            std::array::from_fn(|p| if taken(p) { x[p] } else { f64::INFINITY });
+        let mut high: [f64; PATHS] =
+            std::array::from_fn(|p| if taken(p) { x[p] } else { f64::NEG_INFINITY });
+        let mut step = 1;
+        while step < PATHS {
+            for p in (0..PATHS).step_by(2 * step) {
+                low[p] = if low[p + step] < low[p] {
+                    low[p + step]
+                } else {
+                    low[p]
+                };
+                high[p] = if high[p + step] > high[p] {
+                    high[p + step]
+                } else {
+                    high[p]
+                };
+            }
+            step *= 2;
+        }
+        if low[0] < self.fan.min[row] {
+            self.fan.min[row] = low[0];
+        }
+        if high[0] > self.fan.max[row] {
+            self.fan.max[row] = high[0];
         }
     }
 
@@ -425,6 +454,46 @@ mod tests {
             recorder.end_paths(1);
         }
         assert_eq!(recorder.finish(), direct);
+    }
+
+    #[test]
+    fn lanes_record_what_paths_one_at_a_time_record() {
+        use crate::engine::DayObserver;
+        // Ties of 0.0 and -0.0 (equal, but not the same bits), NaN and repeats: the
+        // row's exact minimum and maximum must be the very values sequential adding
+        // keeps (the first of equal ones), wherever the tie falls among the lanes.
+        let (n, z) = (f64::NAN, -0.0);
+        let days: [[f64; PATHS]; 6] = [
+            [1.0, 1.0, z, 1.0, 0.0, 1.0, 1.0, 1.0],
+            [1.0, 1.0, 0.0, 1.0, z, 1.0, 1.0, 1.0],
+            [-1.0, -1.0, 0.0, -1.0, z, -1.0, -1.0, -1.0],
+            [-1.0, z, -1.0, -1.0, -1.0, -1.0, 0.0, -1.0],
+            [n, 5.0, n, -3.0, z, -3.0, 0.0, 5.0],
+            [0.0, z, 0.0, z, 0.0, z, 0.0, z],
+        ];
+        let h = days.len();
+        let (mut direct, mut recorder) = (Fan::new(h), FanRecorder::new(h));
+        for active in [8, 8, 3, 8, 1, 8, 5] {
+            for v in 0..2 {
+                for d in 0..h {
+                    // The insured variant sees the lanes reversed.
+                    let mut x = days[d];
+                    if v == 1 {
+                        x.reverse();
+                    }
+                    for &x in &x[..active] {
+                        direct.add(v, d, x);
+                    }
+                    recorder.headrooms(v, d, &x, active);
+                }
+            }
+            recorder.end_paths(active);
+        }
+        let recorded = recorder.finish();
+        assert_eq!(recorded.counts, direct.counts);
+        let bits = |xs: &[f64]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&recorded.min), bits(&direct.min));
+        assert_eq!(bits(&recorded.max), bits(&direct.max));
     }
 
     #[test]

@@ -259,6 +259,9 @@ pub struct BuyerModel {
     /// Position in [`Model::draws`] of its first invoice's draw; the others follow
     /// (unused without a `delay` table: such a buyer needs no draws per invoice).
     pub first_invoice_draw: usize,
+    /// Draws of [`Model::draws`] up to this position (exclusive) are those of this
+    /// buyer and the buyers before it.
+    pub draws_end: usize,
     /// Insurer's credit limit (0 when not covered or without insurance).
     pub limit: f64,
     /// True when the policy covers this buyer (limit > 0 and a policy exists).
@@ -510,6 +513,7 @@ impl Model {
                 copula: 0,
                 factor_draw: usize::MAX,
                 first_invoice_draw: usize::MAX,
+                draws_end: 0,
                 forced_default,
                 lgd: match terms.lgd {
                     Lgd::Fixed(v) => LgdModel::Fixed(v),
@@ -578,6 +582,7 @@ impl Model {
                     draws.push(stream, 1 + i as u32);
                 }
             }
+            buyer.draws_end = draws.len();
         }
 
         Model {

@@ -525,14 +525,35 @@ impl PathsRng {
     /// [`DrawList::wide_len`] long).
     #[inline]
     pub fn fill(&self, list: &DrawList, out0: &mut [u64], out1: &mut [u64]) {
+        let mut filled = 0;
+        self.fill_to(list, list.len(), &mut filled, out0, out1);
+    }
+
+    /// [`PathsRng::fill`] in steps: fills the words of the draws before `end`, from
+    /// batch `*filled` on, and advances `*filled`. Filling just before use keeps the
+    /// words in the first-level cache.
+    #[inline]
+    pub fn fill_to(
+        &self,
+        list: &DrawList,
+        end: usize,
+        filled: &mut usize,
+        out0: &mut [u64],
+        out1: &mut [u64],
+    ) {
+        let needed = (end * PATHS).div_ceil(LANES);
+        if needed <= *filled {
+            return;
+        }
+        let (from, to) = (*filled, needed);
         let path = [&self.path[0], &self.path[1]];
-        fill_batches(
-            self.key,
-            (&list.wide_index, &list.wide_stream),
-            path,
-            out0,
-            out1,
+        let counters = (&list.wide_index[from..to], &list.wide_stream[from..to]);
+        let (out0, out1) = (
+            &mut out0[from * LANES..to * LANES],
+            &mut out1[from * LANES..to * LANES],
         );
+        fill_batches(self.key, counters, path, out0, out1);
+        *filled = to;
     }
 }
 
@@ -621,6 +642,20 @@ mod tests {
         let rng = PathsRng::new(0xFEED_0000_1234, &paths);
         let (mut a, mut b) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
         rng.fill(&list, &mut a, &mut b);
+        // In steps, as the engine fills them: the same words.
+        let (mut c, mut d) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
+        let mut filled = 0;
+        for end in [0, 1, 5, 5, 6, 20, 37] {
+            rng.fill_to(&list, end, &mut filled, &mut c, &mut d);
+        }
+        assert_eq!((&a, &b), (&c, &d));
+        // In steps, as the engine fills them: the same words.
+        let (mut c, mut d) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
+        let mut filled = 0;
+        for end in [0, 1, 5, 5, 6, 20, 37] {
+            rng.fill_to(&list, end, &mut filled, &mut c, &mut d);
+        }
+        assert_eq!((&a, &b), (&c, &d));
         for (p, &path) in paths.iter().enumerate() {
             let single = PathRng::new(0xFEED_0000_1234, path);
             for (k, &(stream, index)) in counters.iter().enumerate() {
