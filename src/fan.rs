@@ -475,9 +475,9 @@ mod tests {
         let (mut direct, mut recorder) = (Fan::new(h), FanRecorder::new(h));
         for active in [8, 8, 3, 8, 1, 8, 5] {
             for v in 0..2 {
-                for d in 0..h {
+                for (d, &day) in days.iter().enumerate() {
                     // The insured variant sees the lanes reversed.
-                    let mut x = days[d];
+                    let mut x = day;
                     if v == 1 {
                         x.reverse();
                     }
