@@ -67,7 +67,18 @@ pub struct DelayTable {
     /// Per guide cell: k0 << 52 | uniform_threshold(cdf[k0]), or [`SEARCH`] where the
     /// cell needs the search.
     cells: Box<[u64; GUIDE]>,
+    /// The cells that need the search, each cut again into [`FINE`] cells of the same
+    /// form by the word's next 8 bits: `fine[start[j] + ((w >> 44) & 0xFF)]`, where
+    /// start[j] is [`FINE_NONE`] for the other cells.
+    fine: Vec<u64>,
+    fine_start: Box<[u32; GUIDE]>,
 }
+
+/// Cells within each guide cell that needs the search: 2^8, the next 8 bits of the word.
+const FINE: usize = 1 << 8;
+
+/// No fine cells for this guide cell.
+const FINE_NONE: u32 = u32::MAX;
 
 /// A cell of [`DelayTable::cells`] that needs the search.
 const SEARCH: u64 = u64::MAX;
@@ -86,6 +97,27 @@ pub(crate) const THRESHOLD_MASK: u64 = (1 << 52) - 1;
 pub fn uniform_threshold(c: f64) -> u64 {
     debug_assert!((0.0..=1.0).contains(&c));
     (c * 4_503_599_627_370_496.0 - 0.5).ceil().max(0.0) as u64
+}
+
+/// The cell of the uniforms in [floor, end) of a table of `cdf`: k0 << 52 |
+/// uniform_threshold(cdf[k0]), where k0 is the first k with cdf[k] > floor, when the
+/// cell holds at most one boundary (then the delay of every u in it is k0 + (u >=
+/// cdf[k0])); [`SEARCH`] otherwise. `last` says the cell reaches u = 1.
+fn cell(cdf: &[f64], k0: usize, floor: f64, end: f64, last: bool) -> u64 {
+    debug_assert!(k0 == cdf.len() || cdf[k0] > floor);
+    let at_most_one =
+        (k0 < cdf.len() && cdf[k0] >= end) || (k0 + 1 < cdf.len() && cdf[k0 + 1] >= end);
+    if !at_most_one || k0 >= 1 << 12 {
+        return SEARCH;
+    }
+    match uniform_threshold(cdf[k0]) {
+        t if t <= THRESHOLD_MASK => (k0 as u64) << 52 | t,
+        // cdf[k0] = 1 (a narrow delay distribution): no u reaches it. The largest 52-bit
+        // threshold says the same for every word below the last cell, whose w >> 12
+        // stays below the end of the cell.
+        _ if !last => (k0 as u64) << 52 | THRESHOLD_MASK,
+        _ => SEARCH,
+    }
 }
 
 /// Entries of a delay table's guide: 2^12, so that the cell of a word is its top 12 bits.
@@ -140,37 +172,40 @@ impl DelayTable {
             }
             guide.push(k as u32);
         }
-        // A cell [j / G, (j + 1) / G) starts its search at k0 = guide[j]. When every u in
-        // it is below cdf[k0] (no boundary inside) or below cdf[k0 + 1] (one boundary),
-        // the answer is k0 + (u >= cdf[k0]).
-        let cells = (0..GUIDE)
+        let cells: Box<[u64; GUIDE]> = (0..GUIDE)
             .map(|j| {
-                let k0 = guide[j] as usize;
+                let floor = j as f64 / GUIDE as f64;
                 let end = (j + 1) as f64 / GUIDE as f64;
-                let at_most_one = (k0 < cdf.len() && cdf[k0] >= end)
-                    || (k0 + 1 < cdf.len() && cdf[k0 + 1] >= end);
-                if !at_most_one || k0 >= 1 << 12 {
-                    return SEARCH;
-                }
-                match uniform_threshold(cdf[k0]) {
-                    t if t <= THRESHOLD_MASK => (k0 as u64) << 52 | t,
-                    // cdf[k0] = 1 (a narrow delay distribution): no u reaches it. The
-                    // largest 52-bit threshold says the same for every word below the
-                    // last cell, whose w >> 12 stays below 4,095 * 2^40.
-                    _ if j + 1 < GUIDE => (k0 as u64) << 52 | THRESHOLD_MASK,
-                    _ => SEARCH,
-                }
+                cell(&cdf, guide[j] as usize, floor, end, j + 1 == GUIDE)
             })
             .collect::<Vec<u64>>()
             .into_boxed_slice()
             .try_into()
             .expect("GUIDE cells");
+        // The guide cells that need the search (the far tail), cut into fine cells of
+        // width 2^-20; their bounds are exact in floating point.
+        let mut fine = Vec::new();
+        let mut fine_start = Box::new([FINE_NONE; GUIDE]);
+        for j in (0..GUIDE).filter(|&j| cells[j] == SEARCH) {
+            fine_start[j] = fine.len() as u32;
+            for f in 0..FINE {
+                let index = (j * FINE + f) as f64;
+                let (floor, end) = (
+                    index / (GUIDE * FINE) as f64,
+                    (index + 1.0) / (GUIDE * FINE) as f64,
+                );
+                let k0 = cdf.partition_point(|&c| c <= floor);
+                fine.push(cell(&cdf, k0, floor, end, j + 1 == GUIDE && f + 1 == FINE));
+            }
+        }
         DelayTable {
             mu,
             sigma,
             cdf,
             guide,
             cells,
+            fine,
+            fine_start,
         }
     }
 
@@ -185,10 +220,18 @@ impl DelayTable {
         }
     }
 
-    /// The delay for the word w by the search (cells marked [`SEARCH`]).
+    /// The delay for the word w in a guide cell marked [`SEARCH`]: from its fine
+    /// cell, or where that too needs it, by the search.
     #[cold]
     #[inline(never)]
     fn sample_slowly(&self, w: u64) -> u32 {
+        let start = self.fine_start[(w >> 52) as usize];
+        if start != FINE_NONE {
+            let cell = self.fine[start as usize + ((w >> 44) as usize & (FINE - 1))];
+            if cell != SEARCH {
+                return (cell >> 52) as u32 + ((w >> 12) >= (cell & THRESHOLD_MASK)) as u32;
+            }
+        }
         self.sample(crate::rng::open01(w))
     }
 
@@ -677,6 +720,13 @@ mod tests {
                 let t = uniform_threshold(c);
                 for k in [t.saturating_sub(1), t, t + 1] {
                     words.push(k.min((1 << 52) - 1) << 12 | 0xABC);
+                }
+            }
+            // Many words in each guide cell that needs the search, to try its fine cells.
+            for j in (0..GUIDE).filter(|&j| table.cells[j] == SEARCH) {
+                for i in 0..2_000 {
+                    let low = rng.words(2, (j * 2_000 + i) as u32).1;
+                    words.push((j as u64) << 52 | low >> 12);
                 }
             }
             for w in words {
