@@ -210,11 +210,12 @@ pub fn simulate_paths<O: DayObserver>(
 /// same bits; the tests hold them to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SolventLoop {
-    /// All lanes at once with AVX-512 where the processor has it, else lane by lane.
+    /// All lanes at once with AVX-512 where the processor has it, else in portable code.
     Fastest,
-    /// Lane by lane ([`SolventPayer::invoices`]), as without AVX-512.
+    /// All lanes at once in portable code ([`SolventPayer::invoices`]), as without
+    /// AVX-512.
     #[cfg_attr(not(test), allow(dead_code, reason = "chosen by the tests"))]
-    Lanewise,
+    Portable,
     /// The general loop of every buyer ([`buyer_invoices`]): the reference.
     General,
 }
@@ -497,14 +498,10 @@ impl<'a> SolventPayer<'a> {
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = vector;
-        for p in 0..PATHS {
-            if mask & (1 << p) != 0 {
-                if self.covered {
-                    self.invoices::<true>(&mut lanes, p);
-                } else {
-                    self.invoices::<false>(&mut lanes, p);
-                }
-            }
+        if self.covered {
+            self.invoices::<true>(&mut lanes, mask);
+        } else {
+            self.invoices::<false>(&mut lanes, mask);
         }
     }
 
@@ -535,36 +532,63 @@ impl<'a> SolventPayer<'a> {
         })
     }
 
-    /// The loop for lane `p` alone, a function of its own so that its invariants stay
-    /// in registers; `COVERED` drops the insurance work for uncovered buyers.
+    /// The loop for the lanes of `mask`, one invoice of every lane per step, in
+    /// portable code (processors without AVX-512): the invoice's month, days and
+    /// amounts are worked out once for all lanes, and each lane's supplier cost is
+    /// added before its payment. A function of its own so that its invariants stay in
+    /// registers; `COVERED` drops the insurance work for uncovered buyers.
     #[inline(never)]
-    fn invoices<const COVERED: bool>(&self, lanes: &mut Lanes, p: usize) {
-        let h = self.horizon as usize;
-        assert_eq!(lanes.common.len(), (h + 1) * PATHS);
-        let turnover = &mut lanes.turnover[..lanes.revenue.len()];
+    fn invoices<const COVERED: bool>(&self, lanes: &mut Lanes, mask: u8) {
+        let on: [bool; PATHS] = std::array::from_fn(|p| mask & (1 << p) != 0);
+        // The shapes the indexing below relies on, stated once so that the compiler
+        // drops the per-invoice bounds checks: days (rows of PATHS lanes) are clamped
+        // to the trash day h = rows - 1, and the words come in rows of PATHS, one row
+        // per invoice.
+        let (days, _) = lanes.common.as_chunks_mut::<PATHS>();
+        assert!(!days.is_empty());
+        let h = days.len() - 1;
+        let (revenue, _) = lanes.revenue.as_chunks::<PATHS>();
+        let (turnover, _) = lanes.turnover.as_chunks_mut::<PATHS>();
+        let turnover = &mut turnover[..revenue.len()];
+        let (first, _) = lanes.words[0].as_chunks::<PATHS>();
+        let (second, _) = lanes.words[1].as_chunks::<PATHS>();
         // min(day, h) without a branch: whether a flow falls after the horizon is
         // random, and a branch on it would be mispredicted.
         let clamp = |day: u32| select_unpredictable((day as usize) < h, day as usize, h);
-        for (i, &(m, t)) in self.invoices.iter().enumerate() {
-            let amount = lanes.revenue[at(m as usize, p)] * self.share;
-            lanes.common[at(clamp(t + self.supplier_terms), p)] -= self.variable_ratio * amount;
+        let words = first.iter().zip(second);
+        for (i, (&(m, t), (w0, w1))) in self.invoices.iter().zip(words).enumerate() {
+            let month = &revenue[m as usize];
+            let amount: [f64; PATHS] = std::array::from_fn(|p| month[p] * self.share);
+            let cost_day = &mut days[clamp(t + self.supplier_terms)];
+            for p in 0..PATHS {
+                if on[p] {
+                    cost_day[p] -= self.variable_ratio * amount[p];
+                }
+            }
             let due = t + self.terms;
-            let (w0, w1) = (lanes.words[0][at(i, p)], lanes.words[1][at(i, p)]);
-            let delay = self.delay.on_time_or(self.table.sample_word(w1), w0);
-            lanes.common[at(clamp(due + delay), p)] += amount;
+            for p in 0..PATHS {
+                if on[p] {
+                    let delay = self.delay.on_time_or(self.table.sample_word(w1[p]), w0[p]);
+                    days[clamp(due + delay)][p] += amount[p];
+                    // A protracted default: paid more than the waiting period late (rare).
+                    if COVERED && let Some(claim) = self.protracted(i, due, delay, amount[p]) {
+                        lanes.claims[p].push(claim);
+                    }
+                }
+            }
             if COVERED {
-                turnover[at(m as usize, p)] += amount;
-                // A protracted default: paid more than the waiting period late (rare).
-                if let Some(claim) = self.protracted(i, due, delay, amount) {
-                    lanes.claims[p].push(claim);
+                let month = &mut turnover[m as usize];
+                for p in 0..PATHS {
+                    if on[p] {
+                        month[p] += amount[p];
+                    }
                 }
             }
         }
     }
 
     /// The loop for the lanes of `mask` at once, each step one invoice of every lane:
-    /// the same operations as [`SolventPayer::invoices`], lane by lane, in vector
-    /// registers. Per lane, the supplier cost is added before the payment, as there.
+    /// the same operations as [`SolventPayer::invoices`], in vector registers. Per lane, the supplier cost is added before the payment, as there.
     /// The delay cells are gathered; the payment, whose day differs from lane to lane,
     /// is a gather, an add and a scatter to distinct addresses (one day per lane).
     #[cfg(target_arch = "x86_64")]
@@ -934,7 +958,7 @@ mod tests {
                 &[9, 3, 100, 5, 77],
             ] {
                 let reference = simulate(&model, paths, SolventLoop::General);
-                for how in [SolventLoop::Lanewise, SolventLoop::Fastest] {
+                for how in [SolventLoop::Portable, SolventLoop::Fastest] {
                     assert!(
                         simulate(&model, paths, how) == reference,
                         "{name}, paths {paths:?}, {how:?}"
