@@ -749,8 +749,8 @@ fn settle_policy(
 }
 
 /// The daily balance of both variants in every lane: flows, then interest, then
-/// headroom. The lanes are independent: each step is the same arithmetic on 8 numbers
-/// (written without branches, so that it compiles to vector instructions).
+/// headroom. The lanes are independent: each step is the same arithmetic on 8
+/// numbers, in AVX-512 registers ([`scan_avx512`]) where the processor has them.
 fn scan<O: DayObserver>(
     model: &Model,
     scratch: &Scratch,
@@ -839,7 +839,8 @@ fn scan_avx512<O: DayObserver>(
     }
 }
 
-/// The scan lane by lane, without vector intrinsics (processors without AVX-512).
+/// The scan without vector intrinsics (processors without AVX-512), written without
+/// branches so that the compiler can vectorize it.
 #[inline(always)]
 fn scan_lanes<O: DayObserver>(
     model: &Model,
