@@ -252,7 +252,10 @@ fn simulate_lanes<O: DayObserver>(
     scratch.turnover.fill(0.0);
 
     // Economy: the common factor and each month's revenue.
-    let z: [f64; PATHS] = std::array::from_fn(|p| dist::inv_norm_cdf(rngs[p].uniform(0, 0)));
+    let mut z = [0.0; PATHS];
+    for p in 0..active {
+        z[p] = dist::inv_norm_cdf(rngs[p].uniform(0, 0));
+    }
     let vol = model.volatility;
     for m in 0..model.months() {
         for (p, rng) in rngs.iter().enumerate().take(active) {
@@ -595,17 +598,16 @@ impl<'a> SolventPayer<'a> {
     #[target_feature(enable = "avx512f")]
     fn invoices_avx512<const COVERED: bool>(&self, lanes: &mut Lanes, mask: u8) {
         use std::arch::x86_64::*;
-        let h = self.horizon as usize;
-        let n = self.invoices.len();
-        // What the pointer arithmetic below relies on.
+        // The same row views as the portable loop: a month's revenue and turnover, and
+        // an invoice's words, are rows of PATHS lanes, indexed with bounds checks.
+        let (revenue, _) = lanes.revenue.as_chunks::<PATHS>();
+        let (turnover, _) = lanes.turnover.as_chunks_mut::<PATHS>();
+        let (first, _) = lanes.words[0].as_chunks::<PATHS>();
+        let (second, _) = lanes.words[1].as_chunks::<PATHS>();
+        // Days are clamped to the trash day h; what the pointer arithmetic on the
+        // ledger relies on.
+        let h = lanes.common.len() / PATHS - 1;
         assert_eq!(lanes.common.len(), (h + 1) * PATHS);
-        assert_eq!(lanes.turnover.len(), lanes.revenue.len());
-        assert!(lanes.words[0].len() == n * PATHS && lanes.words[1].len() == n * PATHS);
-        assert!(
-            self.invoices
-                .iter()
-                .all(|&(m, _)| at(m as usize, PATHS - 1) < lanes.revenue.len())
-        );
         let k: __mmask8 = mask;
         let lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
         let share = _mm512_set1_pd(self.share);
@@ -615,19 +617,20 @@ impl<'a> SolventPayer<'a> {
         let waiting = _mm512_set1_epi64(self.waiting as i64);
         let cells = self.table.cells_ptr();
         let common = lanes.common.as_mut_ptr();
-        for (i, &(m, t)) in self.invoices.iter().enumerate() {
-            let m = m as usize;
-            // SAFETY: every access below is within its slice: m and i by the asserts
-            // above, days by the clamp to h, cells by w >> 52 < GUIDE.
+        let words = first.iter().zip(second);
+        for (i, (&(m, t), (w0, w1))) in self.invoices.iter().zip(words).enumerate() {
+            let (month, sales) = (&revenue[m as usize], &mut turnover[m as usize]);
+            // SAFETY: loads and stores of rows read and write their 8 lanes; ledger
+            // days are clamped to h (asserted above); cells are indexed by w >> 52,
+            // below GUIDE.
             unsafe {
-                let amount =
-                    _mm512_mul_pd(_mm512_loadu_pd(lanes.revenue.as_ptr().add(at(m, 0))), share);
+                let amount = _mm512_mul_pd(_mm512_loadu_pd(month.as_ptr()), share);
                 let cost_day = common.add(at((t + self.supplier_terms).min(h as u32) as usize, 0));
                 let cost = _mm512_mul_pd(variable_ratio, amount);
                 _mm512_mask_storeu_pd(cost_day, k, _mm512_sub_pd(_mm512_loadu_pd(cost_day), cost));
 
-                let w0 = _mm512_loadu_epi64(lanes.words[0].as_ptr().add(at(i, 0)) as *const i64);
-                let w1 = _mm512_loadu_epi64(lanes.words[1].as_ptr().add(at(i, 0)) as *const i64);
+                let w0 = _mm512_loadu_epi64(w0.as_ptr() as *const i64);
+                let w1 = _mm512_loadu_epi64(w1.as_ptr() as *const i64);
                 let cell = _mm512_i64gather_epi64::<8>(_mm512_srli_epi64::<52>(w1), cells);
                 let base = _mm512_srli_epi64::<52>(cell);
                 let threshold = _mm512_and_si512(cell, _mm512_set1_epi64(THRESHOLD_MASK as i64));
@@ -659,20 +662,16 @@ impl<'a> SolventPayer<'a> {
                 }
 
                 if COVERED {
-                    let turnover = lanes.turnover.as_mut_ptr().add(at(m, 0));
-                    _mm512_mask_storeu_pd(
-                        turnover,
-                        k,
-                        _mm512_add_pd(_mm512_loadu_pd(turnover), amount),
-                    );
+                    let sold = _mm512_add_pd(_mm512_loadu_pd(sales.as_ptr()), amount);
+                    _mm512_mask_storeu_pd(sales.as_mut_ptr(), k, sold);
                     let claimed = _mm512_mask_cmpgt_epu64_mask(k, delay, waiting);
                     if claimed != 0 {
-                        let (mut d, mut a) = ([0u64; PATHS], [0.0; PATHS]);
+                        let mut d = [0u64; PATHS];
                         _mm512_storeu_epi64(d.as_mut_ptr() as *mut i64, delay);
-                        _mm512_storeu_pd(a.as_mut_ptr(), amount);
                         for p in 0..PATHS {
                             if claimed & (1 << p) != 0
-                                && let Some(claim) = self.protracted(i, due, d[p] as u32, a[p])
+                                && let Some(claim) =
+                                    self.protracted(i, due, d[p] as u32, amounts[p])
                             {
                                 lanes.claims[p].push(claim);
                             }

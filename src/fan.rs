@@ -291,35 +291,8 @@ impl crate::engine::DayObserver for FanRecorder {
             // BUCKETS < 2^16: a bucket fits in two bytes.
             pending[p] = bucket(x[p]) as u16;
         }
-        // The lanes' minimum and maximum, then the row's: the same as widening by each
-        // lane in turn. Ties keep the earlier value (a pairwise tree of neighbours keeps
-        // the left one), as the row does; NaN and idle lanes take no part.
-        let taken = |p: usize| p < active && !x[p].is_nan();
-        let mut low: [f64; PATHS] =
-            std::array::from_fn(|p| if taken(p) { x[p] } else { f64::INFINITY });
-        let mut high: [f64; PATHS] =
-            std::array::from_fn(|p| if taken(p) { x[p] } else { f64::NEG_INFINITY });
-        let mut step = 1;
-        while step < PATHS {
-            for p in (0..PATHS).step_by(2 * step) {
-                low[p] = if low[p + step] < low[p] {
-                    low[p + step]
-                } else {
-                    low[p]
-                };
-                high[p] = if high[p + step] > high[p] {
-                    high[p + step]
-                } else {
-                    high[p]
-                };
-            }
-            step *= 2;
-        }
-        if low[0] < self.fan.min[row] {
-            self.fan.min[row] = low[0];
-        }
-        if high[0] > self.fan.max[row] {
-            self.fan.max[row] = high[0];
+        for &x in &x[..active] {
+            self.fan.widen(row, x);
         }
     }
 

@@ -120,6 +120,13 @@ fn cell(cdf: &[f64], k0: usize, floor: f64, end: f64, last: bool) -> u64 {
     }
 }
 
+/// The delay of the word w in a cell that is not [`SEARCH`]: k0, or k0 + 1 when
+/// w >> 12 reaches the cell's threshold.
+#[inline(always)]
+fn decide(cell: u64, w: u64) -> u32 {
+    (cell >> 52) as u32 + ((w >> 12) >= (cell & THRESHOLD_MASK)) as u32
+}
+
 /// Entries of a delay table's guide: 2^12, so that the cell of a word is its top 12 bits.
 pub const GUIDE: usize = 1 << 12;
 
@@ -216,7 +223,7 @@ impl DelayTable {
         // The cell index w >> 52 is below GUIDE = 2^12: no bounds check.
         match self.cells[(w >> 52) as usize] {
             SEARCH => self.sample_slowly(w),
-            cell => (cell >> 52) as u32 + ((w >> 12) >= (cell & THRESHOLD_MASK)) as u32,
+            cell => decide(cell, w),
         }
     }
 
@@ -229,7 +236,7 @@ impl DelayTable {
         if start != FINE_NONE {
             let cell = self.fine[start as usize + ((w >> 44) as usize & (FINE - 1))];
             if cell != SEARCH {
-                return (cell >> 52) as u32 + ((w >> 12) >= (cell & THRESHOLD_MASK)) as u32;
+                return decide(cell, w);
             }
         }
         self.sample(crate::rng::open01(w))

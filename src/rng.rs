@@ -49,7 +49,7 @@ pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     [c0, c1, c2, c3]
 }
 
-/// Counters per batch of [`PathRng::words_batch`] and [`PathRng::fill`].
+/// Counters per batch of [`PathRng::words_batch`] and [`PathsRng::fill`].
 pub const LANES: usize = 32;
 
 /// Paths simulated together, one per lane of a vector (see [`PathsRng`]).
@@ -331,13 +331,11 @@ mod simd {
 }
 
 /// The counters of a fixed list of draws of a path, (stream, index) each, in batches
-/// of [`LANES`]: built once per model, filled with words once per path by
-/// [`PathRng::fill`], or once per [`PATHS`] paths by [`PathsRng::fill`].
+/// of [`LANES`]: built once per model, filled with words once per [`PATHS`] paths by
+/// [`PathsRng::fill`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DrawList {
-    index: Vec<[u32; LANES]>,
-    stream: Vec<[u32; LANES]>,
-    /// The same counters with each draw repeated [`PATHS`] times, for [`PathsRng`].
+    /// The counters, each draw repeated [`PATHS`] times (once per path of a group).
     wide_index: Vec<[u32; LANES]>,
     wide_stream: Vec<[u32; LANES]>,
     len: usize,
@@ -346,13 +344,6 @@ pub struct DrawList {
 impl DrawList {
     /// Adds the draw at (stream, index); returns its position in the list.
     pub fn push(&mut self, stream: u32, index: u32) -> usize {
-        let (batch, lane) = (self.len / LANES, self.len % LANES);
-        if lane == 0 {
-            self.index.push([0; LANES]);
-            self.stream.push([0; LANES]);
-        }
-        self.index[batch][lane] = index;
-        self.stream[batch][lane] = stream;
         let (batch, lane) = (self.len * PATHS / LANES, self.len * PATHS % LANES);
         if lane == 0 {
             self.wide_index.push([0; LANES]);
@@ -372,11 +363,6 @@ impl DrawList {
     /// True without draws.
     pub fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    /// Length of the word buffers [`PathRng::fill`] needs: whole batches.
-    pub fn padded_len(&self) -> usize {
-        self.index.len() * LANES
     }
 
     /// Length of the word buffers [`PathsRng::fill`] needs: whole batches.
@@ -471,15 +457,6 @@ impl PathRng {
             path: [&[self.path_lo; LANES], &[self.path_hi; LANES]],
         };
         philox_batch(c, self.key, out0, out1);
-    }
-
-    /// The words of every draw of `list`, in list order: first words in `out0`, second
-    /// words in `out1` (both [`DrawList::padded_len`] long; the padding is filled with
-    /// numbers nobody uses).
-    #[inline]
-    pub fn fill(&self, list: &DrawList, out0: &mut [u64], out1: &mut [u64]) {
-        let path = [&[self.path_lo; LANES], &[self.path_hi; LANES]];
-        fill_batches(self.key, (&list.index, &list.stream), path, out0, out1);
     }
 
     /// A uniform in (0, 1) from the first word at (stream, index).
@@ -622,11 +599,16 @@ mod tests {
         for &(stream, index) in &counters {
             list.push(stream, index);
         }
-        assert_eq!((list.len(), list.padded_len()), (70, 3 * LANES));
-        let (mut a, mut b) = (vec![0; list.padded_len()], vec![0; list.padded_len()]);
-        rng.fill(&list, &mut a, &mut b);
+        // 70 draws of 8 paths: 560 words, in whole batches of 32.
+        assert_eq!((list.len(), list.wide_len()), (70, 18 * LANES));
+        let (mut a, mut b) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
+        let path = (7 << 32) + 5;
+        PathsRng::new(0x0123_4567_89AB_CDEF, &[path; PATHS]).fill(&list, &mut a, &mut b);
         for (k, &(stream, index)) in counters.iter().enumerate() {
-            assert_eq!((a[k], b[k]), rng.words(stream, index), "draw {k}");
+            for p in 0..PATHS {
+                let at = k * PATHS + p;
+                assert_eq!((a[at], b[at]), rng.words(stream, index), "draw {k}");
+            }
         }
     }
 
