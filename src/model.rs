@@ -242,9 +242,10 @@ impl DelayTable {
         self.sample(crate::rng::open01(w))
     }
 
-    /// The guide cells, for gathers: [`SEARCH`] (all ones) or k0 << 52 | threshold.
-    pub(crate) fn cells_ptr(&self) -> *const i64 {
-        self.cells.as_ptr() as *const i64
+    /// The guide cells, indexed by a word's top 12 bits: [`SEARCH`] (all ones) or
+    /// k0 << 52 | threshold.
+    pub(crate) fn cells(&self) -> &[u64; GUIDE] {
+        &self.cells
     }
 
     /// The share of guide cells that need the search (for tests and tuning).
