@@ -12,8 +12,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::dist::{self, portable};
-use crate::model::THRESHOLD_MASK;
 use crate::model::{DelayModel, LgdModel, Model, YEAR_DAYS};
+use crate::model::{SEARCH, THRESHOLD_MASK};
 use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng};
 use std::hint::select_unpredictable;
 
@@ -21,6 +21,9 @@ use std::hint::select_unpredictable;
 pub const UNINSURED: usize = 0;
 /// The insured variant's index in per-variant arrays.
 pub const INSURED: usize = 1;
+
+/// The lane mask with every lane set.
+const ALL_LANES: u8 = u8::MAX;
 
 /// What one path produced: the per-path figures of MODEL.md section 8.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -491,10 +494,12 @@ impl<'a> SolventPayer<'a> {
             // SAFETY: `has_avx512` checked that this processor supports AVX-512F, the
             // only requirement of `invoices_avx512`.
             unsafe {
-                if self.covered {
-                    self.invoices_avx512::<true>(&mut lanes, mask);
-                } else {
-                    self.invoices_avx512::<false>(&mut lanes, mask);
+                // All lanes (the usual case) without a test per lane.
+                match (self.covered, mask == ALL_LANES) {
+                    (true, true) => self.invoices_avx512::<true, true>(&mut lanes, mask),
+                    (true, false) => self.invoices_avx512::<true, false>(&mut lanes, mask),
+                    (false, true) => self.invoices_avx512::<false, true>(&mut lanes, mask),
+                    (false, false) => self.invoices_avx512::<false, false>(&mut lanes, mask),
                 }
             }
             return;
@@ -596,7 +601,7 @@ impl<'a> SolventPayer<'a> {
     /// lane to lane, is added lane by lane too, in the order of one path alone.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn invoices_avx512<const COVERED: bool>(&self, lanes: &mut Lanes, mask: u8) {
+    fn invoices_avx512<const COVERED: bool, const ALL: bool>(&self, lanes: &mut Lanes, mask: u8) {
         use std::arch::x86_64::*;
         // The same row views as the portable loop: a month's revenue and turnover, and
         // an invoice's words, are rows of PATHS lanes, indexed with bounds checks.
@@ -638,7 +643,8 @@ impl<'a> SolventPayer<'a> {
                 let threshold = _mm512_and_si512(cell, _mm512_set1_epi64(THRESHOLD_MASK as i64));
                 let above = _mm512_cmpge_epu64_mask(_mm512_srli_epi64::<12>(w1), threshold);
                 let mut late = _mm512_mask_add_epi64(base, above, base, _mm512_set1_epi64(1));
-                let search = _mm512_mask_cmpeq_epi64_mask(k, cell, _mm512_set1_epi64(-1));
+                let search =
+                    _mm512_mask_cmpge_epu64_mask(k, cell, _mm512_set1_epi64(SEARCH as i64));
                 if search != 0 {
                     let (mut l, mut w) = ([0u64; PATHS], [0u64; PATHS]);
                     _mm512_storeu_epi64(l.as_mut_ptr() as *mut i64, late);
@@ -658,7 +664,7 @@ impl<'a> SolventPayer<'a> {
                 _mm512_storeu_epi64(slots.as_mut_ptr() as *mut i64, slot);
                 _mm512_storeu_pd(amounts.as_mut_ptr(), amount);
                 for p in 0..PATHS {
-                    if mask & (1 << p) != 0 {
+                    if ALL || mask & (1 << p) != 0 {
                         *common.add(slots[p] as usize) += amounts[p];
                     }
                 }

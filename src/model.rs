@@ -64,24 +64,28 @@ pub struct DelayTable {
     sigma: f64,
     cdf: Vec<f64>,
     guide: Vec<u32>,
-    /// Per guide cell: k0 << 52 | uniform_threshold(cdf[k0]), or [`SEARCH`] where the
-    /// cell needs the search.
+    /// Per guide cell: k0 << 52 | uniform_threshold(cdf[k0]), or, where the cell needs
+    /// the search, [`SEARCH`] | the start of its fine cells.
     cells: Box<[u64; GUIDE]>,
-    /// The cells that need the search, each cut again into [`FINE`] cells of the same
-    /// form by the word's next 8 bits: `fine[start[j] + ((w >> 44) & 0xFF)]`, where
-    /// start[j] is [`FINE_NONE`] for the other cells.
+    /// The guide cells that need the search, each cut again into [`FINE`] cells of
+    /// the same form by the word's next 8 bits: `fine[start + ((w >> 44) & 0xFF)]`.
+    /// A fine cell that still needs the search is [`SEARCH`] itself.
     fine: Vec<u64>,
-    fine_start: Box<[u32; GUIDE]>,
 }
 
 /// Cells within each guide cell that needs the search: 2^8, the next 8 bits of the word.
 const FINE: usize = 1 << 8;
 
-/// No fine cells for this guide cell.
-const FINE_NONE: u32 = u32::MAX;
+/// The mark of a cell that needs the search: k0 = 2^12 - 1, a value no other cell has
+/// (cells with larger k0 need the search). The threshold bits of a guide cell so
+/// marked hold the start of its fine cells, so that one load finds them.
+pub(crate) const SEARCH: u64 = 0xFFF << 52;
 
-/// A cell of [`DelayTable::cells`] that needs the search.
-const SEARCH: u64 = u64::MAX;
+/// Whether a cell needs the search.
+#[inline(always)]
+fn needs_search(cell: u64) -> bool {
+    cell >= SEARCH
+}
 
 /// The threshold bits of a cell of [`DelayTable::cells`] (the other 12 hold k0).
 pub(crate) const THRESHOLD_MASK: u64 = (1 << 52) - 1;
@@ -107,7 +111,7 @@ fn cell(cdf: &[f64], k0: usize, floor: f64, end: f64, last: bool) -> u64 {
     debug_assert!(k0 == cdf.len() || cdf[k0] > floor);
     let at_most_one =
         (k0 < cdf.len() && cdf[k0] >= end) || (k0 + 1 < cdf.len() && cdf[k0 + 1] >= end);
-    if !at_most_one || k0 >= 1 << 12 {
+    if !at_most_one || k0 >= (SEARCH >> 52) as usize {
         return SEARCH;
     }
     match uniform_threshold(cdf[k0]) {
@@ -179,7 +183,7 @@ impl DelayTable {
             }
             guide.push(k as u32);
         }
-        let cells: Box<[u64; GUIDE]> = (0..GUIDE)
+        let mut cells: Box<[u64; GUIDE]> = (0..GUIDE)
             .map(|j| {
                 let floor = j as f64 / GUIDE as f64;
                 let end = (j + 1) as f64 / GUIDE as f64;
@@ -192,9 +196,11 @@ impl DelayTable {
         // The guide cells that need the search (the far tail), cut into fine cells of
         // width 2^-20; their bounds are exact in floating point.
         let mut fine = Vec::new();
-        let mut fine_start = Box::new([FINE_NONE; GUIDE]);
-        for j in (0..GUIDE).filter(|&j| cells[j] == SEARCH) {
-            fine_start[j] = fine.len() as u32;
+        for j in 0..GUIDE {
+            if cells[j] != SEARCH {
+                continue;
+            }
+            cells[j] = SEARCH | fine.len() as u64;
             for f in 0..FINE {
                 let index = (j * FINE + f) as f64;
                 let (floor, end) = (
@@ -212,7 +218,6 @@ impl DelayTable {
             guide,
             cells,
             fine,
-            fine_start,
         }
     }
 
@@ -221,36 +226,36 @@ impl DelayTable {
     #[inline(always)]
     pub fn sample_word(&self, w: u64) -> u32 {
         // The cell index w >> 52 is below GUIDE = 2^12: no bounds check.
-        match self.cells[(w >> 52) as usize] {
-            SEARCH => self.sample_slowly(w),
-            cell => decide(cell, w),
+        let cell = self.cells[(w >> 52) as usize];
+        if needs_search(cell) {
+            self.sample_slowly(cell, w)
+        } else {
+            decide(cell, w)
         }
     }
 
-    /// The delay for the word w in a guide cell marked [`SEARCH`]: from its fine
+    /// The delay for the word w in a guide cell that needs the search: from its fine
     /// cell, or where that too needs it, by the search.
     #[cold]
     #[inline(never)]
-    fn sample_slowly(&self, w: u64) -> u32 {
-        let start = self.fine_start[(w >> 52) as usize];
-        if start != FINE_NONE {
-            let cell = self.fine[start as usize + ((w >> 44) as usize & (FINE - 1))];
-            if cell != SEARCH {
-                return decide(cell, w);
-            }
+    fn sample_slowly(&self, cell: u64, w: u64) -> u32 {
+        let start = (cell & THRESHOLD_MASK) as usize;
+        let fine = self.fine[start + ((w >> 44) as usize & (FINE - 1))];
+        if needs_search(fine) {
+            return self.sample(crate::rng::open01(w));
         }
-        self.sample(crate::rng::open01(w))
+        decide(fine, w)
     }
 
-    /// The guide cells, indexed by a word's top 12 bits: [`SEARCH`] (all ones) or
-    /// k0 << 52 | threshold.
+    /// The guide cells, indexed by a word's top 12 bits: k0 << 52 | threshold, or at
+    /// least [`SEARCH`] where the cell needs the search.
     pub(crate) fn cells(&self) -> &[u64; GUIDE] {
         &self.cells
     }
 
     /// The share of guide cells that need the search (for tests and tuning).
     pub fn search_share(&self) -> f64 {
-        self.cells.iter().filter(|&&c| c == SEARCH).count() as f64 / GUIDE as f64
+        self.cells.iter().filter(|&&c| needs_search(c)).count() as f64 / GUIDE as f64
     }
 
     /// The delay for the uniform u in (0, 1).
@@ -718,6 +723,9 @@ mod tests {
             (5.0, 0.01),
             (2.0, 1e-4),
             (0.0, 1e-9),
+            // Delays around 4,095 = the k0 that marks a cell for the search: from
+            // there on, cells with a single boundary need the search too.
+            (4000f64.ln(), 0.01),
         ];
         for (mu, sigma) in cases {
             let table = DelayTable::new(mu, sigma);
@@ -731,7 +739,7 @@ mod tests {
                 }
             }
             // Many words in each guide cell that needs the search, to try its fine cells.
-            for j in (0..GUIDE).filter(|&j| table.cells[j] == SEARCH) {
+            for j in (0..GUIDE).filter(|&j| needs_search(table.cells[j])) {
                 for i in 0..2_000 {
                     let low = rng.words(2, (j * 2_000 + i) as u32).1;
                     words.push((j as u64) << 52 | low >> 12);
