@@ -14,7 +14,7 @@
 use crate::dist::{self, portable};
 use crate::model::{DelayModel, LgdModel, Model, YEAR_DAYS};
 use crate::model::{SEARCH, THRESHOLD_MASK};
-use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng};
+use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng, WordWindow};
 use std::hint::select_unpredictable;
 
 /// The uninsured variant's index in per-variant arrays.
@@ -94,8 +94,8 @@ pub struct Scratch {
     claims: [Vec<Claim>; PATHS],
     limit_left: Vec<f64>,
     year_left: Vec<[f64; 3]>,
-    /// First and second words of every draw of [`Model::draws`], for every lane.
-    words: [Vec<u64>; 2],
+    /// First and second words of the current buyer's draws, for every lane.
+    words: WordWindow,
     /// Per copula class and lane, the bound of [`crate::model::Copula::uniform_bound`].
     uniform_bound: Vec<f64>,
 }
@@ -120,10 +120,7 @@ impl Scratch {
             claims: std::array::from_fn(|_| Vec::with_capacity(64)),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
-            words: [
-                vec![0; model.draws.wide_len()],
-                vec![0; model.draws.wide_len()],
-            ],
+            words: WordWindow::new(&model.draws, model.buyers.iter().map(|b| b.draws_end)),
             uniform_bound: vec![0.0; model.copulas.len() * PATHS],
         }
     }
@@ -288,25 +285,26 @@ fn simulate_lanes<O: DayObserver>(
     }
 
     let words_rng = PathsRng::new(model.seed, &lanes);
-    let mut filled = 0;
+    scratch.words.restart();
+    let mut draws_start = 0;
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
             scratch.uniform_bound[at(c, p)] = copula.uniform_bound(z[p]);
         }
     }
     for (b, buyer) in model.buyers.iter().enumerate() {
-        let [first_words, second_words] = &mut scratch.words;
-        words_rng.fill_to(
+        words_rng.fill_window(
             &model.draws,
+            draws_start,
             buyer.draws_end,
-            &mut filled,
-            first_words,
-            second_words,
+            &mut scratch.words,
         );
+        draws_start = buyer.draws_end;
         // Lanes in which the buyer pays every invoice, late at times: the hot loop.
         let mut solvent = 0u8;
         for p in 0..active {
-            let u = || crate::rng::open01(scratch.words[0][at(buyer.factor_draw, p)]);
+            let words = &scratch.words;
+            let u = || crate::rng::open01(words.first[words.at(buyer.factor_draw, p)]);
             let bound = scratch.uniform_bound[at(buyer.copula, p)];
             let default = default_day(model, b, z[p], u, bound);
             if let (None, Some(delay)) = (default, &buyer.delay)
@@ -376,11 +374,11 @@ fn buyer_invoices(
         let delay = match &buyer.delay {
             None => 0,
             Some(d) => {
-                let draw = at(buyer.first_invoice_draw + i, p);
+                let draw = scratch.words.at(buyer.first_invoice_draw + i, p);
                 d.delay(
                     &model.delay_tables,
-                    scratch.words[0][draw],
-                    scratch.words[1][draw],
+                    scratch.words.first[draw],
+                    scratch.words.second[draw],
                 )
             }
         };
@@ -481,12 +479,15 @@ impl<'a> SolventPayer<'a> {
     /// has AVX-512.
     fn run(&self, scratch: &mut Scratch, mask: u8, vector: bool) {
         let n = self.invoices.len();
-        let words = (self.first_draw * PATHS)..((self.first_draw + n) * PATHS);
+        let words = scratch.words.at(self.first_draw, 0)..scratch.words.at(self.first_draw + n, 0);
         let mut lanes = Lanes {
             common: &mut scratch.common,
             turnover: &mut scratch.turnover,
             revenue: &scratch.revenue,
-            words: [&scratch.words[0][words.clone()], &scratch.words[1][words]],
+            words: [
+                &scratch.words.first[words.clone()],
+                &scratch.words.second[words],
+            ],
             claims: &mut scratch.claims,
         };
         #[cfg(target_arch = "x86_64")]

@@ -369,6 +369,11 @@ impl DrawList {
     pub fn wide_len(&self) -> usize {
         self.wide_index.len() * LANES
     }
+
+    /// The batches that hold the draws `start..end` (for `start < end`).
+    fn batches(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        start * PATHS / LANES..(end * PATHS).div_ceil(LANES)
+    }
 }
 
 /// Philox of every batch of counters, the path halves given per lane.
@@ -502,35 +507,88 @@ impl PathsRng {
     /// [`DrawList::wide_len`] long).
     #[inline]
     pub fn fill(&self, list: &DrawList, out0: &mut [u64], out1: &mut [u64]) {
-        let mut filled = 0;
-        self.fill_to(list, list.len(), &mut filled, out0, out1);
+        let path = [&self.path[0], &self.path[1]];
+        let counters = (&list.wide_index[..], &list.wide_stream[..]);
+        fill_batches(self.key, counters, path, out0, out1);
     }
 
-    /// [`PathsRng::fill`] in steps: fills the words of the draws before `end`, from
-    /// batch `*filled` on, and advances `*filled`. Filling just before use keeps the
-    /// words in the first-level cache.
+    /// Fills `window` with the words of the draws `start..end` of `list`, the stretch
+    /// that follows the one of the last call (for a new group of paths, call
+    /// [`WordWindow::restart`] first). The words are those [`PathsRng::fill`] gives,
+    /// each batch computed once: the batch the last stretch ended in moves to the
+    /// front of the window, the rest is filled just before use.
     #[inline]
-    pub fn fill_to(
-        &self,
-        list: &DrawList,
-        end: usize,
-        filled: &mut usize,
-        out0: &mut [u64],
-        out1: &mut [u64],
-    ) {
-        let needed = (end * PATHS).div_ceil(LANES);
-        if needed <= *filled {
+    pub fn fill_window(&self, list: &DrawList, start: usize, end: usize, window: &mut WordWindow) {
+        if end <= start {
             return;
         }
-        let (from, to) = (*filled, needed);
+        let batches = list.batches(start, end);
+        let kept = batches.start.max(window.base)..window.filled.max(batches.start);
+        let from = (kept.start - window.base) * LANES..(kept.end - window.base) * LANES;
+        window.first.copy_within(from.clone(), 0);
+        window.second.copy_within(from, 0);
+        window.base = batches.start;
+        let todo = kept.end..batches.end;
         let path = [&self.path[0], &self.path[1]];
-        let counters = (&list.wide_index[from..to], &list.wide_stream[from..to]);
-        let (out0, out1) = (
-            &mut out0[from * LANES..to * LANES],
-            &mut out1[from * LANES..to * LANES],
+        let counters = (
+            &list.wide_index[todo.clone()],
+            &list.wide_stream[todo.clone()],
         );
-        fill_batches(self.key, counters, path, out0, out1);
-        *filled = to;
+        let at = (todo.start - window.base) * LANES..(todo.end - window.base) * LANES;
+        fill_batches(
+            self.key,
+            counters,
+            path,
+            &mut window.first[at.clone()],
+            &mut window.second[at],
+        );
+        window.filled = batches.end;
+    }
+}
+
+/// The words of one stretch of a [`DrawList`] (a buyer's draws) for the [`PATHS`]
+/// paths of a group, filled by [`PathsRng::fill_window`]. Only the stretch in use is
+/// held, so the buffer is a few kilobytes whatever the number of buyers and stays in
+/// the first-level cache.
+#[derive(Debug, Clone, Default)]
+pub struct WordWindow {
+    /// First words, draw-major ([`WordWindow::at`]).
+    pub first: Vec<u64>,
+    /// Second words, likewise.
+    pub second: Vec<u64>,
+    /// The batch of the list held at the start of the window.
+    base: usize,
+    /// Batches of the list filled so far: the window holds those from `base` on.
+    filled: usize,
+}
+
+impl WordWindow {
+    /// A window for the stretches of `list` that end at `ends` (each stretch starts
+    /// where the one before ends, the first at 0).
+    pub fn new(list: &DrawList, ends: impl IntoIterator<Item = usize>) -> WordWindow {
+        let mut start = 0;
+        let mut batches = 0;
+        for end in ends {
+            batches = batches.max(list.batches(start, end.max(start)).len());
+            start = end;
+        }
+        WordWindow {
+            first: vec![0; batches * LANES],
+            second: vec![0; batches * LANES],
+            base: 0,
+            filled: 0,
+        }
+    }
+
+    /// Empties the window for a new group of paths.
+    pub fn restart(&mut self) {
+        (self.base, self.filled) = (0, 0);
+    }
+
+    /// The position of the words of draw `draw` of path `p` (of the current stretch).
+    #[inline(always)]
+    pub fn at(&self, draw: usize, p: usize) -> usize {
+        draw * PATHS + p - self.base * LANES
     }
 }
 
@@ -624,20 +682,34 @@ mod tests {
         let rng = PathsRng::new(0xFEED_0000_1234, &paths);
         let (mut a, mut b) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
         rng.fill(&list, &mut a, &mut b);
-        // In steps, as the engine fills them: the same words.
-        let (mut c, mut d) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
-        let mut filled = 0;
-        for end in [0, 1, 5, 5, 6, 20, 37] {
-            rng.fill_to(&list, end, &mut filled, &mut c, &mut d);
+        // A stretch at a time in a window, as the engine fills them (stretches that
+        // start and end inside a batch, empty ones, one of a single draw, one longer
+        // than the others), twice as for two groups of paths: the same words.
+        let ends = [0, 1, 5, 5, 6, 20, 37];
+        let mut window = WordWindow::new(&list, ends);
+        assert_eq!(
+            window.first.len(),
+            5 * LANES,
+            "the longest stretch in batches: 20..37"
+        );
+        for _ in 0..2 {
+            window.restart();
+            let mut start = 0;
+            for end in ends {
+                rng.fill_window(&list, start, end, &mut window);
+                for k in start..end {
+                    for p in 0..PATHS {
+                        let at = window.at(k, p);
+                        assert_eq!(
+                            (window.first[at], window.second[at]),
+                            (a[k * PATHS + p], b[k * PATHS + p]),
+                            "draw {k} path {p}"
+                        );
+                    }
+                }
+                start = end;
+            }
         }
-        assert_eq!((&a, &b), (&c, &d));
-        // In steps, as the engine fills them: the same words.
-        let (mut c, mut d) = (vec![0; list.wide_len()], vec![0; list.wide_len()]);
-        let mut filled = 0;
-        for end in [0, 1, 5, 5, 6, 20, 37] {
-            rng.fill_to(&list, end, &mut filled, &mut c, &mut d);
-        }
-        assert_eq!((&a, &b), (&c, &d));
         for (p, &path) in paths.iter().enumerate() {
             let single = PathRng::new(0xFEED_0000_1234, path);
             for (k, &(stream, index)) in counters.iter().enumerate() {
