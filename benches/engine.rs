@@ -14,7 +14,7 @@
 use cashrisk::engine::{Scratch, simulate_paths};
 use cashrisk::fan::FanRecorder;
 use cashrisk::model::Model;
-use cashrisk::rng::{PATHS, PathRng, PathsRng, WordWindow};
+use cashrisk::rng::PATHS;
 use cashrisk::scenario::ScenarioFile;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -58,39 +58,12 @@ fn floor(c: &mut Criterion) {
     let mut g = c.benchmark_group("floor");
     g.throughput(Throughput::Elements(PATHS as u64));
     let mut k = 0u64;
-    let ends = || m.buyers.iter().map(|b| b.draws_end);
-    let mut window = WordWindow::new(&m.draws, ends());
+    let mut window = cashrisk::engine::word_window(&m);
     g.bench_function("random_numbers", |b| {
         b.iter(|| {
             let paths: [u64; PATHS] = std::array::from_fn(|p| k + p as u64);
             k += PATHS as u64;
-            let mut acc = 0.0;
-            for &path in &paths {
-                let rng = PathRng::new(m.seed, path);
-                acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 0));
-                for month in 0..m.months() as u32 {
-                    acc += cashrisk::dist::inv_norm_cdf(rng.uniform(0, 1 + month));
-                }
-            }
-            // Every buyer's factor and every invoice's two words, as the engine draws
-            // them (for 8 paths at once, a buyer at a time), each turned into a uniform.
-            let rng = PathsRng::new(m.seed, &paths);
-            window.restart();
-            let mut start = 0;
-            for end in ends() {
-                rng.fill_window(&m.draws, start, end, &mut window);
-                if end > start {
-                    let words = window.at(start, 0)..window.at(end, 0);
-                    for (&a, &b) in window.first[words.clone()]
-                        .iter()
-                        .zip(&window.second[words])
-                    {
-                        acc += cashrisk::rng::open01(a) + cashrisk::rng::open01(b);
-                    }
-                }
-                start = end;
-            }
-            black_box(acc)
+            black_box(cashrisk::engine::draw_only(&m, &paths, &mut window))
         })
     });
     g.finish();

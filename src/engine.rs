@@ -120,7 +120,7 @@ impl Scratch {
             claims: std::array::from_fn(|_| Vec::with_capacity(64)),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
-            words: WordWindow::new(&model.draws, model.buyers.iter().map(|b| b.draws_end)),
+            words: word_window(model),
             uniform_bound: vec![0.0; model.copulas.len() * PATHS],
         }
     }
@@ -180,6 +180,45 @@ pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
     (0..model.buyers.len())
         .map(|b| default_day(model, b, z, || rng.uniform(1 + b as u32, 0), f64::INFINITY))
         .collect()
+}
+
+/// The random-number floor of [`simulate_paths`]: every random number the paths
+/// `paths` (8 of them) need, drawn as the engine draws them, and nothing else. The
+/// uniforms of the economy (the common factor and each month's shock, as normals),
+/// and every buyer's draws (its factor and each invoice's two words, for the 8 paths
+/// at once, a buyer at a time), each word turned into a uniform. Returns their sum, so
+/// that no work can be left out. For benchmarks: the engine's speed is measured
+/// against this.
+pub fn draw_only(model: &Model, paths: &[u64; PATHS], window: &mut WordWindow) -> f64 {
+    let mut sum = 0.0;
+    for &path in paths {
+        let rng = PathRng::new(model.seed, path);
+        for index in 0..=model.months() as u32 {
+            sum += dist::inv_norm_cdf(rng.uniform(0, index));
+        }
+    }
+    let rng = PathsRng::new(model.seed, paths);
+    window.restart();
+    let mut start = 0;
+    for end in model.buyers.iter().map(|b| b.draws_end) {
+        rng.fill_window(&model.draws, start, end, window);
+        if end > start {
+            let words = window.at(start, 0)..window.at(end, 0);
+            for (&a, &b) in window.first[words.clone()]
+                .iter()
+                .zip(&window.second[words])
+            {
+                sum += crate::rng::open01(a) + crate::rng::open01(b);
+            }
+        }
+        start = end;
+    }
+    sum
+}
+
+/// A word window sized for the draws of `model`, for [`draw_only`].
+pub fn word_window(model: &Model) -> WordWindow {
+    WordWindow::new(&model.draws, model.buyers.iter().map(|b| b.draws_end))
 }
 
 /// Simulates path `path` of `model`, both variants, reporting each day to `observer`.

@@ -248,8 +248,13 @@ pub struct FanRecorder {
 }
 
 impl FanRecorder {
-    /// Paths per batch.
-    pub const BATCH: usize = 128;
+    /// Paths per batch. A flush touches about a dozen cache lines of counts in every
+    /// row (day and variant), and between flushes the path loop pushes them out of
+    /// the caches, so the more paths a flush adds, the fewer times they come back:
+    /// flushing took 7.7 % of a run of the example with 512 paths, 14 % with 128
+    /// (5.8 % with 1,024). The buffer is 2 bytes per path and row: 730 KB a thread for
+    /// one year.
+    pub const BATCH: usize = 512;
 
     /// An empty recorder for `horizon` days.
     pub fn new(horizon: usize) -> FanRecorder {
