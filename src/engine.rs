@@ -1056,4 +1056,33 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_floor_draws_every_number_of_the_paths() {
+        // The same sum from every draw of the list filled at once (itself tested
+        // against single Philox blocks), in the same order.
+        let (_, model) = &models()[0];
+        let paths = [5, 6, 7, 8, 100, 101, 102, 4_000_000_000];
+        let mut expected = 0.0;
+        for &path in &paths {
+            let rng = PathRng::new(model.seed, path);
+            for index in 0..=model.months() as u32 {
+                expected += dist::inv_norm_cdf(rng.uniform(0, index));
+            }
+        }
+        let (mut first, mut second) = (
+            vec![0; model.draws.wide_len()],
+            vec![0; model.draws.wide_len()],
+        );
+        PathsRng::new(model.seed, &paths).fill(&model.draws, &mut first, &mut second);
+        let words = model.draws.len() * PATHS;
+        for (&a, &b) in first[..words].iter().zip(&second[..words]) {
+            expected += crate::rng::open01(a) + crate::rng::open01(b);
+        }
+        let mut window = word_window(model);
+        for _ in 0..2 {
+            let sum = draw_only(model, &paths, &mut window);
+            assert_eq!(sum.to_bits(), expected.to_bits());
+        }
+    }
 }
