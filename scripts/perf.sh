@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the performance targets of docs/performance.md on this machine.
-#   scripts/perf.sh          targets (medians of 5 runs) and the cost-growth table
+#   scripts/perf.sh          targets (medians of 5 runs), the cost-growth table and
+#                            the engine/floor ratio (examples/floor_ratio.rs)
 #   RUNS=3 scripts/perf.sh   fewer runs
 # Needs a release build (cargo build --release); writes only under a temp folder.
 set -euo pipefail
@@ -55,3 +56,8 @@ variant "group invoices_per_month = 2" -e 's/^count = 150$/count = 150\ninvoices
 variant "group invoices_per_month = 4" -e 's/^count = 150$/count = 150\ninvoices_per_month = 4/'
 variant "horizon 730 days" -e 's/^horizon_days = 365$/horizon_days = 730/'
 variant "horizon 1,460 days" -e 's/^horizon_days = 365$/horizon_days = 1460/'
+
+echo
+echo "engine against the random-number floor, timed in alternation (3 runs):"
+cargo build --release --quiet --example floor_ratio
+for _ in 1 2 3; do ./target/release/examples/floor_ratio "$example"; done
