@@ -624,9 +624,12 @@ impl<'a> SolventPayer<'a> {
     }
 
     /// The loop for the lanes of `mask` at once, each step one invoice of every lane:
-    /// the same operations as [`SolventPayer::invoices`], in vector registers. Per lane, the supplier cost is added before the payment, as there.
-    /// The delay cells are looked up lane by lane; the payment, whose day differs from
-    /// lane to lane, is added lane by lane too, in the order of one path alone.
+    /// the same operations as [`SolventPayer::invoices`], in vector registers. Per
+    /// lane, the supplier cost is added before the payment, as there. The delay cells
+    /// are looked up lane by lane (eight loads beat a gather instruction on AMD Zen 4),
+    /// and the payment, whose day differs from lane to lane, is added lane by lane too,
+    /// in the order of one path alone. `ALL` (every lane in `mask`) drops the test per
+    /// lane.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     fn invoices_avx512<const COVERED: bool, const ALL: bool>(&self, lanes: &mut Lanes, mask: u8) {
