@@ -1,4 +1,9 @@
 //! Command-line flags, as clap parses them. [`crate::app`] turns them into work.
+//!
+//! The doc comments of the flags are also their `--help` text, which clap prints as
+//! written: `[[stress]]` and `<file name>` there are for the user, not markdown links
+//! or HTML for rustdoc.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

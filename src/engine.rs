@@ -82,7 +82,7 @@ struct Claim {
 /// Reusable buffers of one worker thread, for [`PATHS`] paths at once.
 ///
 /// The per-day and per-month arrays are interleaved, day-major: the value of day d
-/// (or month m) of lane p is at `d * PATHS + p` ([`at`]). A lane's flows are added in
+/// (or month m) of lane p is at `d * PATHS + p` (`at`). A lane's flows are added in
 /// exactly the order of a path simulated alone; the layout only lets one vector
 /// instruction serve the same invoice of all lanes.
 #[derive(Debug, Default)]

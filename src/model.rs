@@ -44,8 +44,8 @@ pub struct DelayModel {
 }
 
 /// The distribution of a late invoice's delay d = round(X), X lognormal, as a table for
-/// inversion: d is the smallest k with u < cdf[k], where
-/// cdf[k] = P(round(X) <= k) = Phi((ln(k + 1/2) - mu) / sigma).
+/// inversion: d is the smallest k with u < `cdf[k]`, where
+/// `cdf[k]` = P(round(X) <= k) = Phi((ln(k + 1/2) - mu) / sigma).
 ///
 /// This is the same draw as round(exp(mu + sigma * Phi^-1(u))), without an exp and an
 /// inverse normal per invoice. The table stops where cdf reaches 1 - 1e-7; beyond it
@@ -54,7 +54,7 @@ pub struct DelayModel {
 ///
 /// The path loop reads a faster form of the same inversion, [`DelayTable::sample_word`]:
 /// u = open01(w) lies in guide cell j = w >> 52 (the top 12 bits of the word), and
-/// where that cell holds at most one boundary cdf[k], the answer is k0 or k0 + 1,
+/// where that cell holds at most one boundary `cdf[k]`, the answer is k0 or k0 + 1,
 /// decided by one integer comparison of w >> 12 with the boundary's
 /// [`uniform_threshold`]. One load, one comparison, no branch; the cells near the far
 /// tail, with several boundaries, fall back to the search.

@@ -2,7 +2,7 @@
 //!
 //! Loading happens in two stages, as in MODEL.md section 3: the TOML text is read into
 //! the serde structs of [`raw`] (which mirror the file and reject unknown keys), then
-//! [`validate`] converts them into the domain types below, which cannot hold an invalid
+//! `validate` converts them into the domain types below, which cannot hold an invalid
 //! value. Every problem of a file is collected and reported at once, each with its key
 //! path and, where the parser knows it, line and column.
 

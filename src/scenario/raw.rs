@@ -3,7 +3,7 @@
 //! Every field is optional here, even the required ones, so that a missing key is
 //! reported by validation together with every other problem of the file instead of
 //! stopping serde at the first one. Unknown keys are rejected (`deny_unknown_fields`).
-//! Nothing here is checked beyond its TOML type; [`super::validate`] turns these
+//! Nothing here is checked beyond its TOML type; `super::validate` turns these
 //! structs into the domain types of [`super::Scenario`].
 
 use schemars::JsonSchema;
