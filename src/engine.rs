@@ -191,9 +191,15 @@ pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
 /// against this.
 pub fn draw_only(model: &Model, paths: &[u64; PATHS], window: &mut WordWindow) -> f64 {
     let mut sum = 0.0;
+    // The month shocks only where the engine draws them: with revenue volatility.
+    let months = if model.volatility > 0.0 {
+        model.months()
+    } else {
+        0
+    };
     for &path in paths {
         let rng = PathRng::new(model.seed, path);
-        for index in 0..=model.months() as u32 {
+        for index in 0..=months as u32 {
             sum += dist::inv_norm_cdf(rng.uniform(0, index));
         }
     }
@@ -201,15 +207,10 @@ pub fn draw_only(model: &Model, paths: &[u64; PATHS], window: &mut WordWindow) -
     window.restart();
     let mut start = 0;
     for end in model.buyers.iter().map(|b| b.draws_end) {
-        rng.fill_window(&model.draws, start, end, window);
-        if end > start {
-            let words = window.at(start, 0)..window.at(end, 0);
-            for (&a, &b) in window.first[words.clone()]
-                .iter()
-                .zip(&window.second[words])
-            {
-                sum += crate::rng::open01(a) + crate::rng::open01(b);
-            }
+        rng.fill_window(&model.draws, end, window);
+        let [first, second] = window.words(start..end);
+        for (&a, &b) in first.iter().zip(second) {
+            sum += crate::rng::open01(a) + crate::rng::open01(b);
         }
         start = end;
     }
@@ -325,20 +326,13 @@ fn simulate_lanes<O: DayObserver>(
 
     let words_rng = PathsRng::new(model.seed, &lanes);
     scratch.words.restart();
-    let mut draws_start = 0;
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
             scratch.uniform_bound[at(c, p)] = copula.uniform_bound(z[p]);
         }
     }
     for (b, buyer) in model.buyers.iter().enumerate() {
-        words_rng.fill_window(
-            &model.draws,
-            draws_start,
-            buyer.draws_end,
-            &mut scratch.words,
-        );
-        draws_start = buyer.draws_end;
+        words_rng.fill_window(&model.draws, buyer.draws_end, &mut scratch.words);
         // Lanes in which the buyer pays every invoice, late at times: the hot loop.
         let mut solvent = 0u8;
         for p in 0..active {
@@ -518,15 +512,11 @@ impl<'a> SolventPayer<'a> {
     /// has AVX-512.
     fn run(&self, scratch: &mut Scratch, mask: u8, vector: bool) {
         let n = self.invoices.len();
-        let words = scratch.words.at(self.first_draw, 0)..scratch.words.at(self.first_draw + n, 0);
         let mut lanes = Lanes {
             common: &mut scratch.common,
             turnover: &mut scratch.turnover,
             revenue: &scratch.revenue,
-            words: [
-                &scratch.words.first[words.clone()],
-                &scratch.words.second[words],
-            ],
+            words: scratch.words.words(self.first_draw..self.first_draw + n),
             claims: &mut scratch.claims,
         };
         #[cfg(target_arch = "x86_64")]
@@ -1055,6 +1045,7 @@ mod tests {
         // The same sum from every draw of the list filled at once (itself tested
         // against single Philox blocks), in the same order.
         let (_, model) = &models()[0];
+        assert!(model.volatility > 0.0, "a model that draws month shocks");
         let paths = [5, 6, 7, 8, 100, 101, 102, 4_000_000_000];
         let mut expected = 0.0;
         for &path in &paths {

@@ -512,16 +512,18 @@ impl PathsRng {
         fill_batches(self.key, counters, path, out0, out1);
     }
 
-    /// Fills `window` with the words of the draws `start..end` of `list`, the stretch
-    /// that follows the one of the last call (for a new group of paths, call
-    /// [`WordWindow::restart`] first). The words are those [`PathsRng::fill`] gives,
-    /// each batch computed once: the batch the last stretch ended in moves to the
-    /// front of the window, the rest is filled just before use.
+    /// Fills `window` with the words of the next stretch of `list`: the draws from
+    /// where the last stretch ended (0 after [`WordWindow::restart`]) to `end`. The
+    /// words are those [`PathsRng::fill`] gives, each batch computed once: the batch
+    /// the last stretch ended in moves to the front of the window, the rest is filled
+    /// just before use.
     #[inline]
-    pub fn fill_window(&self, list: &DrawList, start: usize, end: usize, window: &mut WordWindow) {
+    pub fn fill_window(&self, list: &DrawList, end: usize, window: &mut WordWindow) {
+        let start = window.end;
         if end <= start {
             return;
         }
+        window.end = end;
         let batches = list.batches(start, end);
         let kept = batches.start.max(window.base)..window.filled.max(batches.start);
         let from = (kept.start - window.base) * LANES..(kept.end - window.base) * LANES;
@@ -560,6 +562,8 @@ pub struct WordWindow {
     base: usize,
     /// Batches of the list filled so far: the window holds those from `base` on.
     filled: usize,
+    /// Where the current stretch of draws ends.
+    end: usize,
 }
 
 impl WordWindow {
@@ -577,18 +581,26 @@ impl WordWindow {
             second: vec![0; batches * LANES],
             base: 0,
             filled: 0,
+            end: 0,
         }
     }
 
     /// Empties the window for a new group of paths.
     pub fn restart(&mut self) {
-        (self.base, self.filled) = (0, 0);
+        (self.base, self.filled, self.end) = (0, 0, 0);
     }
 
     /// The position of the words of draw `draw` of path `p` (of the current stretch).
     #[inline(always)]
     pub fn at(&self, draw: usize, p: usize) -> usize {
         draw * PATHS + p - self.base * LANES
+    }
+
+    /// The first and the second words of the draws `draws` (of the current stretch),
+    /// every path's, draw-major.
+    pub fn words(&self, draws: std::ops::Range<usize>) -> [&[u64]; 2] {
+        let at = self.at(draws.start, 0)..self.at(draws.end, 0);
+        [&self.first[at.clone()], &self.second[at]]
     }
 }
 
@@ -696,7 +708,7 @@ mod tests {
             window.restart();
             let mut start = 0;
             for end in ends {
-                rng.fill_window(&list, start, end, &mut window);
+                rng.fill_window(&list, end, &mut window);
                 for k in start..end {
                     for p in 0..PATHS {
                         let at = window.at(k, p);
