@@ -5,7 +5,7 @@ use crate::cli::{
 };
 use crate::error::Error;
 use crate::model::Model;
-use crate::output::{self, OutputDir};
+use crate::output::{self, OutputDir, RunFolder};
 use crate::run::{BLOCK, RunResult, run};
 use crate::scenario::{Scenario, ScenarioFile};
 use crate::study::{self, Case};
@@ -58,7 +58,6 @@ pub fn template_text(t: crate::cli::Template) -> &'static str {
 }
 
 fn init_command(args: &crate::cli::InitArgs) -> Result<(), Error> {
-    use std::io::Write as _;
     let text = template_text(args.template);
     // The templates point editors at the schema in the repository; a new file gets a
     // plain first line instead.
@@ -66,63 +65,49 @@ fn init_command(args: &crate::cli::InitArgs) -> Result<(), Error> {
         .strip_prefix("#:schema ../docs/scenario.schema.json\n")
         .or_else(|| text.strip_prefix("#:schema ../../docs/scenario.schema.json\n"))
         .unwrap_or(text);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&args.file)
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::Usage {
-                    flag: "FILE",
-                    message: format!(
-                        "{} already exists; choose another name (init never overwrites)",
-                        args.file.display()
-                    ),
-                }
-            } else {
-                Error::Output {
-                    path: args.file.clone(),
-                    source,
-                }
+    output::write_new(&args.file, text.as_bytes()).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Usage {
+                flag: "FILE",
+                message: format!(
+                    "{} already exists; choose another name (init never overwrites)",
+                    crate::text::path(&args.file)
+                ),
             }
-        })?;
-    f.write_all(text.as_bytes())
-        .map_err(|source| Error::Output {
-            path: args.file.clone(),
-            source,
-        })?;
+        } else {
+            Error::Output {
+                path: args.file.clone(),
+                source,
+            }
+        }
+    })?;
     println!(
         "wrote {}; edit it, check it with `cashrisk validate {0}`, run it with `cashrisk run {0}`",
-        args.file.display()
+        crate::text::path(&args.file)
     );
     Ok(())
 }
 
-/// The default output folder of a scenario file: `output/<file stem>[-<suffix>]`.
+/// The default output folder of a scenario file: `output/<file stem>[-<case>]`, each
+/// part a single safe path component ([`crate::text::path_component`]; a stem of dots
+/// only, as of `...toml`, becomes `scenario`).
 pub fn default_out_dir(file: &Path, suffix: Option<&str>) -> PathBuf {
-    let stem = file.file_stem().map_or_else(
-        || "scenario".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = file
+        .file_stem()
+        .and_then(|s| crate::text::path_component(&s.to_string_lossy()))
+        .unwrap_or_else(|| "scenario".to_string());
     let name = match suffix {
-        Some(s) => format!("{stem}-{}", slug(s)),
+        Some(s) => format!("{stem}-{}", case_folder(s)),
         None => stem,
     };
     PathBuf::from("output").join(name)
 }
 
-/// A file-name-safe version of a name: lower case, runs of other characters as `-`.
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let s = out.trim_matches('-').to_string();
-    if s.is_empty() { "case".to_string() } else { s }
+/// The folder of a case of a batch (`base` for the base case). Validation keeps the
+/// folders of a file's cases distinct and non-empty; `case` is only a last resort for
+/// names made outside a file.
+pub fn case_folder(name: &str) -> String {
+    crate::text::path_component(name).unwrap_or_else(|| "case".to_string())
 }
 
 /// Applies `--paths` and `--seed` and checks the path count.
@@ -191,6 +176,33 @@ fn prepare(path: &Path) -> Result<OutputDir, Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+fn stage(path: &Path) -> Result<RunFolder, Error> {
+    RunFolder::new(path).map_err(|source| Error::Output {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn stage_write(out: &mut RunFolder, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    out.write(name, bytes).map_err(|source| Error::Output {
+        path: out.path().join(name),
+        source,
+    })
+}
+
+/// Swaps a run's outputs into place (after a last check for Ctrl-C); returns the
+/// folder and the number of files.
+fn commit(out: RunFolder) -> Result<(PathBuf, usize), Error> {
+    if crate::run::interrupted() {
+        return Err(Error::Interrupted);
+    }
+    let files = out.files();
+    let path = out.path().to_path_buf();
+    out.commit()
+        .map(|p| (p, files))
+        .map_err(|source| Error::Output { path, source })
 }
 
 fn write(out: &OutputDir, name: &str, bytes: &[u8]) -> Result<(), Error> {
@@ -315,9 +327,9 @@ fn write_shard(
 }
 
 /// Writes summary.json, timeseries.csv and (unless `no_charts`) the charts and
-/// report.html; returns the number of files.
+/// report.html into a staged run folder; returns the number of files.
 pub fn write_run_outputs(
-    out: &OutputDir,
+    out: &mut RunFolder,
     scenario: &Scenario,
     summary: &Summary,
     result: &RunResult,
@@ -352,15 +364,15 @@ pub fn write_run_outputs(
         ));
     }
     for (name, bytes) in &files {
-        write(out, name, bytes)?;
+        stage_write(out, name, bytes)?;
     }
     Ok(files.len())
 }
 
-fn finish_message(count: usize, out: &OutputDir, charts: bool) {
+fn finish_message(count: usize, out: &Path, charts: bool) {
     println!(
         "wrote {count} files to {}{}",
-        out.path().display(),
+        crate::text::path(out),
         if charts {
             " (open report.html in a browser)"
         } else {
@@ -396,10 +408,11 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file, args.stress.as_deref()));
-    let out = prepare(&out_path)?;
     let label = args.file.display().to_string();
 
     if let Some((k, n)) = shard {
+        // Shards of one run may share a folder: each partial file is written on its own.
+        let out = prepare(&out_path)?;
         let name = write_shard(
             &out,
             &file,
@@ -415,10 +428,11 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             "shard {k}/{n}: paths {first}..{} of {}; wrote {}",
             first + count,
             scenario.paths,
-            out.path().join(name).display()
+            crate::text::path(&out.path().join(name))
         );
         return Ok(());
     }
+    let mut out = stage(&out_path)?;
 
     let model = Model::new(&scenario);
     let started = Instant::now();
@@ -460,12 +474,13 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             threads,
         ));
     }
-    let count = write_run_outputs(&out, &scenario, &summary, &result, args.no_charts)?;
+    write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
+    let (out, count) = commit(out)?;
     if args.json {
         print!("{}", output::render_json(&summary));
         return Ok(());
     }
-    print!("{}", crate::table::render(&summary));
+    print!("{}", crate::text::terminal(&crate::table::render(&summary)));
     if let Some(p) = precision {
         println!(
             "\nprecision: 95 % half-widths {:.4} (uninsured), {:.4} (insured), {:.4} (change) \
@@ -518,7 +533,7 @@ fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
                 let s = &file.base;
                 println!(
                     "ok: {} (\"{}\": {} buyers, {} stress cases, {})",
-                    path.display(),
+                    crate::text::path(path),
                     s.name,
                     s.buyer_count(),
                     s.stress.len(),
@@ -532,7 +547,7 @@ fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
             Err(err) => {
                 failed += 1;
                 io_only &= err.io;
-                eprintln!("{err}");
+                eprintln!("{}", crate::text::terminal(&err.to_string()));
             }
         }
     }
@@ -576,14 +591,14 @@ fn stress_command(args: &StudyArgs) -> Result<(), Error> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file, None).join("stress"));
-    let out = prepare(&out_path)?;
+    let mut out = stage(&out_path)?;
     let cases = study::stress_cases(&file)?;
     let label = args.file.display().to_string();
     let results = run_cases(cases, &label, &args.sim)?;
     let labels: Vec<String> = results.iter().map(|c| c.label.clone()).collect();
     let summaries: Vec<Summary> = results.iter().map(|c| c.summary.clone()).collect();
-    write(
-        &out,
+    stage_write(
+        &mut out,
         "stress.csv",
         study::render_cases_csv("case", &results).as_bytes(),
     )?;
@@ -595,11 +610,15 @@ fn stress_command(args: &StudyArgs) -> Result<(), Error> {
     );
     let chart =
         crate::charts::studies::cases("stress", &title, &labels, &summaries).map_err(Error::Bug)?;
-    write(&out, "stress.svg", chart.svg.as_bytes())?;
-    write(&out, "stress.png", &chart.png)?;
-    print!("{}", study::render_cases_table(&title, &results));
+    stage_write(&mut out, "stress.svg", chart.svg.as_bytes())?;
+    stage_write(&mut out, "stress.png", &chart.png)?;
+    print!(
+        "{}",
+        crate::text::terminal(&study::render_cases_table(&title, &results))
+    );
     println!();
-    finish_message(3, &out, false);
+    let (out, count) = commit(out)?;
+    finish_message(count, &out, false);
     Ok(())
 }
 
@@ -613,7 +632,7 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file, None).join("sweep"));
-    let out = prepare(&out_path)?;
+    let mut out = stage(&out_path)?;
     let mut cases = Vec::new();
     for v in &spec.values {
         let edited = file.with_value(&spec.key, *v)?;
@@ -622,22 +641,30 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
     let label = args.file.display().to_string();
     let results = run_cases(cases, &label, &args.sim)?;
     let summaries: Vec<Summary> = results.iter().map(|c| c.summary.clone()).collect();
-    let mut csv = format!("{},{}\n", study::csv_field(&spec.key), study::CASE_COLUMNS);
+    let mut csv = format!(
+        "{},{}\n",
+        crate::text::csv_cell(&spec.key),
+        study::CASE_COLUMNS
+    );
     for (v, s) in spec.values.iter().zip(&summaries) {
         csv.push_str(&format!("{v},{}\n", study::case_cells(s)));
     }
-    write(&out, "sweep.csv", csv.as_bytes())?;
+    stage_write(&mut out, "sweep.csv", csv.as_bytes())?;
     let title = format!(
         "{}: liquidity shortfall as {} varies",
         file.base.name, spec.key
     );
     let chart = crate::charts::studies::sweep(&title, &spec.key, &spec.values, &summaries)
         .map_err(Error::Bug)?;
-    write(&out, "sweep.svg", chart.svg.as_bytes())?;
-    write(&out, "sweep.png", &chart.png)?;
-    print!("{}", study::render_cases_table(&title, &results));
+    stage_write(&mut out, "sweep.svg", chart.svg.as_bytes())?;
+    stage_write(&mut out, "sweep.png", &chart.png)?;
+    print!(
+        "{}",
+        crate::text::terminal(&study::render_cases_table(&title, &results))
+    );
     println!();
-    finish_message(3, &out, false);
+    let (out, count) = commit(out)?;
+    finish_message(count, &out, false);
     Ok(())
 }
 
@@ -647,7 +674,7 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file, None).join("sensitivity"));
-    let out = prepare(&out_path)?;
+    let mut out = stage(&out_path)?;
     let inputs = study::sensitivity_inputs(&file)?;
     let label = args.file.display().to_string();
     let mut cases = vec![("Base".to_string(), file.base.clone())];
@@ -667,8 +694,8 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
             up: results[2 + 2 * k].summary.clone(),
         })
         .collect();
-    write(
-        &out,
+    stage_write(
+        &mut out,
         "sensitivity.csv",
         study::render_sensitivity_csv(&base, &rows).as_bytes(),
     )?;
@@ -700,30 +727,66 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         file.base.name
     );
     let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Bug)?;
-    write(&out, "sensitivity.svg", chart.svg.as_bytes())?;
-    write(&out, "sensitivity.png", &chart.png)?;
-    print!("{}", study::render_cases_table(&title, &results));
+    stage_write(&mut out, "sensitivity.svg", chart.svg.as_bytes())?;
+    stage_write(&mut out, "sensitivity.png", &chart.png)?;
+    print!(
+        "{}",
+        crate::text::terminal(&study::render_cases_table(&title, &results))
+    );
     println!();
-    finish_message(3, &out, false);
+    let (out, count) = commit(out)?;
+    finish_message(count, &out, false);
     Ok(())
 }
 
-/// The scenario files under a folder, sorted.
+/// The scenario files under a folder, sorted. Symlinks to folders are not followed
+/// (as `find` and ripgrep do by default), so a link loop or a link to a parent cannot
+/// make the walk endless or list a file many times; a symlink to a `.toml` file is
+/// listed like the file.
 fn find_toml(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let path = entry.path();
+            let toml = path.extension().is_some_and(|e| e == "toml");
+            if kind.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
+            } else if kind.is_symlink() {
+                if toml && !path.is_dir() {
+                    out.push(path);
+                }
+            } else if toml {
                 out.push(path);
             }
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// The result folder of a batch's scenario file: its path below the batch folder, each
+/// part a safe path component.
+fn batch_folder(rel: &Path) -> PathBuf {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(parent) = rel.parent() {
+        for c in parent.components() {
+            if let std::path::Component::Normal(c) = c {
+                parts.push(
+                    crate::text::path_component(&c.to_string_lossy())
+                        .unwrap_or_else(|| "folder".to_string()),
+                );
+            }
+        }
+    }
+    parts.push(
+        rel.file_stem()
+            .and_then(|s| crate::text::path_component(&s.to_string_lossy()))
+            .unwrap_or_else(|| "scenario".to_string()),
+    );
+    parts.iter().collect()
 }
 
 /// Hex SHA-256 of a file's bytes.
@@ -757,8 +820,8 @@ fn batch_rows(file: &str, hash: &str, case: &str, s: &Summary) -> String {
         };
         rows.push_str(&format!(
             "{},{hash},{},{name},{},{},{},{},{},{},{},{},{},{},{premium},{payouts},{claims}\n",
-            study::csv_field(file),
-            study::csv_field(case),
+            crate::text::csv_cell(file),
+            crate::text::csv_cell(case),
             s.simulation.paths,
             s.simulation.seed,
             v.shortfall_probability.estimate,
@@ -774,6 +837,64 @@ fn batch_rows(file: &str, hash: &str, case: &str, s: &Summary) -> String {
     rows
 }
 
+/// What `batch-done.json` records of a finished scenario file: `--resume` skips the
+/// file only when all of it still holds (same cashrisk, same file content, same run
+/// settings, and every case's result file still there with the same content).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BatchDone {
+    /// The cashrisk that computed the rows.
+    pub cashrisk_version: String,
+    /// SHA-256 of the scenario file.
+    pub content_hash: String,
+    /// Seed and paths of the run (after `--seed` and `--paths`).
+    pub seed: u64,
+    /// Paths of each case.
+    pub paths: u64,
+    /// `--shard K/N`, if any.
+    pub shard: Option<String>,
+    /// Whether charts and reports were drawn.
+    pub charts: bool,
+    /// Each case's result file, relative to the scenario's folder, and its SHA-256.
+    pub results: Vec<(String, String)>,
+}
+
+impl BatchDone {
+    /// True when every result file is still there with the recorded content.
+    fn results_intact(&self, dir: &Path) -> bool {
+        self.results.iter().all(|(file, hash)| {
+            crate::input::read_limited(&dir.join(file), crate::input::MAX_RESULT_BYTES)
+                .is_ok_and(|bytes| content_hash(&bytes) == *hash)
+        })
+    }
+}
+
+/// The lock that keeps two batches out of one `--out` folder at once; released when
+/// the process ends, however it ends.
+fn lock_batch_folder(root: &Path) -> Result<std::fs::File, Error> {
+    let path = root.join(".cashrisk-batch.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Usage {
+            flag: "--out",
+            message: format!(
+                "another batch is writing into {} now; wait for it to finish, or give this \
+                 one its own --out folder",
+                crate::text::path(root)
+            ),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Output { path, source }),
+    }
+}
+
 fn batch_command(args: &BatchArgs) -> Result<(), Error> {
     let threads = threads(args.sim.threads)?;
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
@@ -784,7 +905,7 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
     if files.is_empty() {
         return Err(Error::Usage {
             flag: "DIR",
-            message: format!("{} holds no .toml files", args.dir.display()),
+            message: format!("{} holds no .toml files", crate::text::path(&args.dir)),
         });
     }
     let out_root = args
@@ -792,23 +913,44 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join("batch"));
     let root = prepare(&out_root)?;
+    let _lock = lock_batch_folder(root.path())?;
     let mut csv = format!("{BATCH_COLUMNS}\n");
     let (mut failed, mut io_only, mut skipped) = (0, true, 0);
+    let mut kept: Vec<String> = Vec::new();
+    let mut folders: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
     let started = Instant::now();
     for path in &files {
         let rel = path.strip_prefix(&args.dir).unwrap_or(path);
         let label = path.display().to_string();
+        let shown = crate::text::path(path);
+        let folder = batch_folder(rel);
+        if let Some(other) = folders.get(&folder) {
+            failed += 1;
+            io_only = false;
+            eprintln!(
+                "{shown}: its results would go to {}, the folder of {}; rename one of the two \
+                 files (folder names ignore case and punctuation)\n(skipped; the other \
+                 scenarios go on)",
+                crate::text::path(&out_root.join(&folder)),
+                crate::text::path(other)
+            );
+            continue;
+        }
+        folders.insert(folder.clone(), path.clone());
         let file = match ScenarioFile::load(path) {
             Ok(f) => f,
             Err(err) => {
                 failed += 1;
                 io_only &= err.io;
-                eprintln!("{err}\n(skipped; the other scenarios go on)");
+                eprintln!(
+                    "{}\n(skipped; the other scenarios go on)",
+                    crate::text::terminal(&err.to_string())
+                );
                 continue;
             }
         };
         let hash = content_hash(file.text.as_bytes());
-        let dir = out_root.join(rel.with_extension(""));
+        let dir = out_root.join(&folder);
         let scenario_out = prepare(&dir)?;
         let mut cases = vec![("Base".to_string(), file.base.clone())];
         for name in file.stress_names() {
@@ -818,52 +960,96 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
             .into_iter()
             .map(|(n, s)| apply_overrides(s, args.sim.paths, args.sim.seed).map(|s| (n, s)))
             .collect::<Result<_, _>>()?;
-        let stamp = format!(
-            "{{\"content_hash\":\"{hash}\",\"seed\":{},\"paths\":{},\"shard\":{:?}}}\n",
-            cases[0].1.seed, cases[0].1.paths, args.shard
-        );
-        let done = dir.join("batch-done.json");
+        let mut done = BatchDone {
+            cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
+            content_hash: hash.clone(),
+            seed: cases[0].1.seed,
+            paths: cases[0].1.paths,
+            shard: args.shard.clone(),
+            charts: args.charts,
+            results: Vec::new(),
+        };
+        let done_file = dir.join("batch-done.json");
         let rows_file = dir.join("rows.csv");
-        if args.resume
-            && std::fs::read_to_string(&done).is_ok_and(|s| s == stamp)
-            && let Ok(rows) = std::fs::read_to_string(&rows_file)
-        {
-            csv.push_str(&rows);
-            skipped += 1;
-            println!("{label}: unchanged, skipped (--resume)");
-            continue;
-        }
-        let mut rows = String::new();
-        for (case, scenario) in &cases {
-            let case_out = prepare(&dir.join(slug(case)))?;
-            let model = Model::new(scenario);
-            if let Some((k, n)) = shard {
-                let stress = (case != "Base").then(|| case.clone());
-                write_shard(
-                    &case_out,
-                    &file,
-                    &label,
-                    stress,
-                    scenario,
-                    (k, n),
-                    threads,
-                    args.sim.quiet,
-                )?;
+        if args.resume {
+            let recorded = crate::input::read_limited(&done_file, crate::input::MAX_RESULT_BYTES)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<BatchDone>(&b).ok());
+            if let Some(recorded) = recorded
+                && (BatchDone {
+                    results: recorded.results.clone(),
+                    ..done.clone()
+                }) == recorded
+                && recorded.results_intact(&dir)
+                && let Ok(rows) =
+                    crate::input::read_limited(&rows_file, crate::input::MAX_RESULT_BYTES)
+                && let Ok(rows) = String::from_utf8(rows)
+            {
+                csv.push_str(&rows);
+                skipped += 1;
+                println!("{shown}: unchanged, skipped (--resume)");
+                kept.push(shown);
                 continue;
             }
-            let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?;
-            let summary = Summary::new(scenario, &label, &result);
-            write_run_outputs(&case_out, scenario, &summary, &result, !args.charts)?;
-            rows.push_str(&batch_rows(&label, &hash, case, &summary));
-            println!(
-                "{label} [{case}]: P(shortfall) {} uninsured, {} insured",
-                crate::table::percent(summary.uninsured.shortfall_probability.estimate),
-                crate::table::percent(summary.insured.common.shortfall_probability.estimate)
-            );
+        }
+        let mut rows = String::new();
+        let finished = (|| -> Result<(), Error> {
+            for (case, scenario) in &cases {
+                let case_dir = case_folder(if case == "Base" { "base" } else { case });
+                let model = Model::new(scenario);
+                if let Some((k, n)) = shard {
+                    let case_out = prepare(&dir.join(&case_dir))?;
+                    let stress = (case != "Base").then(|| case.clone());
+                    let name = write_shard(
+                        &case_out,
+                        &file,
+                        &label,
+                        stress,
+                        scenario,
+                        (k, n),
+                        threads,
+                        args.sim.quiet,
+                    )?;
+                    let bytes = std::fs::read(case_out.path().join(&name)).map_err(|source| {
+                        Error::Output {
+                            path: case_out.path().join(&name),
+                            source,
+                        }
+                    })?;
+                    done.results
+                        .push((format!("{case_dir}/{name}"), content_hash(&bytes)));
+                    continue;
+                }
+                let mut case_out = stage(&dir.join(&case_dir))?;
+                let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?;
+                let summary = Summary::new(scenario, &label, &result);
+                write_run_outputs(&mut case_out, scenario, &summary, &result, !args.charts)?;
+                commit(case_out)?;
+                let json = output::render_json(&summary);
+                done.results.push((
+                    format!("{case_dir}/summary.json"),
+                    content_hash(json.as_bytes()),
+                ));
+                rows.push_str(&batch_rows(&label, &hash, case, &summary));
+                println!(
+                    "{shown} [{}]: P(shortfall) {} uninsured, {} insured",
+                    crate::text::terminal(case),
+                    crate::table::percent(summary.uninsured.shortfall_probability.estimate),
+                    crate::table::percent(summary.insured.common.shortfall_probability.estimate)
+                );
+            }
+            Ok(())
+        })();
+        match finished {
+            Ok(()) => {}
+            Err(Error::Interrupted) => return Err(Error::BatchInterrupted { kept }),
+            Err(e) => return Err(e),
         }
         write(&scenario_out, "rows.csv", rows.as_bytes())?;
+        let stamp = serde_json::to_string_pretty(&done).map_err(|e| Error::Bug(e.to_string()))?;
         write(&scenario_out, "batch-done.json", stamp.as_bytes())?;
         csv.push_str(&rows);
+        kept.push(shown);
     }
     if shard.is_none() {
         write(&root, "summary.csv", csv.as_bytes())?;
@@ -874,7 +1060,7 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
         failed,
         skipped,
         started.elapsed().as_secs_f64(),
-        root.path().display()
+        crate::text::path(root.path())
     );
     if failed > 0 {
         return Err(Error::Several {
@@ -886,13 +1072,59 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn merge_command(args: &MergeArgs) -> Result<(), Error> {
-    let mut parts = Vec::new();
-    for path in &args.parts {
-        let bytes = std::fs::read(path).map_err(|source| Error::Input {
+/// The partial files `merge` was given: files as they are, and for a folder (as
+/// `run --shard --out DIR` writes) the `partial-*.cashrisk` files in it, sorted.
+fn partial_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for path in args {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|source| Error::Input {
             path: path.clone(),
-            message: format!("cannot read it: {source}"),
+            message: format!("cannot read the folder: {source}"),
             io: true,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n.starts_with("partial-") && n.ends_with(".cashrisk")
+                })
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(Error::Input {
+                path: path.clone(),
+                message: "this folder holds no partial-*.cashrisk files; name the files or \
+                          the folders that `cashrisk run --shard` wrote"
+                    .to_string(),
+                io: false,
+            });
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+fn merge_command(args: &MergeArgs) -> Result<(), Error> {
+    let files = partial_files(&args.parts)?;
+    let mut parts = Vec::new();
+    for path in &files {
+        let bytes = crate::partial::read(path).map_err(|e| Error::Input {
+            path: path.clone(),
+            message: match e {
+                crate::input::ReadError::TooLarge { .. } => {
+                    "the file is longer than its header says: it was altered; copy it again \
+                     or re-run the shard"
+                        .to_string()
+                }
+                ref e => format!("cannot read it: {e}"),
+            },
+            io: matches!(e, crate::input::ReadError::Io(_)),
         })?;
         let part = crate::partial::decode(&bytes).map_err(|message| Error::Input {
             path: path.clone(),
@@ -902,11 +1134,11 @@ fn merge_command(args: &MergeArgs) -> Result<(), Error> {
         parts.push(part);
     }
     let (meta, result) = crate::partial::merge(parts).map_err(|message| Error::Input {
-        path: args.parts[0].clone(),
+        path: files[0].clone(),
         message,
         io: false,
     })?;
-    let out = prepare(&args.out)?;
+    let mut out = stage(&args.out)?;
     let file = ScenarioFile::parse(Path::new(&meta.file), meta.text.clone())?;
     let scenario = scenario_for_run(
         &file,
@@ -922,8 +1154,9 @@ fn merge_command(args: &MergeArgs) -> Result<(), Error> {
             threads(args.threads)?,
         ));
     }
-    let count = write_run_outputs(&out, &scenario, &summary, &result, args.no_charts)?;
-    print!("{}", crate::table::render(&summary));
+    write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
+    let (out, count) = commit(out)?;
+    print!("{}", crate::text::terminal(&crate::table::render(&summary)));
     println!();
     finish_message(count, &out, !args.no_charts);
     Ok(())

@@ -48,9 +48,16 @@ pub enum Error {
         /// True when the file could not be read at all.
         io: bool,
     },
-    /// Stopped by Ctrl-C before the results were complete.
+    /// Stopped by Ctrl-C (or SIGTERM, SIGHUP) before the results were complete.
     #[error("interrupted: the run stopped and wrote no results")]
     Interrupted,
+    /// A batch stopped by Ctrl-C (or SIGTERM, SIGHUP): the scenario files finished
+    /// before it keep their results.
+    #[error("{}", batch_interrupted(kept))]
+    BatchInterrupted {
+        /// The scenario files whose results are complete and kept.
+        kept: Vec<String>,
+    },
     /// Something that cannot happen did (a chart that cannot be drawn, runs that do
     /// not join up): a bug in cashrisk, reported with exit code 70.
     #[error("bug in cashrisk: {0}; please report it with the command line and scenario")]
@@ -75,9 +82,24 @@ impl Error {
             Error::Several { .. } => EXIT_BAD_INPUT,
             Error::Output { .. } => EXIT_IO,
             Error::Bug(_) => EXIT_BUG,
-            Error::Interrupted => EXIT_INTERRUPTED,
+            Error::Interrupted | Error::BatchInterrupted { .. } => EXIT_INTERRUPTED,
             Error::Input { io: true, .. } => EXIT_IO,
             Error::Input { .. } => EXIT_BAD_INPUT,
         }
     }
+}
+
+fn batch_interrupted(kept: &[String]) -> String {
+    if kept.is_empty() {
+        return "interrupted: no scenario file was finished, so none has results; run the \
+                same command again (with --resume it skips files finished from now on)"
+            .to_string();
+    }
+    format!(
+        "interrupted: the results of {} finished scenario file(s) are kept ({}); the file \
+         in progress has none, and summary.csv was not written. Run the same command with \
+         --resume to continue: it skips the finished files.",
+        kept.len(),
+        kept.join(", ")
+    )
 }

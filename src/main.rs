@@ -11,13 +11,15 @@ fn main() {
         );
         std::process::exit(EXIT_BUG);
     }));
-    // Ctrl-C: finish the blocks in flight, then stop without writing results.
+    // Ctrl-C, SIGTERM and SIGHUP: finish the blocks in flight, then stop without
+    // writing results (the `termination` feature of ctrlc catches all three).
     let _ = ctrlc::set_handler(cashrisk::run::interrupt);
     let cli = cashrisk::cli::Cli::parse();
     let code = match cashrisk::app::execute(cli) {
         Ok(()) => EXIT_OK,
         Err(err) => {
-            eprintln!("{err}");
+            // Messages quote what a file wrote: never let an escape sequence through.
+            eprintln!("{}", cashrisk::text::terminal(&err.to_string()));
             err.exit_code()
         }
     };

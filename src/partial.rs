@@ -1,9 +1,11 @@
 //! Partial results of a sharded run, and merging them into the unsharded result.
 //!
 //! `cashrisk run --shard K/N` simulates the K-th of N contiguous ranges of whole blocks
-//! and writes `partial-K-of-N.cashrisk`: a header line, a JSON description (the
-//! scenario text and how it was run, so `merge` needs nothing else), then the run's
-//! numbers in binary (little-endian, exact). `cashrisk merge` checks that the parts
+//! and writes `partial-K-of-N.cashrisk`: a header line, the length of the whole file
+//! and the SHA-256 of everything after the hash (so that a truncated, bit-flipped or
+//! tampered file is refused before any of it is parsed), a JSON description (the
+//! scenario text, the cashrisk version and how it was run, so `merge` needs nothing
+//! else), then the run's numbers in binary (little-endian, exact). `cashrisk merge` checks that the parts
 //! belong to one run and cover it without gaps, appends them in path order
 //! ([`RunResult::append`]) and so reproduces the unsharded run bit for bit.
 
@@ -11,7 +13,11 @@ use crate::fan::{BUCKETS, Fan, Histogram};
 use crate::run::{BLOCK, BlockSums, RunResult};
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"cashrisk-partial 1\n";
+const MAGIC: &[u8] = b"cashrisk-partial 2\n";
+/// Magic line, then the file's length (8 bytes), then SHA-256 (32 bytes) of the rest.
+const HEADER: usize = MAGIC.len() + 8 + 32;
+/// The largest partial file read: 50 million paths at 40 bytes, with room to spare.
+pub const MAX_PARTIAL_BYTES: u64 = 4 << 30;
 
 /// Which part of which run a partial result is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,9 +133,74 @@ impl Reader<'_> {
     }
 }
 
+/// A partial file around `body`: the magic line, the total length and the SHA-256 of
+/// the body. (Public for the fuzz target, which seals what it makes up so that the
+/// decoder behind the check is explored.)
+pub fn seal(body: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut out = Vec::with_capacity(HEADER + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&((HEADER + body.len()) as u64).to_le_bytes());
+    out.extend_from_slice(&sha2::Sha256::digest(body));
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a sealed file, after checking its magic line, length and checksum.
+fn unseal(bytes: &[u8]) -> Result<&[u8], String> {
+    use sha2::Digest as _;
+    let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| {
+        if bytes.starts_with(b"cashrisk-partial ") {
+            "a partial result in another format (written by another version of cashrisk); \
+             re-run the shard with this version"
+                .to_string()
+        } else {
+            "not a cashrisk partial result (written by `cashrisk run --shard`)".to_string()
+        }
+    })?;
+    let (len, rest) = rest
+        .split_first_chunk::<8>()
+        .ok_or("the file ends inside its header (truncated)")?;
+    let (hash, body) = rest
+        .split_first_chunk::<32>()
+        .ok_or("the file ends inside its header (truncated)")?;
+    let len = u64::from_le_bytes(*len);
+    if len != bytes.len() as u64 {
+        return Err(format!(
+            "the file has {} bytes but its header says {len}: it was truncated or altered; \
+             copy it again or re-run the shard",
+            bytes.len()
+        ));
+    }
+    if sha2::Sha256::digest(body).as_slice() != hash {
+        return Err(
+            "its checksum does not match its content: the file was altered or damaged; \
+             copy it again or re-run the shard"
+                .to_string(),
+        );
+    }
+    Ok(body)
+}
+
+/// Reads a partial result file: a regular file, read no further than the length its
+/// header states (at most [`MAX_PARTIAL_BYTES`]); a longer file is refused before the
+/// rest is read. A file without the header is read only as far as the header would go,
+/// so that [`decode`] can say what it is not.
+pub fn read(path: &std::path::Path) -> Result<Vec<u8>, crate::input::ReadError> {
+    let head = crate::input::read_head(path, HEADER)?;
+    let declared = head
+        .strip_prefix(MAGIC)
+        .and_then(|rest| rest.first_chunk::<8>())
+        .map(|n| u64::from_le_bytes(*n));
+    match declared {
+        Some(n) => crate::input::read_limited(path, n.min(MAX_PARTIAL_BYTES)),
+        None => Ok(head),
+    }
+}
+
 /// The bytes of a partial result file.
 pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
-    let mut w = Writer(MAGIC.to_vec());
+    let mut w = Writer(Vec::new());
     let json = serde_json::to_vec(meta).unwrap_or_default();
     w.u64(json.len() as u64);
     w.0.extend_from_slice(&json);
@@ -161,16 +232,14 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
     w.sparse(&r.net_loss.counts);
     w.u64(r.net_loss.min.to_bits());
     w.u64(r.net_loss.max.to_bits());
-    w.0
+    seal(&w.0)
 }
 
 /// Reads a partial result file's bytes.
 pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
-    let body = bytes
-        .strip_prefix(MAGIC)
-        .ok_or("not a cashrisk partial result (written by `cashrisk run --shard`)")?;
+    let body = unseal(bytes)?;
     let mut r = Reader { bytes: body, at: 0 };
-    let json_len = r.len(1 << 34)?;
+    let json_len = r.len(body.len() as u64)?;
     let json = body
         .get(8..8 + json_len)
         .ok_or("the file ends too early (truncated?)")?;

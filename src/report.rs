@@ -5,36 +5,23 @@
 //! assumptions, how the run was made, and what every figure means.
 
 use crate::charts::Chart;
+use crate::html::{Html, shown};
 use crate::scenario::{Lgd, Scenario};
 use crate::summary::{Estimate, Summary};
 use crate::table::{headline, money, percent, signed_money, thousands};
-use std::fmt::Write as _;
-
-/// Escapes text for HTML.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The page's font, embedded: DejaVu Sans (the charts' font) as a data URL, so the
 /// page and its SVG charts look the same on a machine without any fonts. Bold text
 /// uses the browser's synthetic bold, which keeps the page near 1 MB.
-fn embedded_fonts() -> String {
+fn embedded_fonts() -> Html {
     use base64::Engine as _;
-    format!(
-        "@font-face {{ font-family: \"DejaVu Sans\"; \
-         src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
-        base64::engine::general_purpose::STANDARD.encode(dejavu::sans::regular())
+    // Base64 holds only letters, digits, `+`, `/` and `=`: escaping changes nothing.
+    let data =
+        Html::text(&base64::engine::general_purpose::STANDARD.encode(dejavu::sans::regular()));
+    Html::fill(
+        "@font-face { font-family: \"DejaVu Sans\"; \
+         src: url(data:font/ttf;base64,{}) format(\"truetype\"); }\n",
+        &[&data],
     )
 }
 
@@ -71,71 +58,87 @@ dd { margin: 0; }
 }
 "#;
 
-fn interval_pct(e: &Estimate) -> String {
+fn interval_pct(e: &Estimate) -> Html {
     if e.ci95[0].is_finite() {
-        format!(
-            "{} <span class=\"small\">({:.2}–{:.2})</span>",
-            percent(e.estimate),
-            100.0 * e.ci95[0],
-            100.0 * e.ci95[1]
+        Html::fill(
+            "{} <span class=\"small\">({})</span>",
+            &[
+                &Html::text(&percent(e.estimate)),
+                &shown(format_args!(
+                    "{:.2}–{:.2}",
+                    100.0 * e.ci95[0],
+                    100.0 * e.ci95[1]
+                )),
+            ],
         )
     } else {
-        percent(e.estimate)
+        Html::text(&percent(e.estimate))
     }
 }
 
-fn row(out: &mut String, cells: &[String]) {
-    out.push_str("<tr>");
+fn row(out: &mut Html, cells: &[Html]) {
+    out.push_markup("<tr>");
     for c in cells {
-        let _ = write!(out, "<td>{c}</td>");
+        out.push(&Html::fill("<td>{}</td>", &[c]));
     }
-    out.push_str("</tr>\n");
+    out.push_markup("</tr>\n");
 }
 
-fn group(out: &mut String, label: &str) {
-    let _ = writeln!(
-        out,
-        "<tr class=\"group\"><td colspan=\"4\">{label}</td></tr>"
+/// A row of plain texts (numbers and amounts already formatted).
+fn text_row(out: &mut Html, cells: &[&str]) {
+    let cells: Vec<Html> = cells.iter().map(|c| Html::text(c)).collect();
+    row(out, &cells);
+}
+
+fn group(out: &mut Html, label: &str) {
+    out.line(
+        "<tr class=\"group\"><td colspan=\"4\">{}</td></tr>",
+        &[&Html::text(label)],
     );
 }
 
-fn key_figures(s: &Summary) -> String {
+fn key_figures(s: &Summary) -> Html {
     let c = &s.scenario.currency;
     let m = |x: f64| money(c, x);
     let (u, i) = (&s.uninsured, &s.insured.common);
-    let mut t = String::from(
+    let mut t = Html::markup(
         "<table><thead><tr><th></th><th class=\"u\">Uninsured</th><th class=\"i\">Insured</th>\
          <th>Change (95 % interval)</th></tr></thead><tbody>\n",
     );
     group(&mut t, "Liquidity shortfall");
     let d = &s.difference.shortfall_probability;
     let change = if d.ci95[0].is_finite() {
-        format!(
-            "{:+.2} pp <span class=\"small\">({:+.2} to {:+.2})</span>",
-            100.0 * d.estimate,
-            100.0 * d.ci95[0],
-            100.0 * d.ci95[1]
+        Html::fill(
+            "{} <span class=\"small\">({})</span>",
+            &[
+                &shown(format_args!("{:+.2} pp", 100.0 * d.estimate)),
+                &shown(format_args!(
+                    "{:+.2} to {:+.2}",
+                    100.0 * d.ci95[0],
+                    100.0 * d.ci95[1]
+                )),
+            ],
         )
     } else {
-        format!("{:+.2} pp", 100.0 * d.estimate)
+        shown(format_args!("{:+.2} pp", 100.0 * d.estimate))
     };
     row(
         &mut t,
         &[
-            "probability (95 % interval)".into(),
+            Html::markup("probability (95 % interval)"),
             interval_pct(&u.shortfall_probability),
             interval_pct(&i.shortfall_probability),
             change,
         ],
     );
     let day = |d: Option<u32>| d.map_or("–".to_string(), |d| format!("day {d}"));
-    row(
+    text_row(
         &mut t,
         &[
-            "median first shortfall".into(),
-            day(u.shortfall_timing.median_day),
-            day(i.shortfall_timing.median_day),
-            String::new(),
+            "median first shortfall",
+            &day(u.shortfall_timing.median_day),
+            &day(i.shortfall_timing.median_day),
+            "",
         ],
     );
     group(&mut t, "Lowest headroom over the horizon");
@@ -145,7 +148,7 @@ fn key_figures(s: &Summary) -> String {
         ("5th percentile", u.min_headroom.p5, i.min_headroom.p5),
         ("median", u.min_headroom.p50, i.min_headroom.p50),
     ] {
-        row(&mut t, &[label.into(), m(a), m(b), String::new()]);
+        text_row(&mut t, &[label, &m(a), &m(b), ""]);
     }
     group(
         &mut t,
@@ -153,21 +156,26 @@ fn key_figures(s: &Summary) -> String {
     );
     let e = &s.difference.end_balance_mean;
     let end_change = if e.ci95[0].is_finite() {
-        format!(
-            "{} <span class=\"small\">({} to {})</span>",
-            signed_money(c, e.estimate),
-            thousands(e.ci95[0]),
-            thousands(e.ci95[1])
+        Html::fill(
+            "{} <span class=\"small\">({})</span>",
+            &[
+                &Html::text(&signed_money(c, e.estimate)),
+                &shown(format_args!(
+                    "{} to {}",
+                    thousands(e.ci95[0]),
+                    thousands(e.ci95[1])
+                )),
+            ],
         )
     } else {
-        signed_money(c, e.estimate)
+        Html::text(&signed_money(c, e.estimate))
     };
     row(
         &mut t,
         &[
-            "mean".into(),
-            m(u.end_balance.mean),
-            m(i.end_balance.mean),
+            Html::markup("mean"),
+            Html::text(&m(u.end_balance.mean)),
+            Html::text(&m(i.end_balance.mean)),
             end_change,
         ],
     );
@@ -177,7 +185,7 @@ fn key_figures(s: &Summary) -> String {
         ("95th percentile", u.end_balance.p95, i.end_balance.p95),
         ("cash-flow-at-risk (95 %)", u.cfar95, i.cfar95),
     ] {
-        row(&mut t, &[label.into(), m(a), m(b), String::new()]);
+        text_row(&mut t, &[label, &m(a), &m(b), ""]);
     }
     group(&mut t, "Credit loss (gross, the same in both)");
     let l = &u.credit_loss;
@@ -188,78 +196,68 @@ fn key_figures(s: &Summary) -> String {
         ("99.9th percentile", l.p999),
         ("expected shortfall 99 %", l.es99),
     ] {
-        row(&mut t, &[label.into(), m(a), m(a), String::new()]);
+        text_row(&mut t, &[label, &m(a), &m(a), ""]);
     }
     group(&mut t, "Extra credit line needed for");
     for e in &s.decision.extra_credit_line {
-        row(
+        text_row(
             &mut t,
             &[
-                format!("P(shortfall) ≤ {:.0} %", 100.0 * e.target),
-                m(e.uninsured),
-                m(e.insured),
-                String::new(),
+                &format!("P(shortfall) ≤ {:.0} %", 100.0 * e.target),
+                &m(e.uninsured),
+                &m(e.insured),
+                "",
             ],
         );
     }
     if s.scenario.insured {
         group(&mut t, "The policy (means per path)");
-        row(
+        text_row(
+            &mut t,
+            &["premium paid", "", &m(s.insured.premium_paid.mean), ""],
+        );
+        text_row(
             &mut t,
             &[
-                "premium paid".into(),
-                String::new(),
-                m(s.insured.premium_paid.mean),
-                String::new(),
+                "payouts received",
+                "",
+                &m(s.insured.payouts_received.mean),
+                "",
             ],
         );
-        row(
+        text_row(
             &mut t,
-            &[
-                "payouts received".into(),
-                String::new(),
-                m(s.insured.payouts_received.mean),
-                String::new(),
-            ],
+            &["claims", "", &format!("{:.3}", s.insured.claims.mean), ""],
         );
-        row(
+        text_row(
             &mut t,
             &[
-                "claims".into(),
-                String::new(),
-                format!("{:.3}", s.insured.claims.mean),
-                String::new(),
-            ],
-        );
-        row(
-            &mut t,
-            &[
-                "credit loss net of payouts".into(),
-                m(l.mean),
-                m(s.insured.net_credit_loss.mean),
-                String::new(),
+                "credit loss net of payouts",
+                &m(l.mean),
+                &m(s.insured.net_credit_loss.mean),
+                "",
             ],
         );
         if let Some(rate) = s.decision.break_even_premium_rate {
-            row(
+            text_row(
                 &mut t,
                 &[
-                    "break-even premium rate".into(),
-                    String::new(),
-                    rate.map_or("none in 0–100 %".to_string(), |r| {
+                    "break-even premium rate",
+                    "",
+                    &rate.map_or("none in 0–100 %".to_string(), |r| {
                         format!("{:.4} %", 100.0 * r)
                     }),
-                    String::new(),
+                    "",
                 ],
             );
         }
-        row(
+        text_row(
             &mut t,
             &[
-                "paths rescued / harmed".into(),
-                String::new(),
-                String::new(),
-                format!(
+                "paths rescued / harmed",
+                "",
+                "",
+                &format!(
                     "{} / {}",
                     thousands(s.difference.paths_rescued as f64),
                     thousands(s.difference.paths_harmed as f64)
@@ -267,16 +265,17 @@ fn key_figures(s: &Summary) -> String {
             ],
         );
     }
-    t.push_str("</tbody></table>\n");
+    t.push_markup("</tbody></table>\n");
     t
 }
 
-fn policy_text(s: &Summary) -> String {
+fn policy_text(s: &Summary) -> Html {
     let c = &s.scenario.currency;
     if !s.scenario.insured {
-        return "<p>The scenario has no <code>[insurance]</code> table: both variants are \
-                the same path by path.</p>"
-            .to_string();
+        return Html::markup(
+            "<p>The scenario has no <code>[insurance]</code> table: both variants are \
+             the same path by path.</p>",
+        );
     }
     let premium = s.insured.premium_paid.mean;
     let payouts = s.insured.payouts_received.mean;
@@ -289,21 +288,24 @@ fn policy_text(s: &Summary) -> String {
         "roughly pays for itself within the horizon: the change in the mean end balance is \
          not distinguishable from zero"
     };
-    format!(
+    Html::fill(
         "<p>On average the policy costs <b>{}</b> in premium and pays <b>{}</b> in claims \
-         within the horizon; it {verdict} ({} per path, 95 % interval {} to {}). \
+         within the horizon; it {} ({} per path, 95 % interval {} to {}). \
          Net of payouts the expected credit loss falls from {} to {}. \
          It rescues {} paths from a shortfall and tips {} into one \
          (premiums, and the insurer's share of late payments, leave less cash).</p>",
-        money(c, premium),
-        money(c, payouts),
-        signed_money(c, e.estimate),
-        thousands(e.ci95[0]),
-        thousands(e.ci95[1]),
-        money(c, s.uninsured.credit_loss.mean),
-        money(c, s.insured.net_credit_loss.mean),
-        thousands(s.difference.paths_rescued as f64),
-        thousands(s.difference.paths_harmed as f64),
+        &[
+            &Html::text(&money(c, premium)),
+            &Html::text(&money(c, payouts)),
+            &Html::markup(verdict),
+            &Html::text(&signed_money(c, e.estimate)),
+            &Html::text(&thousands(e.ci95[0])),
+            &Html::text(&thousands(e.ci95[1])),
+            &Html::text(&money(c, s.uninsured.credit_loss.mean)),
+            &Html::text(&money(c, s.insured.net_credit_loss.mean)),
+            &Html::text(&thousands(s.difference.paths_rescued as f64)),
+            &Html::text(&thousands(s.difference.paths_harmed as f64)),
+        ],
     )
 }
 
@@ -311,12 +313,15 @@ fn pct(x: f64) -> String {
     format!("{:.2} %", 100.0 * x)
 }
 
-fn assumptions(sc: &Scenario) -> String {
+fn assumptions(sc: &Scenario) -> Html {
     let c = &sc.currency;
     let m = |x: f64| money(c, x);
-    let mut t = String::from("<dl>\n");
-    let mut item = |k: &str, v: String| {
-        let _ = writeln!(t, "<dt>{}</dt><dd>{}</dd>", escape(k), v);
+    let mut t = Html::markup("<dl>\n");
+    let mut item = |k: &'static str, v: String| {
+        t.line(
+            "<dt>{}</dt><dd>{}</dd>",
+            &[&Html::markup(k), &Html::text(&v)],
+        );
     };
     item(
         "Company",
@@ -383,10 +388,10 @@ fn assumptions(sc: &Scenario) -> String {
         None => item("Policy", "none".to_string()),
     }
     if let Some(name) = &sc.applied_stress {
-        item("Stress case", escape(name));
+        item("Stress case", name.clone());
     }
-    t.push_str("</dl>\n");
-    t.push_str(
+    t.push_markup("</dl>\n");
+    t.push_markup(
         "<table><thead><tr><th>Buyer</th><th>Share</th><th>Terms</th><th>PD</th><th>LGD</th>\
          <th>Paid on time</th><th>Late by (mean)</th><th>Limit</th></tr></thead><tbody>\n",
     );
@@ -405,10 +410,10 @@ fn assumptions(sc: &Scenario) -> String {
     let buyer_rows = sc
         .buyers
         .iter()
-        .map(|b| (escape(&b.name), b.share, b))
+        .map(|b| (b.name.clone(), b.share, b))
         .chain(sc.groups.iter().map(|g| {
             (
-                format!("{} ({} buyers, each)", escape(&g.terms.name), g.count),
+                format!("{} ({} buyers, each)", g.terms.name, g.count),
                 g.terms.share,
                 &g.terms,
             )
@@ -418,21 +423,21 @@ fn assumptions(sc: &Scenario) -> String {
             Some(d) => (pct(d.on_time), format!("{} days", d.mean_days)),
             None => ("100.00 %".to_string(), "–".to_string()),
         };
-        row(
+        text_row(
             &mut t,
             &[
-                name,
-                pct(share),
-                format!("{} days", b.terms_days),
-                pct(b.pd),
-                lgd(&b.lgd),
-                on_time,
-                late,
-                limit(b.limit),
+                &name,
+                &pct(share),
+                &format!("{} days", b.terms_days),
+                &pct(b.pd),
+                &lgd(&b.lgd),
+                &on_time,
+                &late,
+                &limit(b.limit),
             ],
         );
     }
-    t.push_str("</tbody></table>\n");
+    t.push_markup("</tbody></table>\n");
     t
 }
 
@@ -453,73 +458,59 @@ const DEFINITIONS: &str = r#"<dl>
 /// The whole page.
 pub fn render(summary: &Summary, scenario: &Scenario, charts: &[Chart]) -> String {
     let s = summary;
-    let mut h = String::new();
-    let title = match &s.scenario.stress {
+    let mut h = Html::default();
+    let title = Html::text(&match &s.scenario.stress {
         Some(st) => format!("{} — stress case “{}”", s.scenario.name, st),
         None => s.scenario.name.clone(),
-    };
-    let _ = write!(
-        h,
+    });
+    h.line(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t} — cashrisk</title><style>{fonts}{CSS}</style></head><body>\n",
-        t = escape(&title),
-        fonts = embedded_fonts()
+         <title>{} — cashrisk</title><style>{}{}</style></head><body>",
+        &[&title, &embedded_fonts(), &Html::markup(CSS)],
     );
-    let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
+    h.line("<h1>{}</h1>", &[&title]);
     if !scenario.description.is_empty() {
-        let _ = writeln!(h, "<p class=\"sub\">{}</p>", escape(&scenario.description));
-    }
-    let _ = writeln!(h, "<p class=\"answer\">{}</p>", escape(&headline(s)));
-    h.push_str("<h2>Key figures</h2>\n");
-    h.push_str(&key_figures(s));
-    h.push_str("<h2>Charts</h2>\n");
-    for chart in charts {
-        let svg = chart
-            .svg
-            .split_once("?>")
-            .map_or(chart.svg.as_str(), |(_, rest)| rest)
-            .trim();
-        let _ = writeln!(
-            h,
-            "<figure id=\"{}\" role=\"img\" aria-label=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
-            chart.name,
-            escape(&chart.title),
-            escape(chart.caption)
+        h.line(
+            "<p class=\"sub\">{}</p>",
+            &[&Html::text(&scenario.description)],
         );
     }
-    h.push_str("<h2>What the policy costs and brings</h2>\n");
-    h.push_str(&policy_text(s));
-    h.push_str("<h2>Assumptions</h2>\n");
-    h.push_str(&assumptions(scenario));
-    h.push_str("<h2>How this was computed</h2>\n");
-    let _ = writeln!(
-        h,
+    h.line("<p class=\"answer\">{}</p>", &[&Html::text(&headline(s))]);
+    h.push_markup("<h2>Key figures</h2>\n");
+    h.push(&key_figures(s));
+    h.push_markup("<h2>Charts</h2>\n");
+    for chart in charts {
+        h.line(
+            "<figure id=\"{}\" role=\"img\" aria-label=\"{}\">{}<figcaption>{}</figcaption></figure>",
+            &[
+                &Html::text(chart.name),
+                &Html::text(&chart.title),
+                &Html::chart_svg(chart),
+                &Html::text(chart.caption),
+            ],
+        );
+    }
+    h.push_markup("<h2>What the policy costs and brings</h2>\n");
+    h.push(&policy_text(s));
+    h.push_markup("<h2>Assumptions</h2>\n");
+    h.push(&assumptions(scenario));
+    h.push_markup("<h2>How this was computed</h2>\n");
+    h.line(
         "<p>{} simulated paths of {} days, seed {}, scenario file <code>{}</code>, cashrisk {}. \
          Every path is simulated twice on the same random numbers, without and with the policy. \
          The same file, seed and number of paths give the same figures on any machine and \
          any number of threads.</p>",
-        thousands(s.simulation.paths as f64),
-        s.simulation.horizon_days,
-        s.simulation.seed,
-        escape(&s.scenario.file),
-        escape(&s.cashrisk_version)
+        &[
+            &Html::text(&thousands(s.simulation.paths as f64)),
+            &shown(s.simulation.horizon_days),
+            &shown(s.simulation.seed),
+            &Html::text(&s.scenario.file),
+            &Html::text(&s.cashrisk_version),
+        ],
     );
-    h.push_str("<h2>What the figures mean</h2>\n");
-    h.push_str(DEFINITIONS);
-    h.push_str("\n</body></html>\n");
-    h
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("A&B <x> \"q\" 'a'"),
-            "A&amp;B &lt;x&gt; &quot;q&quot; &#39;a&#39;"
-        );
-    }
+    h.push_markup("<h2>What the figures mean</h2>\n");
+    h.push_markup(DEFINITIONS);
+    h.push_markup("\n</body></html>\n");
+    h.into_string()
 }

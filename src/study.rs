@@ -262,20 +262,16 @@ pub fn case_cells(s: &Summary) -> String {
     )
 }
 
-/// A CSV field, quoted when needed.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// `stress.csv`: one row per case.
 pub fn render_cases_csv(first_column: &str, cases: &[Case]) -> String {
     let mut out = format!("{first_column},{CASE_COLUMNS}\n");
     for c in cases {
-        let _ = writeln!(out, "{},{}", csv_field(&c.label), case_cells(&c.summary));
+        let _ = writeln!(
+            out,
+            "{},{}",
+            crate::text::csv_cell(&c.label),
+            case_cells(&c.summary)
+        );
     }
     out
 }
@@ -366,8 +362,8 @@ pub fn render_sensitivity_csv(base: &Summary, rows: &[Sensitivity]) -> String {
             let _ = writeln!(
                 out,
                 "{},{},{dir},{u},{i},{d},{},{},{}",
-                csv_field(r.name),
-                csv_field(r.step),
+                crate::text::csv_cell(r.name),
+                crate::text::csv_cell(r.step),
                 u - bu,
                 i - bi,
                 d - bd
@@ -392,12 +388,5 @@ mod tests {
         assert!(parse_sweep("x=1:2").is_err());
         assert!(parse_sweep("x=1:2:1").is_err());
         assert!(parse_sweep("x1:2:3").is_err());
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("plain"), "plain");
     }
 }

@@ -248,9 +248,25 @@ pub struct ScenarioFile {
 impl ScenarioFile {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
-        let bytes = match std::fs::read(path) {
+        let bytes = match crate::input::read_limited(path, crate::input::MAX_SCENARIO_BYTES) {
             Ok(bytes) => bytes,
-            Err(err) => return Err(ScenarioError::io(path, &err)),
+            Err(crate::input::ReadError::Io(err)) => return Err(ScenarioError::io(path, &err)),
+            Err(crate::input::ReadError::NotRegular("a folder")) => {
+                let err = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+                return Err(ScenarioError::io(path, &err));
+            }
+            Err(err @ crate::input::ReadError::NotRegular(_)) => {
+                let mut e =
+                    ScenarioError::single(path, Problem::new(KeyPath::root(), err.to_string()));
+                e.io = true;
+                return Err(e);
+            }
+            Err(err) => {
+                return Err(ScenarioError::single(
+                    path,
+                    Problem::new(KeyPath::root(), err.to_string()),
+                ));
+            }
         };
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,

@@ -377,9 +377,33 @@ impl Checker {
         }
     }
 
+    /// Refuses the characters that no name, label or currency may hold (see
+    /// [`crate::text::forbidden_char`]); `allow_breaks` lets a free text keep line
+    /// breaks and tabs.
+    fn plain_text(&mut self, path: &KeyPath, s: &str, allow_breaks: bool) -> bool {
+        let bad = s.chars().find(|&c| {
+            crate::text::forbidden_char(c) && !(allow_breaks && matches!(c, '\n' | '\t'))
+        });
+        if let Some(c) = bad {
+            self.push(
+                path.clone(),
+                format!(
+                    "holds the control character {}; names, labels and the currency must be \
+                     plain text (no escape sequences, line breaks or reordering marks): \
+                     remove it",
+                    crate::text::codepoint(c)
+                ),
+            );
+        }
+        bad.is_none()
+    }
+
     fn name(&mut self, path: KeyPath, v: &Option<String>, example: &str) -> String {
         match v {
-            Some(s) if !s.trim().is_empty() => s.clone(),
+            Some(s) if !s.trim().is_empty() => {
+                self.plain_text(&path, s, false);
+                s.clone()
+            }
             Some(_) => {
                 self.push(path, "is empty; give it a name");
                 String::new()
@@ -408,6 +432,10 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
     let currency = meta.currency.clone().unwrap_or_else(|| "EUR".to_string());
     if currency.trim().is_empty() {
         c.push(at.key("currency"), "is empty; use a label such as \"EUR\"");
+    }
+    c.plain_text(&at.key("currency"), &currency, false);
+    if let Some(d) = &meta.description {
+        c.plain_text(&at.key("description"), d, true);
     }
 
     let sim = raw.simulation.clone().unwrap_or_default();
@@ -552,6 +580,9 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
             Range::Money,
             "amount = -120000.0",
         );
+        if let Some(label) = &s.label {
+            c.plain_text(&at.key("label"), label, false);
+        }
         scheduled.push(ScheduledFlow {
             day,
             amount,
@@ -643,20 +674,26 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
             total_share,
         });
     }
-    for (i, (name, at)) in all_names.iter().enumerate() {
+    // Hash sets, not pairwise comparisons: a file may list 100,000 buyers.
+    let group_counts: std::collections::HashMap<&str, u32> = groups
+        .iter()
+        .map(|g| (g.terms.name.as_str(), g.count))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (name, at) in &all_names {
         if name.is_empty() {
             continue;
         }
-        if all_names[..i].iter().any(|(n, _)| n == name) {
+        if !seen.insert(name.as_str()) {
             c.push(
                 at.key("name"),
                 format!("\"{name}\" is used twice; every buyer and group needs its own name"),
             );
         }
         if let Some((group, k)) = name.rsplit_once('#') {
-            let clash = groups.iter().any(|g| {
-                g.terms.name == group && k.parse::<u32>().is_ok_and(|k| k >= 1 && k <= g.count)
-            });
+            let clash = group_counts
+                .get(group)
+                .is_some_and(|&count| k.parse::<u32>().is_ok_and(|k| k >= 1 && k <= count));
             if clash {
                 c.push(
                     at.key("name"),
@@ -742,6 +779,10 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
     });
 
     let mut stress = Vec::new();
+    // Each case of a batch gets a folder named after it, beside the base case's `base`:
+    // two names that would share a folder are an error now, not an overwrite later.
+    let mut folders: std::collections::HashMap<String, String> =
+        std::collections::HashMap::from([("base".to_string(), "the base case".to_string())]);
     for (i, s) in raw.stress.iter().enumerate() {
         let at = root.key("stress").index(i, s.name.as_deref());
         let name = c.name(at.key("name"), &s.name, "name = \"Recession\"");
@@ -750,6 +791,29 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
                 at.key("name"),
                 format!("\"{name}\" is used twice; give each stress case its own name"),
             );
+        } else if !name.trim().is_empty() {
+            match crate::text::path_component(&name) {
+                None => c.push(
+                    at.key("name"),
+                    format!(
+                        "\"{name}\" has no letter or digit to name its output folder; \
+                         use a name such as \"Recession\""
+                    ),
+                ),
+                Some(folder) => {
+                    if let Some(other) = folders.get(&folder) {
+                        c.push(
+                            at.key("name"),
+                            format!(
+                                "\"{name}\" would share the output folder `{folder}` with {other}; \
+                                 give it a name that differs in more than case and punctuation"
+                            ),
+                        );
+                    } else {
+                        folders.insert(folder, format!("stress case \"{name}\""));
+                    }
+                }
+            }
         }
         let mult = |c: &mut Checker, key: &str, v: Option<f64>| {
             v.map(|x| c.check(at.key(key), x, Range::Closed(0.0, 1000.0)))
