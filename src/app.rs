@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 pub const BYTES_PER_PATH: u64 = 5 * 8;
 /// The most paths one run accepts (2 GB of per-path results).
 pub const MAX_PATHS: u64 = 50_000_000;
+/// The most paths `--precision` adds unless `--max-paths` says otherwise.
+pub const DEFAULT_MAX_PATHS: u64 = 10_000_000;
 /// Paths added per round with `--precision`.
 pub const PRECISION_ROUND: u64 = 16 * BLOCK;
 
@@ -240,13 +242,45 @@ pub fn estimate_seconds(model: &Model, paths: u64, threads: usize) -> f64 {
     per_path * paths as f64 / threads.max(1) as f64
 }
 
-/// Memory of a run: the per-path numbers and each worker's histograms.
+/// Memory of a run: the per-path numbers, each worker's histograms, and each worker's
+/// claim lists at their largest (every invoice of a covered buyer claimed, in every
+/// lane): the bound that keeps a claims-heavy scenario from exhausting memory.
 pub fn estimate_bytes(model: &Model, paths: u64, threads: usize) -> f64 {
-    let per_worker = 2.0 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0;
+    let per_worker = 2.0 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0
+        + claim_bytes_per_worker(model);
     paths as f64 * BYTES_PER_PATH as f64 + (threads as f64 + 1.0) * per_worker
 }
 
-/// Refuses a run that would take more than a week or more than 16 GiB.
+/// The largest claim lists of one worker.
+fn claim_bytes_per_worker(model: &Model) -> f64 {
+    (model.claimable_invoices_per_path() * crate::engine::CLAIM_BYTES * crate::rng::PATHS as u64)
+        as f64
+}
+
+/// The memory a run may plan for: 16 GiB, or less where this machine (or the control
+/// group the process runs in) has less available.
+pub fn memory_limit() -> f64 {
+    let mut limit = 16.0 * (1u64 << 30) as f64;
+    let read = |path: &str| crate::input::read_limited(Path::new(path), 1 << 20).ok();
+    if let Some(info) = read("/proc/meminfo").and_then(|b| String::from_utf8(b).ok()) {
+        let kib = info
+            .lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<f64>().ok());
+        if let Some(kib) = kib {
+            limit = limit.min(kib * 1024.0);
+        }
+    }
+    if let Some(max) = read("/sys/fs/cgroup/memory.max").and_then(|b| String::from_utf8(b).ok())
+        && let Ok(bytes) = max.trim().parse::<f64>()
+    {
+        limit = limit.min(bytes);
+    }
+    limit
+}
+
+/// Refuses a run that would take more than a week or more memory than it may use.
 fn check_cost(model: &Model, paths: u64, threads: usize) -> Result<(), Error> {
     let secs = estimate_seconds(model, paths, threads);
     if secs > 7.0 * 86_400.0 {
@@ -262,13 +296,22 @@ fn check_cost(model: &Model, paths: u64, threads: usize) -> Result<(), Error> {
         });
     }
     let bytes = estimate_bytes(model, paths, threads);
-    if bytes > 16.0 * (1u64 << 30) as f64 {
+    let limit = memory_limit();
+    if bytes > limit {
+        let gib = |b: f64| b / (1u64 << 30) as f64;
+        let claims = (threads as f64 + 1.0) * claim_bytes_per_worker(model);
         return Err(Error::Usage {
             flag: "--threads",
             message: format!(
-                "this run would need about {:.1} GiB of memory; use fewer --threads or \
-                 --paths, or split it into shards",
-                bytes / (1u64 << 30) as f64
+                "this run could need about {:.1} GiB of memory, more than the {:.1} GiB it \
+                 may use here ({:.1} GiB of it for claim lists: {} invoices a path of covered \
+                 buyers, each of which may be claimed, kept for {} paths at a time on each of \
+                 {threads} threads); use fewer --threads or --paths, or split it into shards",
+                gib(bytes),
+                gib(limit),
+                gib(claims),
+                model.claimable_invoices_per_path(),
+                crate::rng::PATHS,
             ),
         });
     }
@@ -387,6 +430,7 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
         scenario_for_run(&file, args.stress.as_deref(), args.sim.paths, args.sim.seed)?;
     let threads = threads(args.sim.threads)?;
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let max_paths = args.max_paths.unwrap_or(DEFAULT_MAX_PATHS);
     if let Some(h) = args.precision {
         if !(h > 0.0 && h < 0.5) {
             return Err(Error::Usage {
@@ -402,7 +446,21 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
                     .to_string(),
             });
         }
-        check_paths(args.max_paths)?;
+        if max_paths == 0 {
+            return Err(Error::Usage {
+                flag: "--max-paths",
+                message: "must be at least 1; leave it out for the default of 10,000,000"
+                    .to_string(),
+            });
+        }
+        check_paths(max_paths)?;
+    } else if args.max_paths.is_some() {
+        return Err(Error::Usage {
+            flag: "--max-paths",
+            message: "limits the paths of --precision and does nothing without it; add \
+                      --precision 0.002, or use --paths for a fixed number of paths"
+                .to_string(),
+        });
     }
     let out_path = args
         .out
@@ -444,13 +502,13 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
         Some(target) => {
             let mut result = simulate(&model, 0, 0, threads, true)?;
             loop {
-                let count = PRECISION_ROUND.min(args.max_paths - result.paths());
+                let count = PRECISION_ROUND.min(max_paths - result.paths());
                 let more = simulate(&model, result.paths(), count, threads, args.sim.quiet)?;
                 result.append(more).map_err(Error::Bug)?;
                 scenario.paths = result.paths();
                 let widths = Summary::new(&scenario, &label, &result).half_widths();
                 let met = widths.iter().all(|w| *w <= target);
-                if met || result.paths() >= args.max_paths {
+                if met || result.paths() >= max_paths {
                     break (
                         result,
                         Some(Precision {

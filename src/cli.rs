@@ -123,9 +123,9 @@ pub struct RunArgs {
     /// probabilities and of their difference is at most this (e.g. 0.002).
     #[arg(long)]
     pub precision: Option<f64>,
-    /// Upper limit on paths with --precision.
-    #[arg(long, default_value_t = 10_000_000)]
-    pub max_paths: u64,
+    /// Upper limit on paths with --precision (default 10,000,000).
+    #[arg(long)]
+    pub max_paths: Option<u64>,
     /// Simulate only shard K of N and write a partial result (see `cashrisk merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,

@@ -64,6 +64,10 @@ impl DayObserver for NoObserver {
     fn headrooms(&mut self, _: usize, _: usize, _: &[f64; PATHS], _: usize) {}
 }
 
+/// Bytes of one claim waiting to be settled; a worker keeps up to one per claimable
+/// invoice for each of its [`PATHS`] lanes (the cost model counts them).
+pub const CLAIM_BYTES: u64 = std::mem::size_of::<Claim>() as u64;
+
 /// A claim waiting to be settled in claim order.
 #[derive(Debug, Clone, Copy)]
 struct Claim {

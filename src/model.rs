@@ -457,6 +457,19 @@ impl Model {
             .sum()
     }
 
+    /// Number of potential invoices per path of the buyers the policy covers: the most
+    /// claims a path can have (each invoice is claimed at most once).
+    pub fn claimable_invoices_per_path(&self) -> u64 {
+        if self.policy.is_none() {
+            return 0;
+        }
+        self.buyers
+            .iter()
+            .filter(|b| b.covered)
+            .map(|b| self.calendars[b.calendar].invoices.len() as u64)
+            .sum()
+    }
+
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Model {
         let horizon = s.horizon_days;
@@ -576,7 +589,14 @@ impl Model {
                     Lgd::Beta { mean, sd: 0.0 } => LgdModel::Fixed(mean),
                     Lgd::Beta { mean, sd } => {
                         let (alpha, beta) = crate::dist::beta_shapes(mean, sd);
-                        LgdModel::Beta { alpha, beta }
+                        if alpha.is_finite() && beta.is_finite() {
+                            LgdModel::Beta { alpha, beta }
+                        } else {
+                            // An sd so small (below about 1e-154) that the shapes
+                            // overflow: the whole mass lies closer to the mean than a
+                            // double can tell apart, so an exact sampler gives the mean.
+                            LgdModel::Fixed(mean)
+                        }
                     }
                 },
                 delay: terms.delay.map(|d| {

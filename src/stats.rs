@@ -99,10 +99,12 @@ pub fn wilson(k: u64, n: u64) -> Interval {
     let denom = 1.0 + z2 / nf;
     let center = (p + z2 / (2.0 * nf)) / denom;
     let half = Z95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
+    // At k = 0 (k = n) the bound is exactly 0 (1): center and half-width are equal
+    // in exact arithmetic, and their rounded difference (2.2e-19) is not a bound.
     Interval {
         estimate: p,
-        low: center - half,
-        high: center + half,
+        low: if k == 0 { 0.0 } else { center - half },
+        high: if k == n { 1.0 } else { center + half },
     }
 }
 
@@ -187,7 +189,12 @@ mod tests {
         assert!((i.high - 0.174366).abs() < 2e-6, "{}", i.high);
         let zero = wilson(0, 50);
         assert_eq!(zero.estimate, 0.0);
-        assert!(zero.low.abs() < 1e-15);
+        assert_eq!(zero.low, 0.0);
+        // Upper bound for k = 0: z^2 / (n + z^2) = 3.841459 / 53.841459 = 0.071347.
+        assert!((zero.high - 0.071347).abs() < 2e-6, "{}", zero.high);
+        let all = wilson(50, 50);
+        assert_eq!(all.high, 1.0);
+        assert!((all.low - (1.0 - 0.071347)).abs() < 2e-6, "{}", all.low);
     }
 
     #[test]

@@ -166,3 +166,54 @@ fn chart_pngs_decode_with_the_expected_size() {
         );
     }
 }
+
+/// Issue 12, item 1: a scenario whose every text field carries a script payload; in
+/// Chromium's DOM of the report no element comes from the file, the payload is text.
+#[test]
+fn a_hostile_scenario_injects_nothing_into_the_page() {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("Chromium is required in CI; .ci/run installs it with apt-get");
+        }
+        eprintln!("SKIPPED: Chromium not found (apt-get install chromium to run this test)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.toml");
+    std::fs::write(&file, crate::security::hostile_scenario()).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    for stress in [None, Some("<img src=x onerror=alert(1)>\"'& stress")] {
+        let out_dir = dir.path().join(if stress.is_some() { "s" } else { "b" });
+        let mut cmd = crate::util::cashrisk();
+        cmd.arg("run")
+            .arg(&file)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&out_dir);
+        if let Some(s) = stress {
+            cmd.args(["--stress", s]);
+        }
+        crate::util::assert_success(&cmd.output().unwrap());
+        for page in ["report.html", "headroom_fan.svg"] {
+            let out = headless(&browser, profile.path())
+                .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+                .arg(format!("file://{}", out_dir.join(page).display()))
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let dom = String::from_utf8_lossy(&out.stdout);
+            assert!(dom.len() > 1000, "{page}: the page was not rendered");
+            assert!(
+                !dom.contains("<img"),
+                "{page}: an element from the file is in the DOM"
+            );
+            assert!(!dom.contains("onerror=\"alert"), "{page}");
+            assert!(
+                dom.contains("onerror=alert(1)&gt;"),
+                "{page}: the payload is shown as text"
+            );
+            let log = String::from_utf8_lossy(&out.stderr);
+            assert!(!log.contains("CONSOLE"), "{page}: console messages: {log}");
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod determinism;
 mod errors;
 mod mechanics;
 mod properties;
+mod security;
 mod statistics;
 mod studies;
 mod util;
