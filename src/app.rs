@@ -1197,13 +1197,7 @@ fn merge_command(args: &MergeArgs) -> Result<(), Error> {
         io: false,
     })?;
     let mut out = stage(&args.out)?;
-    let file = ScenarioFile::parse(Path::new(&meta.file), meta.text.clone())?;
-    let scenario = scenario_for_run(
-        &file,
-        meta.stress.as_deref(),
-        Some(meta.paths),
-        Some(meta.seed),
-    )?;
+    let (scenario, result) = merged_run(&meta, result, &files[0])?;
     let mut summary = Summary::new(&scenario, &meta.file, &result);
     if args.break_even {
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
@@ -1218,6 +1212,40 @@ fn merge_command(args: &MergeArgs) -> Result<(), Error> {
     println!();
     finish_message(count, &out, !args.no_charts);
     Ok(())
+}
+
+/// The scenario of merged partial results (from the text they carry), checked against
+/// the numbers: a checksum finds damage, not a file made up to look valid, so nothing
+/// in it is trusted to fit. `part` names the partial files in a message.
+pub fn merged_run(
+    meta: &crate::partial::PartialMeta,
+    result: RunResult,
+    part: &Path,
+) -> Result<(Scenario, RunResult), Error> {
+    let file = ScenarioFile::parse(Path::new(&meta.file), meta.text.clone())?;
+    let scenario = scenario_for_run(
+        &file,
+        meta.stress.as_deref(),
+        Some(meta.paths),
+        Some(meta.seed),
+    )?;
+    let h = scenario.horizon_days as usize;
+    let fits = meta.horizon as usize == h
+        && result.fan.horizon == h
+        && result.shortfall_days.iter().all(|d| d.len() == h)
+        && result.paths() == scenario.paths
+        && result.blocks.len() as u64 == scenario.paths.div_ceil(BLOCK);
+    if !fits {
+        return Err(Error::Input {
+            path: part.to_path_buf(),
+            message: "its numbers do not fit the scenario it carries (horizon, paths or \
+                      blocks differ): it was not written by `cashrisk run --shard`; re-run \
+                      the shard"
+                .to_string(),
+            io: false,
+        });
+    }
+    Ok((scenario, result))
 }
 
 /// A progress bar on stderr that appears only for runs longer than a second, only on a

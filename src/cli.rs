@@ -17,8 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-const EXIT_CODES: &str =
-    "Exit codes: 0 done, 2 bad input, 3 a file could not be read or written, 70 bug.";
+const EXIT_CODES: &str = "Exit codes: 0 done, 2 bad input, 3 a file could not be read or written, 70 bug, \
+     130 interrupted (Ctrl-C, SIGTERM, SIGHUP; nothing written, a batch keeps finished files).";
 
 /// The commands.
 #[derive(Debug, Subcommand)]

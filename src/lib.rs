@@ -18,7 +18,14 @@
 //! - **Flat memory**: a run keeps five numbers per path plus fixed-size histograms.
 //! - **Honest input handling**: a bad scenario is an error that names the file, the
 //!   key and the fix ([`scenario`]); nothing is silently repaired.
-//! - **Safe output**: files are written to a temporary name and renamed ([`output`]).
+//! - **Safe output**: a run's files appear all at once or not at all, temporary files
+//!   are created exclusively under unpredictable names, and no write follows a symlink
+//!   ([`output`]).
+//! - **Untrusted files are safe**: a scenario or partial file from a stranger cannot
+//!   run code in the report ([`html`]), print escape sequences or start a CSV formula
+//!   ([`text`]), write outside the output folder, hang on a FIFO or exhaust memory
+//!   ([`input`]); a damaged partial file is refused by its checksum ([`partial`]).
+//!   `docs/security.md` lists each guarantee.
 //!
 //! ## Use as a library
 //!

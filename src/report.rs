@@ -13,16 +13,20 @@ use crate::table::{headline, money, percent, signed_money, thousands};
 /// The page's font, embedded: DejaVu Sans (the charts' font) as a data URL, so the
 /// page and its SVG charts look the same on a machine without any fonts. Bold text
 /// uses the browser's synthetic bold, which keeps the page near 1 MB.
-fn embedded_fonts() -> Html {
-    use base64::Engine as _;
-    // Base64 holds only letters, digits, `+`, `/` and `=`: escaping changes nothing.
-    let data =
-        Html::text(&base64::engine::general_purpose::STANDARD.encode(dejavu::sans::regular()));
-    Html::fill(
-        "@font-face { font-family: \"DejaVu Sans\"; \
-         src: url(data:font/ttf;base64,{}) format(\"truetype\"); }\n",
-        &[&data],
-    )
+/// Encoded once per process (a batch or a study renders many reports).
+fn embedded_fonts() -> &'static Html {
+    static FONTS: std::sync::OnceLock<Html> = std::sync::OnceLock::new();
+    FONTS.get_or_init(|| {
+        use base64::Engine as _;
+        // Base64 holds only letters, digits, `+`, `/` and `=`: escaping changes nothing.
+        let data =
+            Html::text(&base64::engine::general_purpose::STANDARD.encode(dejavu::sans::regular()));
+        Html::fill(
+            "@font-face { font-family: \"DejaVu Sans\"; \
+             src: url(data:font/ttf;base64,{}) format(\"truetype\"); }\n",
+            &[&data],
+        )
+    })
 }
 
 const CSS: &str = r#"
@@ -467,7 +471,7 @@ pub fn render(summary: &Summary, scenario: &Scenario, charts: &[Chart]) -> Strin
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} — cashrisk</title><style>{}{}</style></head><body>",
-        &[&title, &embedded_fonts(), &Html::markup(CSS)],
+        &[&title, embedded_fonts(), &Html::markup(CSS)],
     );
     h.line("<h1>{}</h1>", &[&title]);
     if !scenario.description.is_empty() {
