@@ -77,7 +77,7 @@ fn init_command(args: &crate::cli::InitArgs) -> Result<(), Error> {
                 ),
             }
         } else {
-            Error::Output {
+            Error::WriteFile {
                 path: args.file.clone(),
                 source,
             }

@@ -62,6 +62,14 @@ pub enum Error {
     /// not join up): a bug in cashrisk, reported with exit code 70.
     #[error("bug in cashrisk: {0}; please report it with the command line and scenario")]
     Bug(String),
+    /// A file named on the command line (by `init`) that cannot be written.
+    #[error("cannot write {}: {source}; free some space, or choose another folder", path.display())]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     /// An output file or folder that cannot be written.
     #[error("cannot write {}: {source}; choose a writable folder with --out", path.display())]
     Output {
@@ -80,7 +88,7 @@ impl Error {
             Error::Scenario(_) | Error::Usage { .. } => EXIT_BAD_INPUT,
             Error::Several { io_only: true, .. } => EXIT_IO,
             Error::Several { .. } => EXIT_BAD_INPUT,
-            Error::Output { .. } => EXIT_IO,
+            Error::Output { .. } | Error::WriteFile { .. } => EXIT_IO,
             Error::Bug(_) => EXIT_BUG,
             Error::Interrupted | Error::BatchInterrupted { .. } => EXIT_INTERRUPTED,
             Error::Input { io: true, .. } => EXIT_IO,

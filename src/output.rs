@@ -61,6 +61,40 @@ pub fn render_timeseries(result: &RunResult) -> String {
 /// Prefix of every temporary file and folder cashrisk makes.
 const TEMP_PREFIX: &str = ".cashrisk-";
 
+/// The operating system's error without the temporary file's random name that
+/// `tempfile` adds ("... at path /out/.cashrisk-tmp-x8Yq"): messages name the file the
+/// user asked for.
+fn plain(e: std::io::Error) -> std::io::Error {
+    // tempfile's wrapper hides the inner error (its `source` is the inner one's source),
+    // so the kind is kept and the text cut before the path it appends.
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((reason, _)) => std::io::Error::new(e.kind(), reason.to_string()),
+        None => e,
+    }
+}
+
+/// A builder of exclusive temporary files (or folders, `dir`) named `prefix` plus
+/// random letters, with the modes that ordinary files and folders get (0666 and 0777
+/// less the umask), not tempfile's private 0600 and 0700: the results are the user's
+/// files, to be read by the group on a shared machine as any other.
+fn temp_builder(prefix: &str, dir: bool) -> tempfile::Builder<'_, 'static> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        b.permissions(std::fs::Permissions::from_mode(if dir {
+            0o777
+        } else {
+            0o666
+        }));
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    b
+}
+
 /// A folder that files are written into one at a time, each atomically.
 #[derive(Debug, Clone)]
 pub struct OutputDir {
@@ -73,7 +107,8 @@ impl OutputDir {
         std::fs::create_dir_all(path)?;
         let mut probe = tempfile::Builder::new()
             .prefix(&format!("{TEMP_PREFIX}probe-"))
-            .tempfile_in(path)?;
+            .tempfile_in(path)
+            .map_err(plain)?;
         probe.write_all(b"probe")?;
         Ok(OutputDir {
             path: path.to_path_buf(),
@@ -95,12 +130,12 @@ impl OutputDir {
 /// Writes `dir/name` through an exclusive temporary file in `dir` and a rename.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let target = dir.join(name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}tmp-"))
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
+    let mut tmp = temp_builder(&format!("{TEMP_PREFIX}tmp-"), false)
+        .tempfile_in(dir)
+        .map_err(plain)?;
+    tmp.write_all(bytes).map_err(plain)?;
+    tmp.as_file().sync_all().map_err(plain)?;
+    tmp.persist(&target).map_err(|e| plain(e.error))?;
     Ok(target)
 }
 
@@ -111,12 +146,12 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}tmp-"))
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    let mut tmp = temp_builder(&format!("{TEMP_PREFIX}tmp-"), false)
+        .tempfile_in(dir)
+        .map_err(plain)?;
+    tmp.write_all(bytes).map_err(plain)?;
+    tmp.as_file().sync_all().map_err(plain)?;
+    tmp.persist_noclobber(path).map_err(|e| plain(e.error))?;
     Ok(())
 }
 
@@ -154,9 +189,9 @@ impl RunFolder {
         std::fs::create_dir_all(&parent)?;
         let _ = name;
         remove_leftovers(&parent);
-        let stage = tempfile::Builder::new()
-            .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
-            .tempdir_in(&parent)?;
+        let stage = temp_builder(&format!("{STAGE_PREFIX}{}-", std::process::id()), true)
+            .tempdir_in(&parent)
+            .map_err(plain)?;
         Ok(RunFolder {
             target: target.to_path_buf(),
             stage,
@@ -367,6 +402,31 @@ mod tests {
         }
         // A live stage (this process's own) is kept.
         assert!(folder.stage.path().exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_modes_of_ordinary_files() {
+        use std::os::unix::fs::PermissionsExt as _;
+        // The umask of this process decides; compare with a file made the plain way.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plain"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join("plain-dir")).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let out = OutputDir::prepare(dir.path()).unwrap();
+        out.write("atomic", b"x").unwrap();
+        write_new(&dir.path().join("new"), b"x").unwrap();
+        let mut run = RunFolder::new(&dir.path().join("run")).unwrap();
+        run.write("summary.json", b"x").unwrap();
+        run.commit().unwrap();
+        let file_mode = mode(&dir.path().join("plain"));
+        for f in ["atomic", "new", "run/summary.json"] {
+            assert_eq!(mode(&dir.path().join(f)), file_mode, "{f}");
+        }
+        assert_eq!(
+            mode(&dir.path().join("run")),
+            mode(&dir.path().join("plain-dir"))
+        );
     }
 
     #[test]

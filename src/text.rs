@@ -48,9 +48,29 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A path for a message on the terminal.
+/// One line for a terminal: like [`terminal`], and a line break is shown as `\u{a}`
+/// too, so a name or key quoted in a message cannot start a forged line of its own
+/// ("ok: all fine").
+pub fn terminal_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(forbidden_char) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if forbidden_char(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A path for a message on the terminal (one line; a file name may hold anything).
 pub fn path(p: &std::path::Path) -> String {
-    terminal(&p.display().to_string()).into_owned()
+    terminal_line(&p.display().to_string()).into_owned()
 }
 
 /// A text cell of a CSV file.

@@ -255,6 +255,11 @@ fn terminal_escape_sequences_never_reach_the_screen() {
             scenario("S", "").replace("[company]\n", "[company]\n\"x\\u001b[2J\" = 1\n"),
             "",
         ),
+        (
+            "forged line",
+            scenario("S", "").replace("[company]\n", "[company]\n\"x\\nok: all fine\" = 1\n"),
+            "",
+        ),
     ];
     for (what, text, key) in cases {
         let file = write(dir.path(), "evil.toml", &text);
@@ -263,6 +268,12 @@ fn terminal_escape_sequences_never_reach_the_screen() {
             assert_eq!(out.status.code(), Some(2), "{what}");
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(err.contains(key), "{what}: {err}");
+            assert!(
+                !String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .any(|l| l.starts_with("ok")),
+                "{what}: a forged line"
+            );
             for stream in [&out.stdout, &out.stderr] {
                 assert!(
                     !stream.iter().any(|&b| b == 0x1b || b == 0x07 || b == b'\r'),
@@ -823,4 +834,106 @@ fn init_writes_atomically_and_never_overwrites() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read(dir.path().join("mine.toml")).unwrap(), before);
+}
+
+/// A small tmpfs, unmounted when dropped; `None` (with a message) where this process may
+/// not mount (not root, or a sandbox that forbids it).
+struct TinyDisk {
+    dir: tempfile::TempDir,
+}
+
+impl TinyDisk {
+    fn mount(size: &str) -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!(
+                "SKIPPED: cannot mount a tmpfs here (needs root), so the full-disk test did not run"
+            );
+            return None;
+        }
+        Some(TinyDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills the disk but for about `leave` bytes.
+    fn fill(&self, leave: u64) {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(self.path().join("filler")).unwrap();
+        let chunk = vec![1u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        drop(f);
+        let len = std::fs::metadata(self.path().join("filler")).unwrap().len();
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.path().join("filler"))
+            .unwrap();
+        f.set_len(len.saturating_sub(leave)).unwrap();
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Items 11 and 13: on a full disk, `init` leaves no empty file and a run leaves the
+/// previous run's folder whole (exit 3 both times).
+#[test]
+fn a_full_disk_leaves_nothing_half_written() {
+    let Some(disk) = TinyDisk::mount("2m") else {
+        return;
+    };
+    let src = tempfile::tempdir().unwrap();
+    let file = write(src.path(), "s.toml", &scenario("S", ""));
+    let out_dir = disk.path().join("out");
+    let first = cashrisk()
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--no-charts", "--seed", "1", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_success(&first);
+    let before = std::fs::read(out_dir.join("summary.json")).unwrap();
+    disk.fill(8192);
+    let second = cashrisk()
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--seed", "2", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        second.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_eq!(std::fs::read(out_dir.join("summary.json")).unwrap(), before);
+    assert_eq!(names_in(&out_dir), ["summary.json", "timeseries.csv"]);
+    assert_eq!(names_in(disk.path()), ["filler", "out"], "no stage is left");
+    disk.fill(0);
+    let init = cashrisk()
+        .current_dir(disk.path())
+        .args(["init", "mine.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(init.status.code(), Some(3));
+    assert_eq!(
+        names_in(disk.path()),
+        ["filler", "out"],
+        "no empty or partial file"
+    );
 }

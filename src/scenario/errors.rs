@@ -149,21 +149,25 @@ impl ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// One line per problem. A problem quotes what the file wrote (a key, a name), so
+    /// each line is made terminal-safe on its own: a line break or escape sequence in
+    /// the file cannot start a line of its own.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.display();
+        let file = crate::text::path(&self.file);
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            match p.position {
-                Some((line, col)) => write!(f, "{file}:{line}:{col}: ")?,
-                None => write!(f, "{file}: ")?,
-            }
-            if p.path.is_root() {
-                write!(f, "{}", p.message)?;
+            let location = match p.position {
+                Some((line, col)) => format!("{file}:{line}:{col}: "),
+                None => format!("{file}: "),
+            };
+            let text = if p.path.is_root() {
+                p.message.clone()
             } else {
-                write!(f, "{}: {}", p.path, p.message)?;
-            }
+                format!("{}: {}", p.path, p.message)
+            };
+            write!(f, "{location}{}", crate::text::terminal_line(&text))?;
         }
         Ok(())
     }
