@@ -3,12 +3,14 @@
 #   scripts/perf.sh          targets (medians of 5 runs), the cost-growth table and
 #                            the engine/floor ratio (examples/floor_ratio.rs)
 #   RUNS=3 scripts/perf.sh   fewer runs
+#   scripts/perf.sh --ab OLD NEW [FILE]
+#                            two builds timed in alternation (the machine drifts by
+#                            +-20 % within an hour, so never compare runs made apart):
+#                            RUNS pairs (default 9) of 10^5 paths, medians of each
 # Needs a release build (cargo build --release); writes only under a temp folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=./target/release/cashrisk
-[ -x "$bin" ] || cargo build --release --quiet
-runs=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -27,6 +29,27 @@ median() {
   for _ in $(seq "$runs"); do timing "$@"; done |
     sort -n -k1,1 | awk -v n="$runs" 'NR == int((n + 1) / 2)'
 }
+
+if [ "${1:-}" = --ab ]; then
+  old=$2 new=$3 file=${4:-scenarios/textile_exporter.toml} runs=${RUNS:-9}
+  : >"$tmp/old" && : >"$tmp/new"
+  for _ in $(seq "$runs"); do
+    for side in old new; do
+      bin=${!side}
+      timing "$file" --paths 100000 >>"$tmp/$side"
+    done
+  done
+  echo "$runs runs of $file at 10^5 paths, in alternation (simulation seconds):"
+  for side in old new; do
+    printf '%s %s: median %s s (min %s, max %s)\n' "$side" "${!side}" \
+      "$(sort -n -k2,2 "$tmp/$side" | awk -v n="$runs" 'NR == int((n + 1) / 2) {print $2}')" \
+      "$(sort -n -k2,2 "$tmp/$side" | awk 'NR == 1 {print $2}')" \
+      "$(sort -n -k2,2 "$tmp/$side" | awk 'END {print $2}')"
+  done
+  exit 0
+fi
+[ -x "$bin" ] || cargo build --release --quiet
+runs=${RUNS:-5}
 
 example=scenarios/textile_exporter.toml
 echo "| run | whole process, s | simulation, s | paths/s | invoices/s | peak MiB |"
