@@ -14,6 +14,48 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// `print!` that returns an error instead of panicking when stdout is closed or full.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::app::write_stdout(format_args!($($arg)*), false) };
+}
+
+/// `println!` that returns an error instead of panicking when stdout is closed or full.
+macro_rules! outln {
+    () => { $crate::app::write_stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::app::write_stdout(format_args!($($arg)*), true) };
+}
+
+/// Writes to stdout. A closed pipe (`cashrisk schema | head -1`) is
+/// [`Error::StdoutClosed`], a clean stop as in ripgrep; any other failure (a full
+/// disk behind a redirect) is an output error.
+pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) -> Result<(), Error> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|()| {
+        if newline {
+            stdout.write_all(b"\n")?;
+        }
+        stdout.flush()
+    });
+    written.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::StdoutClosed
+        } else {
+            Error::Stdout(source)
+        }
+    })
+}
+
+/// A line of a job whose exit code says more than its output (batch, validate): when
+/// stdout is closed the job still finishes, so that its files are whole and its exit
+/// code tells whether every scenario was good.
+fn progress(printed: Result<(), Error>) -> Result<(), Error> {
+    match printed {
+        Err(Error::StdoutClosed) => Ok(()),
+        other => other,
+    }
+}
+
 /// Bytes kept per path: minimum headroom and end balance of both variants, credit loss.
 pub const BYTES_PER_PATH: u64 = 5 * 8;
 /// The most paths one run accepts (2 GB of per-path results).
@@ -25,6 +67,15 @@ pub const PRECISION_ROUND: u64 = 16 * BLOCK;
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Error> {
+    if let Err(value) = crate::rng::SimdLevel::requested() {
+        return Err(Error::Usage {
+            flag: "CASHRISK_SIMD",
+            message: format!(
+                "is \"{}\"; set it to portable, avx2 or avx512, or unset it",
+                crate::text::terminal_line(&value)
+            ),
+        });
+    }
     match cli.command {
         Command::Run(args) => run_command(&args),
         Command::Validate(args) => validate_command(&args),
@@ -35,7 +86,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Merge(args) => merge_command(&args),
         Command::Init(args) => init_command(&args),
         Command::Schema => {
-            print!("{}", crate::scenario::raw::json_schema());
+            out!("{}", crate::scenario::raw::json_schema())?;
             Ok(())
         }
         Command::Completions(args) => {
@@ -83,10 +134,10 @@ fn init_command(args: &crate::cli::InitArgs) -> Result<(), Error> {
             }
         }
     })?;
-    println!(
+    outln!(
         "wrote {}; edit it, check it with `cashrisk validate {0}`, run it with `cashrisk run {0}`",
         crate::text::path(&args.file)
-    );
+    )?;
     Ok(())
 }
 
@@ -412,8 +463,8 @@ pub fn write_run_outputs(
     Ok(files.len())
 }
 
-fn finish_message(count: usize, out: &Path, charts: bool) {
-    println!(
+fn finish_message(count: usize, out: &Path, charts: bool) -> Result<(), Error> {
+    outln!(
         "wrote {count} files to {}{}",
         crate::text::path(out),
         if charts {
@@ -421,7 +472,7 @@ fn finish_message(count: usize, out: &Path, charts: bool) {
         } else {
             ""
         }
-    );
+    )
 }
 
 fn run_command(args: &RunArgs) -> Result<(), Error> {
@@ -482,12 +533,12 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             args.sim.quiet,
         )?;
         let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
-        println!(
+        outln!(
             "shard {k}/{n}: paths {first}..{} of {}; wrote {}",
             first + count,
             scenario.paths,
             crate::text::path(&out.path().join(name))
-        );
+        )?;
         return Ok(());
     }
     let mut out = stage(&out_path)?;
@@ -535,12 +586,12 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
     write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
     let (out, count) = commit(out)?;
     if args.json {
-        print!("{}", output::render_json(&summary));
+        out!("{}", output::render_json(&summary))?;
         return Ok(());
     }
-    print!("{}", crate::text::terminal(&crate::table::render(&summary)));
+    out!("{}", crate::text::terminal(&crate::table::render(&summary)))?;
     if let Some(p) = precision {
-        println!(
+        outln!(
             "\nprecision: 95 % half-widths {:.4} (uninsured), {:.4} (insured), {:.4} (change) \
              after {} paths; target {} {}",
             p.half_widths[0],
@@ -553,13 +604,14 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             } else {
                 "NOT met: --max-paths reached"
             }
-        );
+        )?;
     }
     if args.timing {
         let paths = result.paths() as f64;
-        println!(
+        outln!(
             "\ntiming: {} paths in {elapsed:.2} s on {threads} threads: {:.0} paths/s, \
-             {:.3e} invoices/s ({} potential invoices a path); peak memory {}",
+             {:.3e} invoices/s ({} potential invoices a path); peak memory {}; vector \
+             level {}",
             result.paths(),
             paths / elapsed,
             paths * model.invoices_per_path() as f64 / elapsed,
@@ -567,11 +619,12 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
             peak_memory().map_or("n/a".to_string(), |kib| format!(
                 "{:.1} MiB",
                 kib as f64 / 1024.0
-            ))
-        );
+            )),
+            crate::rng::SimdLevel::in_use().name()
+        )?;
     }
-    println!();
-    finish_message(count, &out, !args.no_charts);
+    outln!()?;
+    finish_message(count, &out, !args.no_charts)?;
     Ok(())
 }
 
@@ -589,7 +642,7 @@ fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
         match ScenarioFile::load(path) {
             Ok(file) => {
                 let s = &file.base;
-                println!(
+                progress(outln!(
                     "ok: {} (\"{}\": {} buyers, {} stress cases, {})",
                     crate::text::path(path),
                     s.name,
@@ -600,7 +653,7 @@ fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
                     } else {
                         "no policy"
                     }
-                );
+                ))?;
             }
             Err(err) => {
                 failed += 1;
@@ -670,13 +723,13 @@ fn stress_command(args: &StudyArgs) -> Result<(), Error> {
         crate::charts::studies::cases("stress", &title, &labels, &summaries).map_err(Error::Bug)?;
     stage_write(&mut out, "stress.svg", chart.svg.as_bytes())?;
     stage_write(&mut out, "stress.png", &chart.png)?;
-    print!(
+    out!(
         "{}",
         crate::text::terminal(&study::render_cases_table(&title, &results))
-    );
-    println!();
+    )?;
+    outln!()?;
     let (out, count) = commit(out)?;
-    finish_message(count, &out, false);
+    finish_message(count, &out, false)?;
     Ok(())
 }
 
@@ -716,13 +769,13 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
         .map_err(Error::Bug)?;
     stage_write(&mut out, "sweep.svg", chart.svg.as_bytes())?;
     stage_write(&mut out, "sweep.png", &chart.png)?;
-    print!(
+    out!(
         "{}",
         crate::text::terminal(&study::render_cases_table(&title, &results))
-    );
-    println!();
+    )?;
+    outln!()?;
     let (out, count) = commit(out)?;
-    finish_message(count, &out, false);
+    finish_message(count, &out, false)?;
     Ok(())
 }
 
@@ -787,13 +840,13 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
     let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Bug)?;
     stage_write(&mut out, "sensitivity.svg", chart.svg.as_bytes())?;
     stage_write(&mut out, "sensitivity.png", &chart.png)?;
-    print!(
+    out!(
         "{}",
         crate::text::terminal(&study::render_cases_table(&title, &results))
-    );
-    println!();
+    )?;
+    outln!()?;
     let (out, count) = commit(out)?;
-    finish_message(count, &out, false);
+    finish_message(count, &out, false)?;
     Ok(())
 }
 
@@ -1045,7 +1098,7 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
             {
                 csv.push_str(&rows);
                 skipped += 1;
-                println!("{shown}: unchanged, skipped (--resume)");
+                progress(outln!("{shown}: unchanged, skipped (--resume)"))?;
                 kept.push(shown);
                 continue;
             }
@@ -1089,12 +1142,12 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
                     content_hash(json.as_bytes()),
                 ));
                 rows.push_str(&batch_rows(&label, &hash, case, &summary));
-                println!(
+                progress(outln!(
                     "{shown} [{}]: P(shortfall) {} uninsured, {} insured",
                     crate::text::terminal(case),
                     crate::table::percent(summary.uninsured.shortfall_probability.estimate),
                     crate::table::percent(summary.insured.common.shortfall_probability.estimate)
-                );
+                ))?;
             }
             Ok(())
         })();
@@ -1112,14 +1165,14 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
     if shard.is_none() {
         write(&root, "summary.csv", csv.as_bytes())?;
     }
-    println!(
+    progress(outln!(
         "batch: {} scenario files, {} with problems, {} skipped as unchanged, {:.1} s; results in {}",
         files.len(),
         failed,
         skipped,
         started.elapsed().as_secs_f64(),
         crate::text::path(root.path())
-    );
+    ))?;
     if failed > 0 {
         return Err(Error::Several {
             failed,
@@ -1208,9 +1261,9 @@ fn merge_command(args: &MergeArgs) -> Result<(), Error> {
     }
     write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
     let (out, count) = commit(out)?;
-    print!("{}", crate::text::terminal(&crate::table::render(&summary)));
-    println!();
-    finish_message(count, &out, !args.no_charts);
+    out!("{}", crate::text::terminal(&crate::table::render(&summary)))?;
+    outln!()?;
+    finish_message(count, &out, !args.no_charts)?;
     Ok(())
 }
 

@@ -346,4 +346,71 @@ mod tests {
             );
         }
     }
+
+    /// Two-sample Kolmogorov-Smirnov distance.
+    fn ks_distance(mut xs: Vec<f64>, mut ys: Vec<f64>) -> f64 {
+        xs.sort_by(f64::total_cmp);
+        ys.sort_by(f64::total_cmp);
+        let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+        while i < xs.len() && j < ys.len() {
+            if xs[i] <= ys[j] {
+                i += 1;
+            } else {
+                j += 1;
+            }
+            d = d.max((i as f64 / xs.len() as f64 - j as f64 / ys.len() as f64).abs());
+        }
+        d
+    }
+
+    #[test]
+    fn samplers_agree_with_rand_distr() {
+        // Our Beta and gamma against rand_distr's, both drawn from a path stream through
+        // its rand_core::Rng implementation (so the trait is checked too), 20,000 draws
+        // each from different streams: the two-sample KS critical value at 0.1 % is
+        // 1.95 * sqrt(2 / 20,000) = 0.0195.
+        use rand_distr::Distribution;
+        let n = 20_000;
+        let critical = 1.95 * (2.0 / n as f64).sqrt();
+        let path = PathRng::new(2026, 3);
+        for &(mean, sd) in &[(0.7, 0.2), (0.1, 0.25), (0.5, 0.01)] {
+            let (a, b) = beta_shapes(mean, sd);
+            let mut ours = path.user_stream(0);
+            let mut theirs = path.user_stream(1);
+            let exact = rand_distr::Beta::new(a, b).unwrap();
+            let xs = (0..n).map(|_| beta(a, b, &mut ours)).collect();
+            let ys = (0..n).map(|_| exact.sample(&mut theirs)).collect();
+            let d = ks_distance(xs, ys);
+            assert!(d < critical, "Beta({a}, {b}): KS distance {d}");
+        }
+        for &shape in &[0.3, 1.0, 2.5, 40.0] {
+            let mut ours = path.user_stream(2);
+            let mut theirs = path.user_stream(3);
+            let exact = rand_distr::Gamma::new(shape, 1.0).unwrap();
+            let xs = (0..n).map(|_| gamma(shape, &mut ours)).collect();
+            let ys = (0..n).map(|_| exact.sample(&mut theirs)).collect();
+            let d = ks_distance(xs, ys);
+            assert!(d < critical, "Gamma({shape}): KS distance {d}");
+        }
+    }
+
+    #[test]
+    fn a_path_stream_is_a_rand_core_rng() {
+        // next_u64 gives the stream's words in order, next_u32 their high halves, and
+        // fill_bytes the words little-endian.
+        use rand_core::Rng;
+        let path = PathRng::new(9, 4);
+        let (w0, w1) = path.words(USER, 0);
+        let (w2, _) = path.words(USER, 1);
+        let mut s = path.stream(USER);
+        assert_eq!([s.next_u64(), s.next_u64(), s.next_u64()], [w0, w1, w2]);
+        let mut s = path.stream(USER);
+        assert_eq!(s.next_u32(), (w0 >> 32) as u32);
+        let mut bytes = [0u8; 12];
+        path.stream(USER).fill_bytes(&mut bytes);
+        assert_eq!(bytes[..8], w0.to_le_bytes());
+        assert_eq!(bytes[8..], w1.to_le_bytes()[..4]);
+    }
+
+    const USER: u32 = crate::rng::USER_STREAM_BASE;
 }

@@ -1007,6 +1007,7 @@ mod tests {
     #[test]
     fn the_vector_scan_equals_the_lanewise_scan() {
         if !crate::rng::has_avx512() {
+            println!("SKIPPED: this processor has no AVX-512 (or CASHRISK_SIMD lowers it)");
             return;
         }
         for (name, model) in models() {

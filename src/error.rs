@@ -62,6 +62,13 @@ pub enum Error {
     /// not join up): a bug in cashrisk, reported with exit code 70.
     #[error("bug in cashrisk: {0}; please report it with the command line and scenario")]
     Bug(String),
+    /// Whoever read stdout stopped reading (`cashrisk schema | head -1`): not a
+    /// failure, the command stops quietly with exit code 0.
+    #[error("standard output was closed")]
+    StdoutClosed,
+    /// Standard output could not be written (a full disk behind a redirect).
+    #[error("cannot write to standard output: {0}; check the file or pipe it is redirected to")]
+    Stdout(std::io::Error),
     /// A file named on the command line (by `init`) that cannot be written.
     #[error("cannot write {}: {source}; free some space, or choose another folder", path.display())]
     WriteFile {
@@ -88,8 +95,9 @@ impl Error {
             Error::Scenario(_) | Error::Usage { .. } => EXIT_BAD_INPUT,
             Error::Several { io_only: true, .. } => EXIT_IO,
             Error::Several { .. } => EXIT_BAD_INPUT,
-            Error::Output { .. } | Error::WriteFile { .. } => EXIT_IO,
+            Error::Output { .. } | Error::WriteFile { .. } | Error::Stdout(_) => EXIT_IO,
             Error::Bug(_) => EXIT_BUG,
+            Error::StdoutClosed => EXIT_OK,
             Error::Interrupted | Error::BatchInterrupted { .. } => EXIT_INTERRUPTED,
             Error::Input { io: true, .. } => EXIT_IO,
             Error::Input { .. } => EXIT_BAD_INPUT,

@@ -16,7 +16,7 @@ fn main() {
     let _ = ctrlc::set_handler(cashrisk::run::interrupt);
     let cli = cashrisk::cli::Cli::parse();
     let code = match cashrisk::app::execute(cli) {
-        Ok(()) => EXIT_OK,
+        Ok(()) | Err(cashrisk::error::Error::StdoutClosed) => EXIT_OK,
         Err(err) => {
             // Messages quote what a file wrote: never let an escape sequence through.
             eprintln!("{}", cashrisk::text::terminal(&err.to_string()));

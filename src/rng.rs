@@ -14,6 +14,7 @@
 //! | 1 + b             | 0       | own factor E(b) of buyer b                             |
 //! | 1 + b             | 1 + i   | invoice i of buyer b: first word on time?, second delay |
 //! | 2^31 + b          | 0, 1, … | successive words for the Beta LGD of buyer b            |
+//! | 3 * 2^30 + k      | 0, 1, … | never read by the model: a library user's own stream k  |
 //!
 //! Buyers are numbered from 0: named buyers in file order, then group members.
 //! Philox4x32-10 is the generator of Salmon et al. (SC 2011), as in Random123; the
@@ -91,7 +92,80 @@ fn philox_batch(c: Batch, key: [u32; 2], out0: &mut [u64; LANES], out1: &mut [u6
     philox_scalar(c, key, out0, out1);
 }
 
-/// True when this processor has AVX-512F (checked once), for the engine's lane loops.
+/// The vector instructions the engine and the generator use. Every level gives the
+/// same numbers to the last bit (the tests run the examples at each level the
+/// processor has and compare); the environment variable `CASHRISK_SIMD` (`portable`,
+/// `avx2` or `avx512`) lowers the level, to test or to time one, but never raises it
+/// above what the processor has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SimdLevel {
+    /// Plain scalar code, on any processor.
+    Portable,
+    /// AVX2 (x86-64).
+    Avx2,
+    /// AVX-512F (x86-64).
+    Avx512,
+}
+
+impl SimdLevel {
+    /// The name `CASHRISK_SIMD` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimdLevel::Portable => "portable",
+            SimdLevel::Avx2 => "avx2",
+            SimdLevel::Avx512 => "avx512",
+        }
+    }
+
+    /// The level `CASHRISK_SIMD` asks for: `Ok(None)` when it is not set, `Err` with
+    /// the value when it is not one of the names.
+    pub fn requested() -> Result<Option<SimdLevel>, String> {
+        let Some(value) = std::env::var_os("CASHRISK_SIMD") else {
+            return Ok(None);
+        };
+        let value = value.to_string_lossy();
+        [SimdLevel::Portable, SimdLevel::Avx2, SimdLevel::Avx512]
+            .into_iter()
+            .find(|l| l.name() == value.trim().to_ascii_lowercase())
+            .map(Some)
+            .ok_or_else(|| value.into_owned())
+    }
+
+    /// The widest level this processor has.
+    pub fn detected() -> SimdLevel {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match simd::detected() {
+                simd::Level::Avx512 => SimdLevel::Avx512,
+                simd::Level::Avx2 => SimdLevel::Avx2,
+                simd::Level::None => SimdLevel::Portable,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            SimdLevel::Portable
+        }
+    }
+
+    /// The level in use in this process.
+    pub fn in_use() -> SimdLevel {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match simd::level() {
+                simd::Level::Avx512 => SimdLevel::Avx512,
+                simd::Level::Avx2 => SimdLevel::Avx2,
+                simd::Level::None => SimdLevel::Portable,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            SimdLevel::Portable
+        }
+    }
+}
+
+/// True when the engine's lane loops may use AVX-512F: the processor has it and
+/// `CASHRISK_SIMD` does not lower the level (decided once).
 #[inline]
 pub fn has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -143,7 +217,19 @@ mod simd {
 
     static LEVEL: AtomicU8 = AtomicU8::new(0);
 
-    /// Detected once, then cached.
+    /// The widest level this processor has.
+    pub fn detected() -> Level {
+        if std::is_x86_feature_detected!("avx512f") {
+            Level::Avx512
+        } else if std::is_x86_feature_detected!("avx2") {
+            Level::Avx2
+        } else {
+            Level::None
+        }
+    }
+
+    /// The level in use: the detected one, lowered by `CASHRISK_SIMD` (never raised
+    /// above what the processor has); decided once, then cached.
     #[inline]
     pub fn level() -> Level {
         match LEVEL.load(Ordering::Relaxed) {
@@ -151,12 +237,16 @@ mod simd {
             2 => Level::Avx2,
             3 => Level::None,
             _ => {
-                let (level, code) = if std::is_x86_feature_detected!("avx512f") {
-                    (Level::Avx512, 1)
-                } else if std::is_x86_feature_detected!("avx2") {
-                    (Level::Avx2, 2)
-                } else {
-                    (Level::None, 3)
+                let detected = detected();
+                let level = match super::SimdLevel::requested() {
+                    Ok(Some(super::SimdLevel::Portable)) => Level::None,
+                    Ok(Some(super::SimdLevel::Avx2)) if detected == Level::Avx512 => Level::Avx2,
+                    _ => detected,
+                };
+                let code = match level {
+                    Level::Avx512 => 1,
+                    Level::Avx2 => 2,
+                    Level::None => 3,
                 };
                 LEVEL.store(code, Ordering::Relaxed);
                 level
@@ -318,6 +408,8 @@ mod simd {
         fn avx512_equals_single_blocks() {
             if std::is_x86_feature_detected!("avx512f") {
                 check(philox_avx512);
+            } else {
+                println!("SKIPPED: this processor has no avx512f");
             }
         }
 
@@ -325,6 +417,8 @@ mod simd {
         fn avx2_equals_single_blocks() {
             if std::is_x86_feature_detected!("avx2") {
                 check(philox_avx2);
+            } else {
+                println!("SKIPPED: this processor has no avx2");
             }
         }
     }
@@ -416,6 +510,10 @@ pub fn open01(word: u64) -> f64 {
 /// First stream of the Beta LGD words of a buyer.
 pub const LGD_STREAM_BASE: u32 = 1 << 31;
 
+/// First of the streams the model never reads: buyers are far fewer than 2^30, so the
+/// LGD streams end below it. [`PathRng::user_stream`] hands them out.
+pub const USER_STREAM_BASE: u32 = 3 << 30;
+
 /// The random numbers of one path.
 #[derive(Debug, Clone, Copy)]
 pub struct PathRng {
@@ -470,7 +568,13 @@ impl PathRng {
         open01(self.words(stream, index).0)
     }
 
-    /// A sequential source of uniforms on one stream, for rejection samplers.
+    /// Stream `k` of the streams the model never reads (from [`USER_STREAM_BASE`]),
+    /// for a library user's own draws on this path.
+    pub fn user_stream(&self, k: u32) -> StreamRng {
+        self.stream(USER_STREAM_BASE.saturating_add(k))
+    }
+
+    /// A sequential source of words on one stream, for rejection samplers.
     pub fn stream(&self, stream: u32) -> StreamRng {
         StreamRng {
             rng: *self,
@@ -604,8 +708,21 @@ impl WordWindow {
     }
 }
 
-/// Successive uniforms from one stream of a path: words (index 0, first), (0, second),
+/// Successive words of one stream of a path: (index 0, first), (0, second),
 /// (1, first), ...
+///
+/// It implements [`rand_core::Rng`] (rand's `RngCore` before rand 0.10), so a library
+/// user can draw from any `rand_distr` distribution on a path's own stream, reproducibly
+/// and independently of the model's numbers when the stream is one of
+/// [`PathRng::user_stream`]:
+///
+/// ```
+/// use cashrisk::rng::PathRng;
+/// use rand_core::Rng;
+/// let mut stream = PathRng::new(20261128, 7).user_stream(0);
+/// let first = stream.next_u64();
+/// assert_eq!(first, PathRng::new(20261128, 7).user_stream(0).next_u64());
+/// ```
 #[derive(Debug, Clone)]
 pub struct StreamRng {
     rng: PathRng,
@@ -615,15 +732,41 @@ pub struct StreamRng {
 }
 
 impl StreamRng {
-    /// The next uniform in (0, 1).
-    pub fn next_open01(&mut self) -> f64 {
+    /// The next word of the stream.
+    #[inline]
+    pub fn next_word(&mut self) -> u64 {
         if let Some(w) = self.spare.take() {
-            return open01(w);
+            return w;
         }
         let (a, b) = self.rng.words(self.stream, self.index);
         self.index = self.index.wrapping_add(1);
         self.spare = Some(b);
-        open01(a)
+        a
+    }
+
+    /// The next uniform in (0, 1) ([`open01`] of the next word).
+    pub fn next_open01(&mut self) -> f64 {
+        open01(self.next_word())
+    }
+}
+
+/// Every word is a whole Philox output word: `next_u32` is the high half of the next
+/// word (the low half is not kept), `fill_bytes` takes words little-endian.
+impl rand_core::TryRng for StreamRng {
+    type Error = rand_core::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.next_word() >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.next_word())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        rand_core::utils::fill_bytes_via_next_word(dst, || Ok(self.next_word()))
     }
 }
 

@@ -223,3 +223,92 @@ fn ctrl_c_stops_a_run_cleanly_and_writes_nothing() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "no files are left behind: {left:?}");
 }
+
+/// The binary with its stdout on a pipe whose reading end is already closed, so that
+/// every write fails with a broken pipe (not only the writes after a buffer fills).
+fn with_closed_stdout(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("cashrisk"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_a_clean_stop() {
+    // `cashrisk schema | head -1`: exit 0 and nothing on stderr, as in ripgrep.
+    let out = with_closed_stdout(&["schema"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A run still writes all of its files before it prints.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("out");
+    let out = with_closed_stdout(&[
+        "run",
+        "tests/fixtures/small.toml",
+        "--paths",
+        "200",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        folder.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(folder.join("summary.json").is_file());
+
+    // validate keeps going, so that its exit code still says a file is bad.
+    let out = with_closed_stdout(&[
+        "validate",
+        "tests/fixtures/small.toml",
+        "tests/bad/empty.toml",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_full_stdout_is_an_output_error() {
+    if !Path::new("/dev/full").exists() {
+        println!("SKIPPED: this system has no /dev/full");
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("cashrisk"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("schema")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+}

@@ -115,3 +115,66 @@ fn figures_are_unchanged_to_the_last_digit() {
     let golden_ts = std::fs::read("tests/golden/textile_exporter_3000_timeseries.csv").unwrap();
     assert!(ts == golden_ts, "timeseries.csv changed");
 }
+
+#[test]
+fn every_vector_level_gives_the_same_files() {
+    // CASHRISK_SIMD lowers the vector level of the generator and the engine; every
+    // level the processor has must write the same files, byte for byte.
+    use cashrisk::rng::SimdLevel;
+    let detected = SimdLevel::detected();
+    let levels: Vec<SimdLevel> = [SimdLevel::Portable, SimdLevel::Avx2, SimdLevel::Avx512]
+        .into_iter()
+        .filter(|&level| {
+            let available = level <= detected;
+            if !available {
+                println!(
+                    "SKIPPED: this processor has no {}; that level is not tested here",
+                    level.name()
+                );
+            }
+            available
+        })
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".toml"))
+        .collect();
+    files.sort();
+    files.push("scenarios/templates/minimal.toml".into());
+    files.push("tests/fixtures/small.toml".into());
+    let dir = tempfile::tempdir().unwrap();
+    for file in &files {
+        let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
+        for level in &levels {
+            let out = dir.path().join(level.name());
+            let run = cashrisk()
+                .env("CASHRISK_SIMD", level.name())
+                .args(["run", file, "--paths", "1003", "--quiet", "--no-charts"])
+                .args(["--threads", "2", "--timing", "--out"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert_success(&run);
+            let stdout = String::from_utf8_lossy(&run.stdout);
+            assert!(
+                stdout.contains(&format!("vector level {}", level.name())),
+                "{file}: the run did not use {}: {stdout}",
+                level.name()
+            );
+            let files = (
+                std::fs::read(out.join("summary.json")).unwrap(),
+                std::fs::read(out.join("timeseries.csv")).unwrap(),
+            );
+            match &reference {
+                None => reference = Some(files),
+                Some(first) => assert!(
+                    *first == files,
+                    "{file}: level {} gives other figures than {}",
+                    level.name(),
+                    levels[0].name()
+                ),
+            }
+        }
+    }
+}

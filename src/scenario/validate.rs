@@ -9,6 +9,8 @@ use toml::de::{DeTable, DeValue};
 
 /// Largest day number accepted anywhere (100 years): keeps day arithmetic far from overflow.
 pub const MAX_DAYS: i64 = 36_500;
+/// Most buyers a file may have in all (named buyers plus group members).
+pub const MAX_BUYERS: u64 = 10_000_000;
 /// Largest magnitude accepted for an amount of money.
 pub const MAX_MONEY: f64 = 1e15;
 
@@ -703,6 +705,18 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
                 );
             }
         }
+    }
+    // Buyer b draws on streams 1 + b and 2^31 + b (crate::rng): the total must stay far
+    // below 2^30 so that no two buyers, and no user stream, share one.
+    let total_buyers = buyers.len() as u64 + groups.iter().map(|g| g.count as u64).sum::<u64>();
+    if total_buyers > MAX_BUYERS {
+        c.push(
+            root.key("buyer_groups"),
+            format!(
+                "the file has {total_buyers} buyers in all (named buyers and group members); \
+                 at most {MAX_BUYERS} are supported: model the smallest buyers as fewer, larger ones (a smaller `count` with the same combined `share`)"
+            ),
+        );
     }
     // Summed in file order, named buyers first (MODEL.md section 12).
     let mut share_sum = 0.0;
