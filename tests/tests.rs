@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a module per area (as ripgrep does).
 
+mod agreement;
 mod browser;
 mod cli;
 mod conveniences;
@@ -7,6 +8,7 @@ mod determinism;
 mod errors;
 mod mechanics;
 mod properties;
+mod reference;
 mod security;
 mod statistics;
 mod studies;

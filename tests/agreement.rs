@@ -1,0 +1,376 @@
+//! The fast engine against the one-path reference (`tests/reference.rs`), path by path.
+//!
+//! Integers agree exactly: the shortfall day of each variant and the number of claims.
+//! Amounts of money agree to 1e-9 of the scenario's money scale (its opening cash,
+//! credit line, scheduled flows and a year's revenue): the two add the same flows in
+//! another order (the engine keeps the flows both variants share apart from the
+//! policy's and adds the two per day; the reference keeps one ledger per variant) and
+//! group the same products differently (R(m) * share / n against R(m) * (share / n),
+//! B * rate / 365 against B * (rate / 365)), which changes the last bits and nothing
+//! else. Delays agree exactly: the engine's table finds the smallest k with u <
+//! P(round(X) <= k), the reference rounds exp(mu + sigma Phi^-1(u)); they can part only
+//! when X is within a rounding error of k + 1/2.
+
+use crate::reference::{self, ReferencePath};
+use crate::util::file;
+use cashrisk::engine::{INSURED, NoObserver, PathOutcome, Scratch, UNINSURED, simulate_paths};
+use cashrisk::model::Model;
+use cashrisk::rng::PATHS;
+use cashrisk::scenario::{Scenario, ScenarioFile};
+
+/// What the compared paths held, so that a test can insist that the mechanics it is
+/// meant to check actually happened.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub paths: usize,
+    pub shortfalls: usize,
+    pub defaults: usize,
+    pub claims: usize,
+    pub payouts: usize,
+    /// Amounts compared, and those equal to the last bit.
+    pub amounts: usize,
+    pub exact: usize,
+}
+
+/// The scale against which amounts of money are compared.
+fn money_scale(s: &Scenario) -> f64 {
+    let scheduled: f64 = s.scheduled.iter().map(|f| f.amount.abs()).sum();
+    s.opening_cash.abs() + s.credit_line + scheduled + 12.0 * s.revenue_monthly + 1.0
+}
+
+/// Simulates `paths` of `s` with the engine (8 lanes at a time, as a run does) and with
+/// the reference, and asserts that every per-path figure agrees.
+pub fn compare(label: &str, s: &Scenario, paths: std::ops::Range<u64>, seen: &mut Seen) {
+    let model = Model::new(s);
+    let mut scratch = Scratch::new(&model);
+    let all: Vec<u64> = paths.collect();
+    for chunk in all.chunks(PATHS) {
+        let engine = simulate_paths(&model, chunk, &mut scratch, &mut NoObserver);
+        for (p, &path) in chunk.iter().enumerate() {
+            let expected = reference::simulate(s, path);
+            check(
+                &format!("{label}, path {path}"),
+                s,
+                &engine[p],
+                &expected,
+                seen,
+            );
+        }
+    }
+}
+
+fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &mut Seen) {
+    let tolerance = 1e-9 * money_scale(s);
+    let mut amount = |what: &str, engine: f64, reference: f64| {
+        seen.amounts += 1;
+        seen.exact += (engine.to_bits() == reference.to_bits()) as usize;
+        assert!(
+            (engine - reference).abs() <= tolerance,
+            "{label}: {what} is {engine} in the engine, {reference} in the reference"
+        );
+    };
+    amount("credit loss", e.credit_loss, r.credit_loss);
+    // Without a policy the insured variant is the uninsured one.
+    let insured = r.variants.len() - 1;
+    for (variant, v) in [(UNINSURED, 0), (INSURED, insured)] {
+        let rv = &r.variants[v];
+        let what = |figure: &str| format!("{figure} of variant {variant}");
+        amount(
+            &what("minimum headroom"),
+            e.min_headroom[variant],
+            rv.min_headroom,
+        );
+        amount(&what("end balance"), e.end_balance[variant], rv.end_balance);
+        assert_eq!(
+            e.shortfall_day[variant],
+            rv.shortfall_day,
+            "{label}: {}",
+            what("shortfall day")
+        );
+    }
+    let rv = &r.variants[insured];
+    amount("premium paid", e.premium_paid, rv.premium_paid);
+    amount("payouts received", e.payouts_received, rv.payouts_received);
+    amount("net credit loss", e.net_credit_loss, rv.net_credit_loss);
+    assert_eq!(e.claims, rv.claims, "{label}: claims");
+
+    seen.paths += 1;
+    seen.shortfalls += r.variants.iter().any(|v| v.shortfall_day.is_some()) as usize;
+    seen.defaults += (r.credit_loss > 0.0) as usize;
+    seen.claims += (rv.claims > 0) as usize;
+    seen.payouts += (rv.payouts_received > 0.0) as usize;
+}
+
+/// Every scenario of the repository: the examples, the template and the fixtures.
+fn repository_files() -> Vec<String> {
+    let mut files = Vec::new();
+    for dir in ["scenarios", "scenarios/templates", "tests/fixtures"] {
+        let mut here: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            .filter(|p| p.ends_with(".toml"))
+            .collect();
+        here.sort();
+        files.extend(here);
+    }
+    files
+}
+
+#[test]
+fn the_engine_equals_the_reference_on_every_example_and_fixture() {
+    // The base case, each of the file's stress cases and each built-in one, 64 paths.
+    let mut seen = Seen::default();
+    for path in repository_files() {
+        let loaded = ScenarioFile::load(path.as_ref()).unwrap();
+        compare(&path, &loaded.base, 0..64, &mut seen);
+        for name in loaded.stress_names() {
+            let s = loaded.stressed(&name).unwrap();
+            compare(&format!("{path} [{name}]"), &s, 0..64, &mut seen);
+        }
+        for case in loaded.builtin_stress() {
+            let s = loaded.with_case(&case, &case.name).unwrap();
+            compare(&format!("{path} [{}]", case.name), &s, 0..64, &mut seen);
+        }
+    }
+    println!("{seen:?}");
+    // The comparison saw every mechanic it is meant to check.
+    assert!(seen.shortfalls > 0 && seen.defaults > 0, "{seen:?}");
+    assert!(seen.claims > 0 && seen.payouts > 0, "{seen:?}");
+}
+
+#[test]
+fn the_engine_equals_the_reference_on_hand_made_corners() {
+    // Forced defaults before, on and after due days, a recovery on the default day,
+    // first loss and maximum liability that bind, limits used up, a payout after H.
+    let text = r#"
+        [scenario]
+        name = "Corners"
+        [simulation]
+        horizon_days = 400
+        [company]
+        opening_cash = 20000.0
+        credit_line = 50000.0
+        credit_line_rate = 0.08
+        deposit_rate = 0.02
+        [revenue]
+        monthly = 100000.0
+        volatility = 0.2
+        [costs]
+        variable_ratio = 0.7
+        supplier_terms_days = 20
+        fixed_monthly = 8000.0
+        [[costs.scheduled]]
+        day = 370
+        amount = -60000.0
+        label = "Tax"
+        [credit]
+        correlation = 0.3
+        recovery_lag_days = 0
+        [[buyers]]
+        name = "A"
+        share = 0.3
+        terms_days = 30
+        pd = 0.2
+        lgd = { mean = 0.6, sd = 0.3 }
+        delay = { on_time = 0.3, mean_days = 40.0, sd_days = 60.0 }
+        invoices_per_month = 3
+        limit = 25000.0
+        [[buyers]]
+        name = "B"
+        share = 0.2
+        terms_days = 60
+        pd = 0.1
+        lgd = 0.9
+        delay = { mean_days = 100.0 }
+        [[buyer_groups]]
+        name = "G"
+        count = 20
+        share = 0.3
+        terms_days = 45
+        pd = 0.3
+        lgd = 1.0
+        delay = { on_time = 0.5, mean_days = 10.0, sd_days = 5.0 }
+        [insurance]
+        indemnity = 0.9
+        premium_rate = 0.004
+        minimum_premium = 3000.0
+        aggregate_first_loss = 5000.0
+        max_liability = 40000.0
+        waiting_period_days = 60
+        settlement_days = 30
+        default_limit = 4000.0
+        [[stress]]
+        name = "A fails"
+        force_default = [{ buyer = "A", day = 45 }, { buyer = "G#3", day = 0 }]
+        [[stress]]
+        name = "Worse"
+        pd_multiplier = 2.0
+        lgd_add = 0.2
+        delay_multiplier = 2.0
+    "#;
+    let loaded = file(text);
+    let mut seen = Seen::default();
+    compare("corners", &loaded.base, 0..200, &mut seen);
+    for name in loaded.stress_names() {
+        compare(&name, &loaded.stressed(&name).unwrap(), 0..200, &mut seen);
+    }
+    println!("{seen:?}");
+    assert!(seen.claims > 100 && seen.payouts > 100, "{seen:?}");
+}
+
+/// A random valid scenario as TOML: every key of sections 3-9 drawn, a policy in most.
+fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let company = (
+        30u32..800,
+        -5e4f64..3e5,
+        0f64..2e5,
+        0f64..0.2,
+        0f64..0.05,
+        -2e4f64..5e4,
+    );
+    let revenue = (
+        (1e3f64..5e5, -0.3f64..0.5, 0f64..0.4, 1u32..13),
+        proptest::option::of(proptest::collection::vec(0.2f64..2.0, 12)),
+    );
+    let costs = (
+        0f64..0.9,
+        0u32..90,
+        0f64..5e4,
+        proptest::collection::vec((0u32..900, -1e5f64..1e5), 0..3),
+    );
+    let lgd = prop_oneof![
+        (0f64..=1.0).prop_map(|v| format!("{v}")),
+        (0.05f64..0.95, 0f64..0.3).prop_map(|(mean, f)| {
+            // sd below sqrt(mean (1 - mean)), as validation requires.
+            let sd = f * (mean * (1.0 - mean)).sqrt();
+            format!("{{ mean = {mean}, sd = {sd} }}")
+        }),
+    ];
+    let delay = proptest::option::of((0f64..=1.0, 0.5f64..120.0, 0f64..150.0));
+    let buyer = (
+        (
+            0.01f64..0.25,
+            0u32..150,
+            0f64..0.6,
+            lgd.clone(),
+            delay.clone(),
+        ),
+        (
+            1u32..40,
+            proptest::option::of(0f64..2e5),
+            proptest::option::of(0f64..0.9),
+        ),
+    );
+    let group = (1u32..30, 0.01f64..0.25, 0f64..0.4, lgd, delay, 1u32..5);
+    let policy = (
+        (0.5f64..=1.0, 0f64..0.01, 0f64..2e4, 0f64..3e4),
+        (
+            proptest::option::of(1e3f64..3e5),
+            0u32..250,
+            0u32..90,
+            0f64..3e4,
+        ),
+    );
+    (
+        company,
+        revenue,
+        costs,
+        proptest::collection::vec(buyer, 0..4),
+        proptest::collection::vec(group, 0..3),
+        proptest::option::of(policy),
+        (0u64..10_000, 0.0f64..0.5, 0u32..900),
+    )
+        .prop_map(|(company, revenue, costs, buyers, groups, policy, (seed, rho, forced))| {
+            let (h, cash, line, rate, dep, floor) = company;
+            let ((monthly, growth, vol, start), season) = revenue;
+            let (vr, sup, fixed, scheduled) = costs;
+            let mut t = format!(
+                "[scenario]\nname = \"R\"\n[simulation]\nhorizon_days = {h}\nseed = {seed}\n\
+                 start_month = {start}\n[company]\nopening_cash = {cash}\ncredit_line = {line}\n\
+                 credit_line_rate = {rate}\ndeposit_rate = {dep}\nmin_headroom = {floor}\n\
+                 [revenue]\nmonthly = {monthly}\ngrowth = {growth}\nvolatility = {vol}\n"
+            );
+            if let Some(f) = season {
+                t += &format!("seasonality = {f:?}\n");
+            }
+            t += &format!(
+                "[costs]\nvariable_ratio = {vr}\nsupplier_terms_days = {sup}\n\
+                 fixed_monthly = {fixed}\n"
+            );
+            for (day, amount) in scheduled {
+                t += &format!("[[costs.scheduled]]\nday = {day}\namount = {amount}\nlabel = \"x\"\n");
+            }
+            t += &format!("[credit]\ncorrelation = {rho}\nrecovery_lag_days = {}\n", seed % 200);
+            let delay_text = |d: Option<(f64, f64, f64)>| {
+                d.map_or(String::new(), |(on_time, mean, sd)| {
+                    format!("delay = {{ on_time = {on_time}, mean_days = {mean}, sd_days = {sd} }}\n")
+                })
+            };
+            let mut names = Vec::new();
+            for (i, ((share, terms, pd, lgd, delay), (n, limit, own_rho))) in
+                buyers.into_iter().enumerate()
+            {
+                t += &format!(
+                    "[[buyers]]\nname = \"B{i}\"\nshare = {share}\nterms_days = {terms}\n\
+                     pd = {pd}\nlgd = {lgd}\ninvoices_per_month = {n}\n{}",
+                    delay_text(delay)
+                );
+                if let Some(limit) = limit {
+                    t += &format!("limit = {limit}\n");
+                }
+                if let Some(r) = own_rho {
+                    t += &format!("correlation = {r}\n");
+                }
+                names.push(format!("B{i}"));
+            }
+            for (i, (count, share, pd, lgd, delay, n)) in groups.into_iter().enumerate() {
+                t += &format!(
+                    "[[buyer_groups]]\nname = \"G{i}\"\ncount = {count}\nshare = {share}\n\
+                     terms_days = 30\npd = {pd}\nlgd = {lgd}\ninvoices_per_month = {n}\n{}",
+                    delay_text(delay)
+                );
+                names.push(format!("G{i}#{count}"));
+            }
+            if let Some(((ind, prem, minp, afl), (ml, wait, settle, default_limit))) = policy {
+                t += &format!(
+                    "[insurance]\nindemnity = {ind}\npremium_rate = {prem}\n\
+                     minimum_premium = {minp}\naggregate_first_loss = {afl}\n\
+                     waiting_period_days = {wait}\nsettlement_days = {settle}\n\
+                     default_limit = {default_limit}\n"
+                );
+                if let Some(ml) = ml {
+                    t += &format!("max_liability = {ml}\n");
+                }
+            }
+            t += "[[stress]]\nname = \"Worse\"\npd_multiplier = 3.0\ndelay_multiplier = 1.5\n\
+                  lgd_add = 0.1\n";
+            if let Some(name) = names.first() {
+                t += &format!(
+                    "[[stress]]\nname = \"Forced\"\nforce_default = [{{ buyer = \"{name}\", \
+                     day = {forced} }}]\n"
+                );
+            }
+            t
+        })
+        .prop_filter("shares sum to at most 1", |t| {
+            ScenarioFile::parse("r.toml".as_ref(), t.clone()).is_ok()
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        .. proptest::prelude::ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_engine_equals_the_reference_on_random_scenarios(text in random_scenario()) {
+        let loaded = file(&text);
+        let mut seen = Seen::default();
+        compare(&text, &loaded.base, 0..24, &mut seen);
+        for name in loaded.stress_names() {
+            compare(&format!("{text}\n[{name}]"), &loaded.stressed(&name).unwrap(), 0..24, &mut seen);
+        }
+    }
+}

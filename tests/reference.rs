@@ -1,0 +1,373 @@
+//! The one-path reference simulator: MODEL.md sections 4-8 written out as plainly as
+//! the text reads, to hold the fast engine to.
+//!
+//! One path at a time, one draw at a time through the same addressed random numbers
+//! (`PathRng::words(stream, index)`, the layout of `cashrisk::rng`), plain vectors of
+//! daily flows, one per variant. Nothing of `cashrisk::model` or `cashrisk::engine` is
+//! used: no lanes, no pre-tests, no delay tables, no copula classes, no trash day. It
+//! takes the validated `Scenario` and the library's distribution functions (the inverse
+//! normal, the normal distribution function, the Beta sampler), which are tested
+//! against exact distributions on their own.
+//!
+//! Model version 2 extends this file first; the engine is then made equal to it.
+
+use cashrisk::dist::{self, portable};
+use cashrisk::rng::{LGD_STREAM_BASE, PathRng, open01};
+use cashrisk::scenario::{BuyerTerms, Lgd, Policy, Scenario};
+
+/// What one variant of a path produced (MODEL.md section 8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Minimum headroom over the horizon.
+    pub min_headroom: f64,
+    /// B(H-1).
+    pub end_balance: f64,
+    /// First day with h(t) < min_headroom.
+    pub shortfall_day: Option<u32>,
+    /// Deposits and cash premiums dated before H (0 uninsured).
+    pub premium_paid: f64,
+    /// Payouts dated before H.
+    pub payouts_received: f64,
+    /// Claims dated before H.
+    pub claims: u32,
+    /// Sum of LGD * (A - P) over defaulted invoices (P = 0 uninsured).
+    pub net_credit_loss: f64,
+}
+
+/// One path: the economic credit loss and each variant, uninsured first, then the
+/// policy if the scenario has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencePath {
+    /// Sum of LGD * A over defaulted invoices.
+    pub credit_loss: f64,
+    /// Uninsured, then each policy.
+    pub variants: Vec<Variant>,
+}
+
+/// s(m) = floor(m * 365 / 12) (section 2).
+fn month_start(m: u32) -> u32 {
+    (m as u64 * 365 / 12) as u32
+}
+
+/// A claim, before settlement in claim order (section 7).
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    day: u32,
+    buyer: usize,
+    issue_day: u32,
+    invoice: usize,
+    amount: f64,
+    /// The payment still to come on the invoice: its day and amount.
+    later: (u64, f64),
+}
+
+/// Every buyer of the scenario: named buyers in file order, then each group's members
+/// in order (section 4: each is a buyer b of its own). The share is one buyer's.
+fn buyers(s: &Scenario) -> Vec<(String, &BuyerTerms)> {
+    let mut all: Vec<(String, &BuyerTerms)> =
+        s.buyers.iter().map(|b| (b.name.clone(), b)).collect();
+    for g in &s.groups {
+        for k in 1..=g.count {
+            all.push((format!("{}#{k}", g.terms.name), &g.terms));
+        }
+    }
+    all
+}
+
+/// Adds `amount` to day `day` of a ledger when the day is inside the horizon
+/// (section 2: a flow dated on or after H is not counted).
+fn add(flows: &mut [f64], day: u64, amount: f64) {
+    if let Some(cell) = flows.get_mut(day as usize) {
+        *cell += amount;
+    }
+}
+
+/// Simulates path `path` of scenario `s`.
+pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
+    let h = s.horizon_days;
+    let rng = PathRng::new(s.seed, path);
+    let normal = |stream: u32, index: u32| dist::inv_norm_cdf(open01(rng.words(stream, index).0));
+
+    // Section 2: the months with s(m) < H.
+    let months: Vec<u32> = (0..).take_while(|&m| month_start(m) < h).collect();
+
+    // Section 4: the common factor Z (stream 0, index 0) and the demand shocks e(m)
+    // (stream 0, index 1 + m). Section 5: revenue.
+    let z = normal(0, 0);
+    let revenue: Vec<f64> = months
+        .iter()
+        .map(|&m| {
+            let season = s
+                .seasonality
+                .map_or(1.0, |f| f[(s.start_month - 1 + m) as usize % 12]);
+            let e = normal(0, 1 + m);
+            let vol = s.revenue_volatility;
+            s.revenue_monthly
+                * season
+                * portable::pow(1.0 + s.revenue_growth, m as f64 / 12.0)
+                * portable::exp(vol * e - vol * vol / 2.0)
+        })
+        .collect();
+
+    // Flows both variants share, and each policy's own (section 7).
+    let mut common = vec![0.0; h as usize];
+    let sup = s.supplier_terms_days as u64;
+    let vr = s.variable_ratio;
+    for &m in &months {
+        let day = month_start(m) as u64;
+        add(&mut common, day, -s.fixed_monthly);
+        let cash_sale = revenue[m as usize] * s.cash_share();
+        add(&mut common, day, cash_sale);
+        add(&mut common, day + sup, -vr * cash_sale);
+    }
+    for flow in &s.scheduled {
+        add(&mut common, flow.day as u64, flow.amount);
+    }
+
+    let policies: Vec<&Policy> = s.insurance.iter().collect();
+    let mut turnover = vec![vec![0.0; months.len()]; policies.len()];
+    let mut claims: Vec<Vec<Claim>> = vec![Vec::new(); policies.len()];
+    let mut credit_loss = 0.0;
+    // (LGD, A, the claim of each policy) of every defaulted invoice.
+    let mut defaulted_loss = Vec::new();
+
+    let all = buyers(s);
+    for (b, (name, terms)) in all.iter().enumerate() {
+        let stream = 1 + b as u32;
+        // Section 6: the default day D(b), None when it is not before H.
+        let forced = s.forced_defaults.iter().find(|f| &f.buyer == name);
+        let default_day: Option<u32> = match forced {
+            Some(f) => (f.day < h).then_some(f.day),
+            None if terms.pd == 0.0 => None,
+            None => {
+                let rho = terms.correlation.unwrap_or(s.correlation);
+                let lambda = -portable::ln_1p(-terms.pd);
+                let x = rho.sqrt() * z + (1.0 - rho).sqrt() * normal(stream, 0);
+                let tau = 365.0 * -portable::ln_1p(-dist::norm_cdf(x)) / lambda;
+                (tau.floor() < h as f64).then(|| tau.floor() as u32)
+            }
+        };
+        // Section 4: a Beta LGD is drawn once per buyer and path.
+        let lgd = match terms.lgd {
+            Lgd::Fixed(v) => v,
+            Lgd::Beta { mean, sd: 0.0 } => mean,
+            Lgd::Beta { mean, sd } => {
+                let (alpha, beta) = dist::beta_shapes(mean, sd);
+                if alpha.is_finite() && beta.is_finite() {
+                    dist::beta(alpha, beta, &mut rng.stream(LGD_STREAM_BASE + b as u32))
+                } else {
+                    mean
+                }
+            }
+        };
+        let n = terms.invoices_per_month;
+        let mut i = 0;
+        for &m in &months {
+            let (start, next) = (month_start(m), month_start(m + 1));
+            for k in 0..n {
+                let t = start + (k as u64 * (next - start) as u64 / n as u64) as u32;
+                let invoice = i;
+                i += 1;
+                // Section 5: no new sales on or after the default day.
+                if default_day.is_some_and(|d| t >= d) {
+                    continue;
+                }
+                let amount = revenue[m as usize] * terms.share / n as f64;
+                add(&mut common, t as u64 + sup, -vr * amount);
+                // Section 6: the delay from the invoice's two words (stream 1 + b,
+                // index 1 + i): the first decides "on time", the second the delay.
+                let (w0, w1) = rng.words(stream, 1 + invoice as u32);
+                let delay: u64 = match terms.delay {
+                    None => 0,
+                    Some(d) if open01(w0) < d.on_time => 0,
+                    Some(d) => {
+                        let sigma2 =
+                            portable::ln(1.0 + d.sd_days * d.sd_days / (d.mean_days * d.mean_days));
+                        let x = if sigma2 == 0.0 {
+                            d.mean_days
+                        } else {
+                            let mu = portable::ln(d.mean_days) - sigma2 / 2.0;
+                            portable::exp(mu + sigma2.sqrt() * dist::inv_norm_cdf(open01(w1)))
+                        };
+                        // Beyond 10^9 days a payment is "never" for every comparison.
+                        x.round().min(1e9) as u64
+                    }
+                };
+                let due = t as u64 + terms.terms_days as u64;
+                let paid = due + delay;
+                let defaulted = default_day.is_some_and(|d| paid >= d as u64);
+                let later = if defaulted {
+                    credit_loss += lgd * amount;
+                    let d = default_day.unwrap() as u64;
+                    (d + s.recovery_lag_days as u64, (1.0 - lgd) * amount)
+                } else {
+                    (paid, amount)
+                };
+                add(&mut common, later.0, later.1);
+
+                // Section 7, for each policy: insured turnover and the claim.
+                let mut claim_of = vec![None; policies.len()];
+                for (v, policy) in policies.iter().enumerate() {
+                    let limit = terms.limit.unwrap_or(policy.default_limit);
+                    if limit <= 0.0 {
+                        continue;
+                    }
+                    turnover[v][m as usize] += amount;
+                    let w = policy.waiting_period_days as u64;
+                    let protracted = delay > w && default_day.is_none_or(|d| d as u64 > due + w);
+                    let claim_day = if protracted {
+                        Some(due + w)
+                    } else if defaulted {
+                        default_day.map(u64::from)
+                    } else {
+                        None
+                    };
+                    if let Some(day) = claim_day.filter(|&d| d < h as u64) {
+                        claim_of[v] = Some(claims[v].len());
+                        claims[v].push(Claim {
+                            day: day as u32,
+                            buyer: b,
+                            issue_day: t,
+                            invoice,
+                            amount,
+                            later,
+                        });
+                    }
+                }
+                if defaulted {
+                    defaulted_loss.push((lgd, amount, claim_of));
+                }
+            }
+        }
+    }
+
+    let mut variants = vec![balance(s, &common, Variant::uninsured(credit_loss))];
+    for (v, policy) in policies.iter().enumerate() {
+        let mut flows = common.clone();
+        let mut out = Variant::uninsured(0.0);
+        let payouts = settle(
+            s,
+            policy,
+            &all,
+            &turnover[v],
+            &mut claims[v],
+            &mut flows,
+            &mut out,
+        );
+        // Net credit loss: LGD * (A - P) over the defaulted invoices.
+        out.net_credit_loss = defaulted_loss
+            .iter()
+            .map(|(lgd, amount, claim_of)| {
+                let payout = claim_of[v].map_or(0.0, |k| payouts[k]);
+                lgd * (amount - payout)
+            })
+            .sum();
+        variants.push(balance(s, &flows, out));
+    }
+    ReferencePath {
+        credit_loss,
+        variants,
+    }
+}
+
+impl Variant {
+    fn uninsured(net_credit_loss: f64) -> Variant {
+        Variant {
+            min_headroom: f64::INFINITY,
+            end_balance: 0.0,
+            shortfall_day: None,
+            premium_paid: 0.0,
+            payouts_received: 0.0,
+            claims: 0,
+            net_credit_loss,
+        }
+    }
+}
+
+/// Section 7: deposits, premiums and the claims of one policy, in claim order; adds
+/// the policy's flows to `flows` and returns the payout of each claim (in the order
+/// the claims were made, not settled).
+fn settle(
+    s: &Scenario,
+    policy: &Policy,
+    buyers: &[(String, &BuyerTerms)],
+    turnover: &[f64],
+    claims: &mut [Claim],
+    flows: &mut [f64],
+    out: &mut Variant,
+) -> Vec<f64> {
+    let h = s.horizon_days;
+    let years = h.div_ceil(365) as usize;
+    // Deposits on the first day of every policy year that starts before H.
+    let mut deposit_left = vec![policy.minimum_premium; years];
+    for y in 0..years {
+        add(flows, 365 * y as u64, -policy.minimum_premium);
+        out.premium_paid += policy.minimum_premium;
+    }
+    // The premium of month m, due on s(m + 1), first from its policy year's deposit.
+    for (m, &insured) in turnover.iter().enumerate() {
+        let premium = insured * policy.premium_rate;
+        let year = (month_start(m as u32) / 365) as usize;
+        let from_deposit = premium.min(deposit_left[year]);
+        deposit_left[year] -= from_deposit;
+        let cash = premium - from_deposit;
+        let due = month_start(m as u32 + 1);
+        if due < h {
+            add(flows, due as u64, -cash);
+            out.premium_paid += cash;
+        }
+    }
+    // Claims in order of claim day, buyer, issue day.
+    let mut order: Vec<usize> = (0..claims.len()).collect();
+    order.sort_by_key(|&k| {
+        let c = &claims[k];
+        (c.day, c.buyer, c.issue_day, c.invoice)
+    });
+    let mut limit_left: Vec<f64> = buyers
+        .iter()
+        .map(|(_, t)| t.limit.unwrap_or(policy.default_limit))
+        .collect();
+    let mut first_loss_left = vec![policy.aggregate_first_loss; years];
+    let mut liability_left = vec![policy.max_liability; years];
+    let mut payouts = vec![0.0; claims.len()];
+    for k in order {
+        let c = claims[k];
+        let claimable = c.amount.min(limit_left[c.buyer]);
+        limit_left[c.buyer] -= claimable;
+        let year = (c.day / 365) as usize;
+        let retained = claimable.min(first_loss_left[year]);
+        first_loss_left[year] -= retained;
+        let payout = (policy.indemnity * (claimable - retained)).min(liability_left[year]);
+        liability_left[year] -= payout;
+        payouts[k] = payout;
+        out.claims += 1;
+        let payout_day = c.day as u64 + policy.settlement_days as u64;
+        if payout_day < h as u64 {
+            add(flows, payout_day, payout);
+            out.payouts_received += payout;
+        }
+        // The insurer owns P / A of the invoice from the claim day on.
+        add(flows, c.later.0, -(payout / c.amount) * c.later.1);
+    }
+    payouts
+}
+
+/// Section 8: the daily balance, interest and headroom of one variant.
+fn balance(s: &Scenario, flows: &[f64], mut out: Variant) -> Variant {
+    let mut b = s.opening_cash;
+    for (t, flow) in flows.iter().enumerate() {
+        b += flow;
+        if b < 0.0 {
+            b -= -b * s.credit_line_rate / 365.0;
+        } else {
+            b += b * s.deposit_rate / 365.0;
+        }
+        let headroom = b + s.credit_line;
+        out.min_headroom = out.min_headroom.min(headroom);
+        if out.shortfall_day.is_none() && headroom < s.min_headroom {
+            out.shortfall_day = Some(t as u32);
+        }
+    }
+    out.end_balance = b;
+    out
+}
