@@ -86,7 +86,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Merge(args) => merge_command(&args),
         Command::Init(args) => init_command(&args),
         Command::Schema => {
-            out!("{}", crate::scenario::raw::json_schema())?;
+            out!("{}", crate::scenario::schema::json_schema())?;
             Ok(())
         }
         Command::Completions(args) => {

@@ -559,6 +559,14 @@ impl Model {
         };
         let default_limit = s.insurance.as_ref().map_or(0.0, |p| p.default_limit);
         let mut buyers = Vec::with_capacity(s.buyer_count());
+        // A stress case's forced default days by buyer number (the first for a buyer
+        // named twice).
+        let mut forced = std::collections::HashMap::new();
+        for f in &s.forced_defaults {
+            if let Some(b) = crate::scenario::buyers::index_of(&s.buyers, &s.groups, &f.buyer) {
+                forced.entry(b).or_insert(f.day);
+            }
+        }
         let mut add = |terms: &BuyerTerms, name: String, calendar: usize| {
             let rho = terms.correlation.unwrap_or(s.correlation);
             let lambda = -portable::ln_1p(-terms.pd);
@@ -567,11 +575,7 @@ impl Model {
             } else {
                 0.0
             };
-            let forced_default = s
-                .forced_defaults
-                .iter()
-                .find(|f| f.buyer == name)
-                .map(|f| f.day);
+            let forced_default = forced.get(&buyers.len()).copied();
             buyers.push(BuyerModel {
                 share_per_invoice: terms.share / terms.invoices_per_month as f64,
                 terms_days: terms.terms_days,
@@ -629,7 +633,11 @@ impl Model {
         for g in &s.groups {
             let cal = calendar_of(g.terms.invoices_per_month);
             for k in 1..=g.count {
-                add(&g.terms, format!("{}#{k}", g.terms.name), cal);
+                add(
+                    &g.terms,
+                    crate::scenario::buyers::member_name(&g.terms.name, k),
+                    cal,
+                );
             }
         }
 

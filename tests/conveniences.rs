@@ -5,7 +5,8 @@ use serde_json::Value;
 use std::path::Path;
 
 /// A small JSON Schema checker for what `cashrisk schema` uses: type, properties,
-/// additionalProperties = false, items, anyOf and $ref to $defs.
+/// additionalProperties = false, required, numeric bounds, items with their count,
+/// anyOf and $ref to $defs.
 fn conforms(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/$defs/");
@@ -48,7 +49,35 @@ fn conforms(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(),
             }
         }
     }
+    if let (Some(required), Some(obj)) = (schema.get("required"), value.as_object()) {
+        for key in required
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !obj.contains_key(key) {
+                return Err(format!("{at}: {key} is required"));
+            }
+        }
+    }
+    if let Some(x) = value.as_f64() {
+        let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
+        let inside = bound("minimum").is_none_or(|b| x >= b)
+            && bound("maximum").is_none_or(|b| x <= b)
+            && bound("exclusiveMinimum").is_none_or(|b| x > b)
+            && bound("exclusiveMaximum").is_none_or(|b| x < b);
+        if !inside {
+            return Err(format!("{at}: {x} is out of range"));
+        }
+    }
     if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        let count = |k: &str| schema.get(k).and_then(Value::as_u64);
+        if count("minItems").is_some_and(|n| (arr.len() as u64) < n)
+            || count("maxItems").is_some_and(|n| (arr.len() as u64) > n)
+        {
+            return Err(format!("{at}: {} items", arr.len()));
+        }
         for (i, v) in arr.iter().enumerate() {
             conforms(items, root, v, &format!("{at}[{i}]"))?;
         }
@@ -90,6 +119,53 @@ fn the_committed_schema_is_current_and_every_example_conforms() {
     assert!(conforms(&schema, &schema, &bad, "file").is_err());
     let bad: Value = serde_json::json!({"company": {"opening_cash": "lots"}});
     assert!(conforms(&schema, &schema, &bad, "file").is_err());
+    // Ranges and required keys come from the key table too.
+    let good = serde_json::json!({
+        "scenario": {"name": "S"}, "company": {"opening_cash": 1.0},
+        "revenue": {"monthly": 5.0}, "insurance": {"indemnity": 0.9, "premium_rate": 0.002}
+    });
+    conforms(&schema, &schema, &good, "file").unwrap();
+    let mut bad = good.clone();
+    bad["insurance"]["indemnity"] = serde_json::json!(90);
+    assert!(conforms(&schema, &schema, &bad, "file").is_err());
+    let mut bad = good.clone();
+    bad["insurance"]
+        .as_object_mut()
+        .unwrap()
+        .remove("premium_rate");
+    assert!(conforms(&schema, &schema, &bad, "file").is_err());
+    let text = serde_json::to_string(&schema).unwrap();
+    for described in ["Probability of default within one year", "\"default\":180"] {
+        assert!(text.contains(described), "the schema lacks {described}");
+    }
+}
+
+#[test]
+fn the_format_documentation_names_every_key() {
+    // Each key of the key table appears, in backticks, in the section of
+    // docs/scenario-format.md about its table.
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario-format.md"),
+    )
+    .unwrap();
+    let sections: Vec<&str> = doc.split("\n## ").collect();
+    for (path, key) in cashrisk::scenario::keys::expanded() {
+        let table = path.split(['.', '[']).next().unwrap();
+        let heading = format!("[{table}]");
+        let section = sections
+            .iter()
+            .find(|s| s.lines().next().is_some_and(|h| h.contains(&heading)))
+            .unwrap_or_else(|| panic!("docs/scenario-format.md has no section for {heading}"));
+        let named = section.split('`').skip(1).step_by(2).any(|code| {
+            code.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| word == key.name())
+        });
+        assert!(
+            named,
+            "docs/scenario-format.md does not name `{}` ({path})",
+            key.name()
+        );
+    }
 }
 
 #[test]

@@ -40,6 +40,23 @@ impl KeyPath {
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The path as the key table writes it ([`super::keys`]): array elements as `[]`,
+    /// so `buyers["Nordhaus"].lgd` is `buyers[].lgd`.
+    pub fn pattern(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.0 {
+            match seg {
+                Seg::Key(k) if out.is_empty() => out.push_str(k),
+                Seg::Key(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+                Seg::Index(..) => out.push_str("[]"),
+            }
+        }
+        out
+    }
 }
 
 impl fmt::Display for KeyPath {

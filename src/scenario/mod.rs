@@ -6,11 +6,16 @@
 //! value. Every problem of a file is collected and reported at once, each with its key
 //! path and, where the parser knows it, line and column.
 
+pub mod buyers;
+mod checker;
 mod edit;
 mod errors;
+pub mod keys;
 mod lgd_de;
 mod locate;
+mod parse;
 pub mod raw;
+pub mod schema;
 mod stress;
 mod validate;
 
@@ -292,7 +297,7 @@ impl ScenarioFile {
 
     /// Validates scenario text; `path` only labels the messages.
     pub fn parse(path: &Path, text: String) -> Result<ScenarioFile, ScenarioError> {
-        let raw = validate::parse_raw(path, &text)?;
+        let raw = parse::parse_raw(path, &text)?;
         let base = validate::validate(&raw)
             .map_err(|problems| ScenarioError::new(path, &text, problems))?;
         // Every stress case must give a valid scenario too: a broken case is an error

@@ -6,11 +6,10 @@
 //! Nothing here is checked beyond its TOML type; `super::validate` turns these
 //! structs into the domain types of [`super::Scenario`].
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `[scenario]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
@@ -19,7 +18,7 @@ pub struct RawMeta {
 }
 
 /// `[simulation]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub horizon_days: Option<i64>,
@@ -29,7 +28,7 @@ pub struct RawSimulation {
 }
 
 /// `[company]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCompany {
     pub opening_cash: Option<f64>,
@@ -40,7 +39,7 @@ pub struct RawCompany {
 }
 
 /// `[revenue]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRevenue {
     pub monthly: Option<f64>,
@@ -50,7 +49,7 @@ pub struct RawRevenue {
 }
 
 /// One `[[costs.scheduled]]` flow.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScheduled {
     pub day: Option<i64>,
@@ -59,7 +58,7 @@ pub struct RawScheduled {
 }
 
 /// `[costs]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCosts {
     pub variable_ratio: Option<f64>,
@@ -69,7 +68,7 @@ pub struct RawCosts {
 }
 
 /// `[credit]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCredit {
     pub correlation: Option<f64>,
@@ -77,7 +76,7 @@ pub struct RawCredit {
 }
 
 /// `lgd = 0.7` or `lgd = { mean = 0.7, sd = 0.2 }`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum RawLgd {
     Fixed(f64),
@@ -85,7 +84,7 @@ pub enum RawLgd {
 }
 
 /// The table form of an LGD.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBeta {
     pub mean: Option<f64>,
@@ -93,7 +92,7 @@ pub struct RawBeta {
 }
 
 /// `delay = { on_time = 0.55, mean_days = 18.0, sd_days = 20.0 }`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDelay {
     pub on_time: Option<f64>,
@@ -101,25 +100,12 @@ pub struct RawDelay {
     pub sd_days: Option<f64>,
 }
 
-/// One `[[buyers]]` entry.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+/// One `[[buyers]]` or `[[buyer_groups]]` entry: named buyers and groups share their
+/// fields (the key table's `buyer.` keys); `count` belongs to groups, and validation
+/// refuses it on a named buyer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBuyer {
-    pub name: Option<String>,
-    pub share: Option<f64>,
-    pub terms_days: Option<i64>,
-    pub pd: Option<f64>,
-    pub lgd: Option<RawLgd>,
-    pub delay: Option<RawDelay>,
-    pub invoices_per_month: Option<i64>,
-    pub limit: Option<f64>,
-    pub correlation: Option<f64>,
-}
-
-/// One `[[buyer_groups]]` entry.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawGroup {
     pub name: Option<String>,
     pub count: Option<i64>,
     pub share: Option<f64>,
@@ -133,7 +119,7 @@ pub struct RawGroup {
 }
 
 /// `[insurance]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInsurance {
     pub indemnity: Option<f64>,
@@ -147,7 +133,7 @@ pub struct RawInsurance {
 }
 
 /// One entry of `force_default`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawForcedDefault {
     pub buyer: Option<String>,
@@ -155,7 +141,7 @@ pub struct RawForcedDefault {
 }
 
 /// One `[[stress]]` case.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStress {
     pub name: Option<String>,
@@ -170,12 +156,8 @@ pub struct RawStress {
 }
 
 /// The whole file.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-#[schemars(
-    title = "cashrisk scenario",
-    description = "A cashrisk scenario file (docs/scenario-format.md)."
-)]
 pub struct RawScenario {
     pub scenario: Option<RawMeta>,
     pub simulation: Option<RawSimulation>,
@@ -186,30 +168,8 @@ pub struct RawScenario {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buyers: Vec<RawBuyer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buyer_groups: Vec<RawGroup>,
+    pub buyer_groups: Vec<RawBuyer>,
     pub insurance: Option<RawInsurance>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<RawStress>,
 }
-
-/// The JSON Schema of scenario files, generated from these structs.
-pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(RawScenario);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// The top-level tables and arrays a scenario file may hold, in the order of MODEL.md.
-pub const TOP_LEVEL_KEYS: &[&str] = &[
-    "scenario",
-    "simulation",
-    "company",
-    "revenue",
-    "costs",
-    "credit",
-    "buyers",
-    "buyer_groups",
-    "insurance",
-    "stress",
-];

@@ -45,7 +45,7 @@ pub fn builtin(base: &Scenario) -> Vec<StressCase> {
     }
     for g in &base.groups {
         if largest.as_ref().is_none_or(|(s, _)| g.terms.share > *s) {
-            largest = Some((g.terms.share, format!("{}#1", g.terms.name)));
+            largest = Some((g.terms.share, super::buyers::member_name(&g.terms.name, 1)));
         }
     }
     if let Some((_, name)) = largest {
@@ -83,33 +83,14 @@ pub fn builtin(base: &Scenario) -> Vec<StressCase> {
 
 /// Applies every override of `case` to `raw` as MODEL.md sections 3 and 12 define them.
 pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
-    let mut terms: Vec<BuyerRefs<'_>> = Vec::new();
-    for b in raw.buyers.iter_mut() {
-        terms.push(BuyerRefs {
-            pd: &mut b.pd,
-            lgd: &mut b.lgd,
-            delay: &mut b.delay,
-            limit: &mut b.limit,
-            correlation: &mut b.correlation,
-        });
-    }
-    for g in raw.buyer_groups.iter_mut() {
-        terms.push(BuyerRefs {
-            pd: &mut g.pd,
-            lgd: &mut g.lgd,
-            delay: &mut g.delay,
-            limit: &mut g.limit,
-            correlation: &mut g.correlation,
-        });
-    }
-    for t in terms.iter_mut() {
+    for t in raw.buyers.iter_mut().chain(raw.buyer_groups.iter_mut()) {
         if let (Some(k), Some(pd)) = (case.pd_multiplier, t.pd.as_mut()) {
             *pd = (*pd * k).min(0.999);
         }
         if let Some(rho) = case.correlation
             && t.correlation.is_some()
         {
-            *t.correlation = Some(rho);
+            t.correlation = Some(rho);
         }
         if let Some(delay) = t.delay.as_mut() {
             if let Some(k) = case.delay_multiplier {
@@ -130,7 +111,7 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
                     if let Some(mean) = beta.mean {
                         let shifted = (mean + add).min(1.0);
                         if shifted >= 1.0 {
-                            *t.lgd = Some(RawLgd::Fixed(1.0));
+                            t.lgd = Some(RawLgd::Fixed(1.0));
                         } else {
                             beta.mean = Some(shifted);
                         }
@@ -151,12 +132,4 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
     if let (Some(k), Some(ins)) = (case.limit_multiplier, raw.insurance.as_mut()) {
         ins.default_limit = ins.default_limit.map(|l| l * k);
     }
-}
-
-struct BuyerRefs<'a> {
-    pd: &'a mut Option<f64>,
-    lgd: &'a mut Option<RawLgd>,
-    delay: &'a mut Option<super::raw::RawDelay>,
-    limit: &'a mut Option<f64>,
-    correlation: &'a mut Option<f64>,
 }

@@ -1,0 +1,173 @@
+//! Checking one raw value against its key's description ([`super::keys`]), collecting
+//! every problem of a file instead of stopping at the first.
+//!
+//! Each method takes the path of the table a key sits in and the key itself: its
+//! range, default and example come from the key table, so validation code says only
+//! which key it reads.
+
+use super::errors::{KeyPath, Problem};
+use super::keys::{IfAbsent, Key, Kind, Range};
+
+/// A number as a user would write it: plain, or in scientific notation when huge or tiny.
+fn num(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Collects problems while converting raw values.
+#[derive(Debug, Default)]
+pub struct Checker {
+    /// Every problem found so far.
+    pub problems: Vec<Problem>,
+}
+
+impl Checker {
+    /// Records a problem.
+    pub fn push(&mut self, path: KeyPath, message: impl Into<String>) {
+        self.problems.push(Problem::new(path, message));
+    }
+
+    /// Records that a required key is missing, with the key's example.
+    fn missing(&mut self, path: KeyPath, key: &Key) {
+        let example = key.example;
+        self.push(
+            path,
+            format!("is required; add it, for example `{example}`"),
+        );
+    }
+
+    /// The range of a number key (the key table pairs each such call with a number).
+    fn range(key: &Key) -> Range {
+        match key.kind {
+            Kind::Number(range) | Kind::Factors { each: range, .. } => range,
+            _ => unreachable!("{} is not a number in the key table", key.path),
+        }
+    }
+
+    /// A number key of the table at `at`: its value, its default, or (when required
+    /// and missing) 0 with a problem recorded.
+    pub fn number(&mut self, at: &KeyPath, key: &Key, v: Option<f64>) -> f64 {
+        let path = at.key(key.name());
+        match (v, key.default) {
+            (Some(x), _) => self.check(path, x, Self::range(key)),
+            (None, IfAbsent::Number(d)) => d,
+            (None, IfAbsent::Required) => {
+                self.missing(path, key);
+                0.0
+            }
+            (None, _) => unreachable!("{} has no numeric default", key.path),
+        }
+    }
+
+    /// A number key whose absence means "not set" (a buyer's own limit, say).
+    pub fn maybe_number(&mut self, at: &KeyPath, key: &Key, v: Option<f64>) -> Option<f64> {
+        v.map(|x| self.check(at.key(key.name()), x, Self::range(key)))
+    }
+
+    /// `x` at `path`, checked against `range`.
+    pub fn check(&mut self, path: KeyPath, x: f64, range: Range) -> f64 {
+        if !x.is_finite() {
+            self.push(
+                path,
+                format!("is {}; use a finite number, {}", num(x), range.describe()),
+            );
+            return 0.0;
+        }
+        if !range.contains(x) {
+            self.push(
+                path,
+                format!("is {}, out of range; use {}", num(x), range.describe()),
+            );
+        }
+        x
+    }
+
+    /// A whole number of days.
+    pub fn days(&mut self, at: &KeyPath, key: &Key, v: Option<i64>) -> u32 {
+        let Kind::Days { lo, hi } = key.kind else {
+            unreachable!("{} is not a number of days in the key table", key.path)
+        };
+        let path = at.key(key.name());
+        let d = match (v, key.default) {
+            (Some(d), _) => d,
+            (None, IfAbsent::Number(d)) => d as i64,
+            (None, _) => {
+                self.missing(path, key);
+                return 0;
+            }
+        };
+        if d < lo || d > hi {
+            self.push(
+                path,
+                format!("is {d}, out of range; use a whole number of days in {lo}..={hi}"),
+            );
+            return lo.max(0) as u32;
+        }
+        d as u32
+    }
+
+    /// A whole number (not days): its value, its default, or its smallest value with a
+    /// problem recorded.
+    pub fn whole(&mut self, at: &KeyPath, key: &Key, v: Option<i64>) -> i64 {
+        let Kind::Whole { lo, hi, advice } = key.kind else {
+            unreachable!("{} is not a whole number in the key table", key.path)
+        };
+        let path = at.key(key.name());
+        match (v, key.default) {
+            (Some(n), _) if (lo..=hi).contains(&n) => n,
+            (Some(n), _) => {
+                self.push(path, format!("is {n}; {advice}"));
+                lo
+            }
+            (None, IfAbsent::Number(d)) => d as i64,
+            (None, _) => {
+                self.missing(path, key);
+                lo
+            }
+        }
+    }
+
+    /// Refuses the characters that no name, label or currency may hold (see
+    /// [`crate::text::forbidden_char`]); `allow_breaks` lets a free text keep line
+    /// breaks and tabs.
+    pub fn plain_text(&mut self, path: &KeyPath, s: &str, allow_breaks: bool) -> bool {
+        let bad = s.chars().find(|&c| {
+            crate::text::forbidden_char(c) && !(allow_breaks && matches!(c, '\n' | '\t'))
+        });
+        if let Some(c) = bad {
+            self.push(
+                path.clone(),
+                format!(
+                    "holds the control character {}; names, labels and the currency must be \
+                     plain text (no escape sequences, line breaks or reordering marks): \
+                     remove it",
+                    crate::text::codepoint(c)
+                ),
+            );
+        }
+        bad.is_none()
+    }
+
+    /// A text key: a required name (not empty), a label or free text with its default.
+    pub fn text(&mut self, at: &KeyPath, key: &Key, v: &Option<String>) -> String {
+        let path = at.key(key.name());
+        match (v, key.kind, key.default) {
+            (Some(s), Kind::Name, _) if s.trim().is_empty() => {
+                self.push(path, "is empty; give it a name");
+                String::new()
+            }
+            (Some(s), kind, _) => {
+                self.plain_text(&path, s, kind == Kind::Text);
+                s.clone()
+            }
+            (None, _, IfAbsent::Text(d)) => d.to_string(),
+            (None, _, _) => {
+                self.missing(path, key);
+                String::new()
+            }
+        }
+    }
+}
