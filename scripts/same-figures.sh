@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that two builds give the same figures: every example scenario (and the
-# template) run at 1,003 paths on 1 and 2 threads, with and without its stress cases,
-# and every file written and the terminal output compared byte for byte.
+# template) at 1,003 paths on 1 and 2 threads, through run, run --break-even, stress,
+# sensitivity and a sweep, every file written and the terminal output compared byte
+# for byte.
 #   scripts/same-figures.sh OLD_BINARY [NEW_BINARY]   (NEW defaults to target/release)
 # A refactoring must pass this against the binary from before it.
 set -euo pipefail
@@ -14,11 +15,16 @@ status=0
 for file in scenarios/*.toml scenarios/templates/*.toml; do
   stem=$(basename "$file" .toml)
   for threads in 1 2; do
-    for cmd in run stress; do
+    for cmd in run break-even stress sensitivity sweep; do
+      case $cmd in
+        break-even) args=(run "$file" --break-even) ;;
+        sweep) args=(sweep "$file" --set "company.credit_line=0:300000:3") ;;
+        *) args=("$cmd" "$file") ;;
+      esac
       for side in old new; do
         bin=$old; [ "$side" = new ] && bin=$new
         out="$tmp/$side/$stem-$cmd-$threads"
-        "$bin" "$cmd" "$file" --paths 1003 --threads "$threads" --quiet \
+        "$bin" "${args[@]}" --paths 1003 --threads "$threads" --quiet \
           --out "$out" >"$tmp/$side.stdout" 2>"$tmp/$side.stderr" || true
         # The output folder's name appears in the terminal output: make it neutral.
         sed -i "s#$tmp/$side#OUT#g" "$tmp/$side.stdout" "$tmp/$side.stderr"

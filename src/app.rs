@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::output::{self, OutputDir, RunFolder};
 use crate::run::{BLOCK, RunResult, run};
-use crate::scenario::{Scenario, ScenarioFile};
+use crate::scenario::{Scenario, ScenarioFile, WhatIf};
 use crate::study::{self, Case};
 use crate::summary::{Precision, Summary};
 use std::io::IsTerminal;
@@ -163,28 +163,6 @@ pub fn case_folder(name: &str) -> String {
     crate::text::path_component(name).unwrap_or_else(|| "case".to_string())
 }
 
-/// Applies `--paths` and `--seed` and checks the path count.
-pub fn apply_overrides(
-    mut scenario: Scenario,
-    paths: Option<u64>,
-    seed: Option<u64>,
-) -> Result<Scenario, Error> {
-    if let Some(p) = paths {
-        if p == 0 {
-            return Err(Error::Usage {
-                flag: "--paths",
-                message: "must be at least 1, for example --paths 10000".to_string(),
-            });
-        }
-        scenario.paths = p;
-    }
-    if let Some(s) = seed {
-        scenario.seed = s;
-    }
-    check_paths(scenario.paths)?;
-    Ok(scenario)
-}
-
 fn check_paths(paths: u64) -> Result<(), Error> {
     if paths > MAX_PATHS {
         let gib = paths as f64 * BYTES_PER_PATH as f64 / (1u64 << 30) as f64;
@@ -199,18 +177,66 @@ fn check_paths(paths: u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// The scenario a run uses: the base case or a stress case, with flag overrides.
+/// The what-if a run uses: the base case or a stress case of the file, with the
+/// `--paths` and `--seed` flags.
+pub fn run_what_if(
+    file: &ScenarioFile,
+    stress: Option<&str>,
+    paths: Option<u64>,
+    seed: Option<u64>,
+) -> Result<WhatIf, Error> {
+    if paths == Some(0) {
+        return Err(Error::Usage {
+            flag: "--paths",
+            message: "must be at least 1, for example --paths 10000".to_string(),
+        });
+    }
+    let what_if = match stress {
+        Some(name) => file.stress_case(name)?,
+        None => WhatIf::base(),
+    };
+    Ok(what_if.with_run(paths, seed))
+}
+
+/// The scenario of a what-if, its path count checked against what one run can hold.
+pub fn scenario_of(file: &ScenarioFile, what_if: &WhatIf) -> Result<Scenario, Error> {
+    let scenario = file.what_if(what_if)?;
+    check_paths(scenario.paths)?;
+    Ok(scenario)
+}
+
+/// The scenario a run uses (see [`run_what_if`]), and its what-if.
 pub fn scenario_for_run(
     file: &ScenarioFile,
     stress: Option<&str>,
     paths: Option<u64>,
     seed: Option<u64>,
-) -> Result<Scenario, Error> {
-    let scenario = match stress {
-        Some(name) => file.stressed(name)?,
-        None => file.base.clone(),
-    };
-    apply_overrides(scenario, paths, seed)
+) -> Result<(WhatIf, Scenario), Error> {
+    let what_if = run_what_if(file, stress, paths, seed)?;
+    let scenario = scenario_of(file, &what_if)?;
+    Ok((what_if, scenario))
+}
+
+/// The scenarios of a study's cases, all validated before any is simulated, each with
+/// the `--paths` and `--seed` flags.
+fn plan_cases(
+    file: &ScenarioFile,
+    cases: Vec<(String, WhatIf)>,
+    sim: &SimArgs,
+) -> Result<Vec<(String, Scenario)>, Error> {
+    if sim.paths == Some(0) {
+        return Err(Error::Usage {
+            flag: "--paths",
+            message: "must be at least 1, for example --paths 10000".to_string(),
+        });
+    }
+    cases
+        .into_iter()
+        .map(|(name, what_if)| {
+            let scenario = scenario_of(file, &what_if.with_run(sim.paths, sim.seed))?;
+            Ok((name, scenario))
+        })
+        .collect()
 }
 
 fn threads(sim_threads: Option<usize>) -> Result<usize, Error> {
@@ -477,7 +503,7 @@ fn finish_message(count: usize, out: &Path, charts: bool) -> Result<(), Error> {
 
 fn run_command(args: &RunArgs) -> Result<(), Error> {
     let file = ScenarioFile::load(&args.file)?;
-    let mut scenario =
+    let (what_if, scenario) =
         scenario_for_run(&file, args.stress.as_deref(), args.sim.paths, args.sim.seed)?;
     let threads = threads(args.sim.threads)?;
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
@@ -556,7 +582,6 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
                 let count = PRECISION_ROUND.min(max_paths - result.paths());
                 let more = simulate(&model, result.paths(), count, threads, args.sim.quiet)?;
                 result.append(more).map_err(Error::Bug)?;
-                scenario.paths = result.paths();
                 let widths = Summary::new(&scenario, &label, &result).half_widths();
                 let met = widths.iter().all(|w| *w <= target);
                 if met || result.paths() >= max_paths {
@@ -573,15 +598,17 @@ fn run_command(args: &RunArgs) -> Result<(), Error> {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
-    scenario.paths = result.paths();
     let mut summary = Summary::new(&scenario, &label, &result);
     summary.simulation.precision = precision;
     if args.break_even {
+        // With --precision, the trials use the paths the run ended with.
+        let what_if = what_if.with_run(Some(result.paths()), None);
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
-            &scenario,
+            &file,
+            &what_if,
             summary.difference.end_balance_mean.estimate,
             threads,
-        ));
+        )?);
     }
     write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
     let (out, count) = commit(out)?;
@@ -682,7 +709,6 @@ fn run_cases(
     let total = cases.len();
     let mut out = Vec::with_capacity(total);
     for (i, (name, scenario)) in cases.into_iter().enumerate() {
-        let scenario = apply_overrides(scenario, sim.paths, sim.seed)?;
         if !sim.quiet && std::io::stderr().is_terminal() {
             eprintln!("[{}/{total}] {name}", i + 1);
         }
@@ -703,7 +729,7 @@ fn stress_command(args: &StudyArgs) -> Result<(), Error> {
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file, None).join("stress"));
     let mut out = stage(&out_path)?;
-    let cases = study::stress_cases(&file)?;
+    let cases = plan_cases(&file, study::stress_cases(&file), &args.sim)?;
     let label = args.file.display().to_string();
     let results = run_cases(cases, &label, &args.sim)?;
     let labels: Vec<String> = results.iter().map(|c| c.label.clone()).collect();
@@ -746,9 +772,11 @@ fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
     let mut out = stage(&out_path)?;
     let mut cases = Vec::new();
     for v in &spec.values {
-        let edited = file.with_value(&spec.key, *v)?;
-        cases.push((format!("{} = {v}", spec.key), edited.base));
+        let label = format!("{} = {v}", spec.key);
+        let what_if = WhatIf::set(&format!("sweep value {label}"), &spec.key, *v);
+        cases.push((label, what_if));
     }
+    let cases = plan_cases(&file, cases, &args.sim)?;
     let label = args.file.display().to_string();
     let results = run_cases(cases, &label, &args.sim)?;
     let summaries: Vec<Summary> = results.iter().map(|c| c.summary.clone()).collect();
@@ -786,14 +814,14 @@ fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file, None).join("sensitivity"));
     let mut out = stage(&out_path)?;
-    let inputs = study::sensitivity_inputs(&file)?;
+    let inputs = study::sensitivity_inputs(&file);
     let label = args.file.display().to_string();
-    let mut cases = vec![("Base".to_string(), file.base.clone())];
+    let mut cases = vec![("Base".to_string(), WhatIf::base())];
     for i in &inputs {
         cases.push((format!("{} down ({})", i.name, i.step), i.down.clone()));
         cases.push((format!("{} up ({})", i.name, i.step), i.up.clone()));
     }
-    let results = run_cases(cases, &label, &args.sim)?;
+    let results = run_cases(plan_cases(&file, cases, &args.sim)?, &label, &args.sim)?;
     let base = results[0].summary.clone();
     let rows: Vec<study::Sensitivity> = inputs
         .iter()
@@ -1063,14 +1091,11 @@ fn batch_command(args: &BatchArgs) -> Result<(), Error> {
         let hash = content_hash(file.text.as_bytes());
         let dir = out_root.join(&folder);
         let scenario_out = prepare(&dir)?;
-        let mut cases = vec![("Base".to_string(), file.base.clone())];
+        let mut cases = vec![("Base".to_string(), WhatIf::base())];
         for name in file.stress_names() {
-            cases.push((name.clone(), file.stressed(&name)?));
+            cases.push((name.clone(), file.stress_case(&name)?));
         }
-        let cases: Vec<(String, Scenario)> = cases
-            .into_iter()
-            .map(|(n, s)| apply_overrides(s, args.sim.paths, args.sim.seed).map(|s| (n, s)))
-            .collect::<Result<_, _>>()?;
+        let cases = plan_cases(&file, cases, &args.sim)?;
         let mut done = BatchDone {
             cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
             content_hash: hash.clone(),
@@ -1250,14 +1275,20 @@ fn merge_command(args: &MergeArgs) -> Result<(), Error> {
         io: false,
     })?;
     let mut out = stage(&args.out)?;
-    let (scenario, result) = merged_run(&meta, result, &files[0])?;
+    let Merged {
+        file,
+        what_if,
+        scenario,
+        result,
+    } = merged_run(&meta, result, &files[0])?;
     let mut summary = Summary::new(&scenario, &meta.file, &result);
     if args.break_even {
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
-            &scenario,
+            &file,
+            &what_if,
             summary.difference.end_balance_mean.estimate,
             threads(args.threads)?,
-        ));
+        )?);
     }
     write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
     let (out, count) = commit(out)?;
@@ -1274,9 +1305,9 @@ pub fn merged_run(
     meta: &crate::partial::PartialMeta,
     result: RunResult,
     part: &Path,
-) -> Result<(Scenario, RunResult), Error> {
+) -> Result<Merged, Error> {
     let file = ScenarioFile::parse(Path::new(&meta.file), meta.text.clone())?;
-    let scenario = scenario_for_run(
+    let (what_if, scenario) = scenario_for_run(
         &file,
         meta.stress.as_deref(),
         Some(meta.paths),
@@ -1298,7 +1329,26 @@ pub fn merged_run(
             io: false,
         });
     }
-    Ok((scenario, result))
+    Ok(Merged {
+        file,
+        what_if,
+        scenario,
+        result,
+    })
+}
+
+/// A merged run: the scenario file its partial results carry, the what-if they ran
+/// (stress case, paths, seed), its scenario and the whole result.
+#[derive(Debug)]
+pub struct Merged {
+    /// The scenario file, as the partial results carry it.
+    pub file: ScenarioFile,
+    /// The stress case, paths and seed of the run.
+    pub what_if: WhatIf,
+    /// The scenario simulated.
+    pub scenario: Scenario,
+    /// The merged result.
+    pub result: RunResult,
 }
 
 /// A progress bar on stderr that appears only for runs longer than a second, only on a

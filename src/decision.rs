@@ -21,7 +21,7 @@
 use crate::engine::{INSURED, UNINSURED};
 use crate::model::Model;
 use crate::run::run;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioError, ScenarioFile, WhatIf};
 use crate::stats::{self, Level};
 use serde::Serialize;
 
@@ -53,13 +53,9 @@ pub fn extra_liquidity(min_headroom: &[f64], floor: f64, target: Level) -> f64 {
     x.max(0.0)
 }
 
-/// Mean paired change in end balance (insured - uninsured) at a premium rate.
-fn end_balance_change(scenario: &Scenario, rate: f64, threads: usize) -> f64 {
-    let mut s = scenario.clone();
-    if let Some(p) = s.insurance.as_mut() {
-        p.premium_rate = rate;
-    }
-    let model = Model::new(&s);
+/// Mean paired change in end balance (insured - uninsured) of a scenario.
+fn end_balance_change(s: &Scenario, threads: usize) -> f64 {
+    let model = Model::new(s);
     let r = run(&model, 0, s.paths, threads, &|_| {});
     stats::mean_interval(
         r.end_balance[INSURED]
@@ -70,37 +66,56 @@ fn end_balance_change(scenario: &Scenario, rate: f64, threads: usize) -> f64 {
     .estimate
 }
 
-/// The break-even premium rate, or `None` (no policy, or no rate in [0, 1] works).
-/// `at_scenario_rate` is the change already known from the main run.
+/// The break-even premium rate of the scenario `what_if` makes of `file`, or `None`
+/// (no policy, or no rate in [0, 1] works). Each trial is the what-if with
+/// `insurance.premium_rate` set, validated like any other. `at_scenario_rate` is the
+/// change already known from the main run.
 pub fn break_even_premium_rate(
-    scenario: &Scenario,
+    file: &ScenarioFile,
+    what_if: &WhatIf,
     at_scenario_rate: f64,
     threads: usize,
-) -> Option<f64> {
-    let policy = scenario.insurance.as_ref()?;
-    let f = |r: f64| end_balance_change(scenario, r, threads);
-    let (mut a, mut fa) = (0.0, f(0.0));
+) -> Result<Option<f64>, ScenarioError> {
+    let scenario = file.what_if(what_if)?;
+    let Some(policy) = scenario.insurance.as_ref() else {
+        return Ok(None);
+    };
+    let trial = |r: f64| -> Result<f64, ScenarioError> {
+        let at_rate = what_if.clone().and_set("insurance.premium_rate", r);
+        Ok(end_balance_change(&file.what_if(&at_rate)?, threads))
+    };
+    solve(trial, policy.premium_rate, at_scenario_rate)
+}
+
+/// The root in [0, 1] of the falling function `f`, bracketed from the scenario's own
+/// rate `b0` (where f is `fb0`), by the Illinois method.
+fn solve(
+    f: impl Fn(f64) -> Result<f64, ScenarioError>,
+    b0: f64,
+    fb0: f64,
+) -> Result<Option<f64>, ScenarioError> {
+    let (mut a, mut fa) = (0.0, f(0.0)?);
     if fa < 0.0 {
-        return None;
+        return Ok(None);
     }
     if fa == 0.0 {
-        return Some(0.0);
+        return Ok(Some(0.0));
     }
     // Bracket: the scenario's rate if the change there is negative, else widen to 1.
-    let (mut b, mut fb) = (policy.premium_rate, at_scenario_rate);
+    let (mut b, mut fb) = (b0, fb0);
     if b <= 0.0 || fb >= 0.0 {
         b = 1.0;
-        fb = f(1.0);
+        fb = f(1.0)?;
         if fb > 0.0 {
-            return None;
+            return Ok(None);
         }
     }
     let mut side = 0;
     for _ in 0..60 {
         let c = (a * fb - b * fa) / (fb - fa);
-        let fc = f(c);
+        let fc = f(c)?;
         if fc == 0.0 || (b - a).abs() < 1e-7 {
-            return Some(c);
+            return Ok(Some(c));
         }
         if fc > 0.0 {
             a = c;
@@ -118,10 +133,10 @@ pub fn break_even_premium_rate(
             side = -1;
         }
         if (b - a).abs() < 1e-7 {
-            return Some((a + b) / 2.0);
+            return Ok(Some((a + b) / 2.0));
         }
     }
-    Some((a + b) / 2.0)
+    Ok(Some((a + b) / 2.0))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use crate::model::Model;
 use crate::run::{RunResult, run};
-use crate::scenario::{Scenario, ScenarioError, ScenarioFile, StressCase};
+use crate::scenario::{Scenario, ScenarioFile, StressCase, WhatIf};
 use crate::summary::{Estimate, Summary};
 use std::fmt::Write as _;
 
@@ -35,16 +35,18 @@ pub fn simulate(
 }
 
 /// The cases of `cashrisk stress`: the base, the file's stress cases, the built-in set.
-pub fn stress_cases(file: &ScenarioFile) -> Result<Vec<(String, Scenario)>, ScenarioError> {
-    let mut cases = vec![("Base".to_string(), file.base.clone())];
-    for name in file.stress_names() {
-        cases.push((name.clone(), file.stressed(&name)?));
+pub fn stress_cases(file: &ScenarioFile) -> Vec<(String, WhatIf)> {
+    let mut cases = vec![("Base".to_string(), WhatIf::base())];
+    for (index, case) in file.base.stress.iter().enumerate() {
+        cases.push((
+            case.name.clone(),
+            WhatIf::stress(case, &format!("stress[{index}]")),
+        ));
     }
     for case in file.builtin_stress() {
-        let s = file.with_case(&case, "built-in")?;
-        cases.push((case.name.clone(), s));
+        cases.push((case.name.clone(), WhatIf::stress(&case, "built-in")));
     }
-    Ok(cases)
+    cases
 }
 
 /// A sweep specification `KEY=FROM:TO:STEPS`.
@@ -62,6 +64,7 @@ pub fn parse_sweep(spec: &str) -> Result<SweepSpec, String> {
     let (key, range) = spec
         .split_once('=')
         .ok_or_else(|| format!("`{spec}` has no `=`; {hint}"))?;
+    crate::scenario::numeric_key(key.trim())?;
     let parts: Vec<&str> = range.split(':').collect();
     if parts.len() != 3 {
         return Err(format!("`{range}` is not FROM:TO:STEPS; {hint}"));
@@ -105,129 +108,133 @@ pub struct Input {
     pub name: &'static str,
     /// How far, for people.
     pub step: &'static str,
-    /// The scenario moved down and up.
-    pub down: Scenario,
+    /// The input moved down and up: edits of the file, validated when applied.
+    pub down: WhatIf,
     /// See `down`.
-    pub up: Scenario,
+    pub up: WhatIf,
 }
 
 /// The inputs of `cashrisk sensitivity`, each moved down and up by its step:
 /// opening cash and credit line +-20 %, monthly revenue +-10 %, demand volatility
-/// +-50 %, variable cost ratio +-0.02, fixed costs +-10 %, every pd x0.5 / x1.5,
-/// correlation +-50 % (of the global and every own value), delays (mean and sd)
-/// x0.75 / x1.25, and with a policy: premium rate +-50 % and indemnity +-0.05.
-/// An input whose moved value would be invalid (e.g. indemnity above 1) is clamped
-/// to its valid range and its actual values are reported in the CSV.
-pub fn sensitivity_inputs(file: &ScenarioFile) -> Result<Vec<Input>, ScenarioError> {
+/// +-50 % (at most 5), variable cost ratio +-0.02 (within [0, 1]), fixed costs
+/// +-10 %, every pd x0.5 / x1.5 (at most 0.999, as a stress case), correlation +-50 %
+/// of the global and every own value (at most 0.99), delays (mean and sd) x0.75 /
+/// x1.25, and with a policy: premium rate +-50 % (at most 1) and indemnity +-0.05
+/// (within [0.01, 1]). The bounds are part of each step; a step that still makes the
+/// scenario invalid is an error naming the step.
+pub fn sensitivity_inputs(file: &ScenarioFile) -> Vec<Input> {
     let b = &file.base;
     let mut out = Vec::new();
-    let scale = |f: &dyn Fn(&mut Scenario)| {
-        let mut s = b.clone();
-        f(&mut s);
-        s
-    };
-    let mut add = |name, step, down: Scenario, up: Scenario| {
+    let mut add = |name: &'static str, step: &'static str, down: WhatIf, up: WhatIf| {
+        let label = |w: WhatIf, dir: &str| WhatIf {
+            label: format!("sensitivity step \"{name} {dir} ({step})\""),
+            ..w
+        };
         out.push(Input {
             name,
             step,
-            down,
-            up,
+            down: label(down, "down"),
+            up: label(up, "up"),
         })
     };
-    add(
-        "opening cash",
-        "±20 %",
-        scale(&|s| s.opening_cash -= 0.2 * s.opening_cash.abs()),
-        scale(&|s| s.opening_cash += 0.2 * s.opening_cash.abs()),
-    );
-    add(
-        "credit line",
-        "±20 %",
-        scale(&|s| s.credit_line *= 0.8),
-        scale(&|s| s.credit_line *= 1.2),
-    );
-    add(
-        "monthly revenue",
-        "±10 %",
-        scale(&|s| s.revenue_monthly *= 0.9),
-        scale(&|s| s.revenue_monthly *= 1.1),
-    );
-    add(
-        "demand volatility",
-        "±50 %",
-        scale(&|s| s.revenue_volatility *= 0.5),
-        scale(&|s| s.revenue_volatility = (s.revenue_volatility * 1.5).min(5.0)),
-    );
-    add(
-        "variable cost ratio",
-        "±0.02",
-        scale(&|s| s.variable_ratio = (s.variable_ratio - 0.02).max(0.0)),
-        scale(&|s| s.variable_ratio = (s.variable_ratio + 0.02).min(1.0)),
-    );
-    add(
-        "fixed costs",
-        "±10 %",
-        scale(&|s| s.fixed_monthly *= 0.9),
-        scale(&|s| s.fixed_monthly *= 1.1),
-    );
+    let set = |key: &str, value: f64| WhatIf::set("", key, value);
     let case = |f: &dyn Fn(&mut StressCase)| {
         let mut c = StressCase {
             name: "sensitivity".to_string(),
             ..StressCase::default()
         };
         f(&mut c);
-        file.with_case(&c, "sensitivity")
+        WhatIf::stress(&c, "sensitivity")
     };
+    add(
+        "opening cash",
+        "±20 %",
+        set(
+            "company.opening_cash",
+            b.opening_cash - 0.2 * b.opening_cash.abs(),
+        ),
+        set(
+            "company.opening_cash",
+            b.opening_cash + 0.2 * b.opening_cash.abs(),
+        ),
+    );
+    add(
+        "credit line",
+        "±20 %",
+        set("company.credit_line", b.credit_line * 0.8),
+        set("company.credit_line", b.credit_line * 1.2),
+    );
+    add(
+        "monthly revenue",
+        "±10 %",
+        set("revenue.monthly", b.revenue_monthly * 0.9),
+        set("revenue.monthly", b.revenue_monthly * 1.1),
+    );
+    add(
+        "demand volatility",
+        "±50 %",
+        set("revenue.volatility", b.revenue_volatility * 0.5),
+        set("revenue.volatility", (b.revenue_volatility * 1.5).min(5.0)),
+    );
+    add(
+        "variable cost ratio",
+        "±0.02",
+        set("costs.variable_ratio", (b.variable_ratio - 0.02).max(0.0)),
+        set("costs.variable_ratio", (b.variable_ratio + 0.02).min(1.0)),
+    );
+    add(
+        "fixed costs",
+        "±10 %",
+        set("costs.fixed_monthly", b.fixed_monthly * 0.9),
+        set("costs.fixed_monthly", b.fixed_monthly * 1.1),
+    );
     add(
         "default probabilities",
         "×0.5 / ×1.5",
-        case(&|c| c.pd_multiplier = Some(0.5))?,
-        case(&|c| c.pd_multiplier = Some(1.5))?,
+        case(&|c| c.pd_multiplier = Some(0.5)),
+        case(&|c| c.pd_multiplier = Some(1.5)),
     );
-    let rho = |s: &Scenario, k: f64| {
-        let mut s = s.clone();
-        s.correlation = (s.correlation * k).min(0.99);
-        for b in s.buyers.iter_mut() {
-            b.correlation = b.correlation.map(|r| (r * k).min(0.99));
+    // The global correlation and every own one.
+    let rho = |k: f64| {
+        let mut w = set("credit.correlation", (b.correlation * k).min(0.99));
+        for (i, buyer) in b.buyers.iter().enumerate() {
+            if let Some(r) = buyer.correlation {
+                w = w.and_set(&format!("buyers[{i}].correlation"), (r * k).min(0.99));
+            }
         }
-        for g in s.groups.iter_mut() {
-            g.terms.correlation = g.terms.correlation.map(|r| (r * k).min(0.99));
+        for (i, group) in b.groups.iter().enumerate() {
+            if let Some(r) = group.terms.correlation {
+                w = w.and_set(&format!("buyer_groups[{i}].correlation"), (r * k).min(0.99));
+            }
         }
-        s
+        w
     };
-    add("correlation", "±50 %", rho(b, 0.5), rho(b, 1.5));
+    add("correlation", "±50 %", rho(0.5), rho(1.5));
     let has_delays = b.buyers.iter().any(|x| x.delay.is_some())
         || b.groups.iter().any(|g| g.terms.delay.is_some());
     if has_delays {
         add(
             "payment delays",
             "×0.75 / ×1.25",
-            case(&|c| c.delay_multiplier = Some(0.75))?,
-            case(&|c| c.delay_multiplier = Some(1.25))?,
+            case(&|c| c.delay_multiplier = Some(0.75)),
+            case(&|c| c.delay_multiplier = Some(1.25)),
         );
     }
-    if b.insurance.is_some() {
-        let policy = |f: &dyn Fn(&mut crate::scenario::Policy)| {
-            let mut s = b.clone();
-            if let Some(p) = s.insurance.as_mut() {
-                f(p);
-            }
-            s
-        };
+    if let Some(p) = &b.insurance {
         add(
             "premium rate",
             "±50 %",
-            policy(&|p| p.premium_rate *= 0.5),
-            policy(&|p| p.premium_rate = (p.premium_rate * 1.5).min(1.0)),
+            set("insurance.premium_rate", p.premium_rate * 0.5),
+            set("insurance.premium_rate", (p.premium_rate * 1.5).min(1.0)),
         );
         add(
             "indemnity",
             "±0.05",
-            policy(&|p| p.indemnity = (p.indemnity - 0.05).max(0.01)),
-            policy(&|p| p.indemnity = (p.indemnity + 0.05).min(1.0)),
+            set("insurance.indemnity", (p.indemnity - 0.05).max(0.01)),
+            set("insurance.indemnity", (p.indemnity + 0.05).min(1.0)),
         );
     }
-    Ok(out)
+    out
 }
 
 fn est(e: &Estimate) -> String {

@@ -23,8 +23,7 @@ fn within_se(estimate: f64, exact: f64, se: f64) {
 }
 
 fn summary_of(text: &str, paths: u64) -> Summary {
-    let mut s = scenario(text);
-    s.paths = paths;
+    let s = scenario(text);
     let model = Model::new(&s);
     let result = run(&model, 0, paths, 2, &|_| {});
     Summary::new(&s, "test.toml", &result)
@@ -154,8 +153,7 @@ pd = 0.2
 lgd = 1.0
 "#;
     let n_paths = 40_000u64;
-    let mut s = scenario(text);
-    s.paths = n_paths;
+    let s = scenario(text);
     let model = Model::new(&s);
     let result = run(&model, 0, n_paths, 2, &|_| {});
     let window = (
@@ -222,8 +220,7 @@ pd = 0.3
 lgd = { mean = 0.8, sd = 0.15 }
 "#;
     let n = 100_000;
-    let mut s = scenario(text);
-    s.paths = n;
+    let s = scenario(text);
     let model = Model::new(&s);
     let result = run(&model, 0, n, 2, &|_| {});
     let surv = |x: f64| 0.7f64.powf(x / 365.0);

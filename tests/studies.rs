@@ -4,6 +4,7 @@ use crate::util::*;
 use cashrisk::decision::{break_even_premium_rate, extra_liquidity};
 use cashrisk::model::Model;
 use cashrisk::run::run;
+use cashrisk::scenario::WhatIf;
 use cashrisk::stats::{P1, P5};
 use cashrisk::summary::Summary;
 use std::path::Path;
@@ -141,14 +142,13 @@ fn a_sweep_uses_common_random_numbers() {
 fn raising_every_pd_only_adds_credit_losses_path_by_path() {
     let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap();
     let file = file(&text);
-    let low = file
-        .with_value("buyers[\"Nordhaus Retail GmbH\"].pd", 0.02)
-        .unwrap();
-    let high = file
-        .with_value("buyers[\"Nordhaus Retail GmbH\"].pd", 0.2)
-        .unwrap();
-    let a = run(&Model::new(&low.base), 0, 2000, 2, &|_| {});
-    let b = run(&Model::new(&high.base), 0, 2000, 2, &|_| {});
+    let pd = |v: f64| {
+        let key = "buyers[\"Nordhaus Retail GmbH\"].pd";
+        file.what_if(&WhatIf::set("pd", key, v)).unwrap()
+    };
+    let (low, high) = (pd(0.02), pd(0.2));
+    let a = run(&Model::new(&low), 0, 2000, 2, &|_| {});
+    let b = run(&Model::new(&high), 0, 2000, 2, &|_| {});
     let more = a
         .credit_loss
         .iter()
@@ -171,21 +171,24 @@ fn raising_every_pd_only_adds_credit_losses_path_by_path() {
 #[test]
 fn extra_credit_line_brings_the_shortfall_probability_to_the_target() {
     let text = std::fs::read_to_string("tests/fixtures/small.toml").unwrap();
-    let mut s = scenario(&text);
-    s.paths = 3000;
+    let f = file(&text);
+    let paths = 3000;
+    let line = |extra: f64| {
+        let what_if = WhatIf::set("line", "company.credit_line", f.base.credit_line + extra);
+        f.what_if(&what_if.with_run(Some(paths), None)).unwrap()
+    };
+    let s = line(0.0);
     let model = Model::new(&s);
     let r = run(&model, 0, s.paths, 2, &|_| {});
     for target in [P5, P1] {
         let x = extra_liquidity(&r.min_headroom[0], s.min_headroom, target);
         let allowed = (s.paths * target.num / target.den) as f64 / s.paths as f64;
         // With exactly that much more credit line the probability meets the target ...
-        let mut more = s.clone();
-        more.credit_line += x;
+        let more = line(x);
         let with = Summary::new(&more, "x", &run(&Model::new(&more), 0, s.paths, 2, &|_| {}));
         assert!(with.uninsured.shortfall_probability.estimate <= allowed + 1e-12);
         // ... and with one unit less it does not.
-        let mut less = s.clone();
-        less.credit_line += x - 1.0;
+        let less = line(x - 1.0);
         let without = Summary::new(&less, "x", &run(&Model::new(&less), 0, s.paths, 2, &|_| {}));
         assert!(without.uninsured.shortfall_probability.estimate > allowed);
     }
@@ -200,19 +203,24 @@ fn break_even_premium_rate_of_a_hand_worked_case() {
     // r = 0.081.
     let text = crate::mechanics::ACME.replace("minimum_premium = 20.0\n", "");
     let text = text.as_str();
-    let s = stressed(text, "Acme fails");
+    let f = file(text);
+    let acme = f.stress_case("Acme fails").unwrap();
+    let s = f.what_if(&acme).unwrap();
     let model = Model::new(&s);
     let r = run(&model, 0, s.paths, 1, &|_| {});
     let summary = Summary::new(&s, "x", &r);
     close(summary.difference.end_balance_mean.estimate, 486.0 - 60.0);
-    let rate = break_even_premium_rate(&s, summary.difference.end_balance_mean.estimate, 1)
+    let change = summary.difference.end_balance_mean.estimate;
+    let rate = break_even_premium_rate(&f, &acme, change, 1)
+        .unwrap()
         .expect("a break-even rate exists");
     assert!((rate - 0.081).abs() < 1e-6, "{rate}");
     // Without payouts there is no rate that pays: none is reported.
-    let base = scenario(text);
-    let mut with_deposit = base.clone();
-    with_deposit.insurance.as_mut().unwrap().minimum_premium = 100.0;
-    assert_eq!(break_even_premium_rate(&with_deposit, -100.0, 1), None);
+    let with_deposit = WhatIf::set("deposit", "insurance.minimum_premium", 100.0);
+    assert_eq!(
+        break_even_premium_rate(&f, &with_deposit, -100.0, 1),
+        Ok(None)
+    );
 }
 
 #[test]
@@ -335,4 +343,85 @@ fn stress_runs_the_base_the_file_cases_and_the_built_in_set() {
         ]
     );
     assert!(dir.path().join("stress.png").exists());
+}
+
+#[test]
+fn a_what_if_that_makes_the_scenario_invalid_is_an_error_naming_it() {
+    // Every what-if is an edit of the file followed by full validation; nothing is
+    // simulated or written when one of them fails.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "sweep",
+                "scenarios/textile_exporter.toml",
+                "--set",
+                "insurance.indemnity=0:0.9:4",
+            ],
+            "insurance.indemnity: sweep value insurance.indemnity = 0 makes this invalid: is 0, \
+             out of range; use a value in (0, 1]",
+        ),
+        (
+            &[
+                "sweep",
+                "tests/fixtures/small.toml",
+                "--set",
+                "buyers[0].pd=0.5:1:3",
+            ],
+            "sweep value buyers[0].pd = 1 makes this invalid: is 1, out of range; use a value \
+             in [0, 1)",
+        ),
+        (
+            &[
+                "sweep",
+                "tests/fixtures/small.toml",
+                "--set",
+                "company.opening_csh=0:1:2",
+            ],
+            "--set: `company.opening_csh` is not a numeric key of a scenario file; did you \
+             mean `company.opening_cash`?",
+        ),
+        (
+            &["sensitivity", "BIG"],
+            "company.opening_cash: sensitivity step \"opening cash up (±20 %)\" makes this \
+             invalid: is 1.08e15, out of range",
+        ),
+    ];
+    let big = dir.path().join("big.toml");
+    let text = std::fs::read_to_string("tests/fixtures/small.toml").unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("opening_cash") {
+                "opening_cash = 9e14"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&big, text).unwrap();
+    for (args, expected) in cases {
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| {
+                if *a == "BIG" {
+                    big.to_str().unwrap()
+                } else {
+                    a
+                }
+            })
+            .collect();
+        let run = cashrisk()
+            .args(&args)
+            .args(["--paths", "200", "--quiet", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
 }

@@ -16,8 +16,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok((meta, result)) = cashrisk::partial::merge(vec![(meta, result)]) else {
         return;
     };
-    let Ok((scenario, result)) =
-        cashrisk::app::merged_run(&meta, result, "fuzz.cashrisk".as_ref())
+    let Ok(cashrisk::app::Merged {
+        scenario, result, ..
+    }) = cashrisk::app::merged_run(&meta, result, "fuzz.cashrisk".as_ref())
     else {
         return;
     };

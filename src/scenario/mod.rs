@@ -8,7 +8,6 @@
 
 pub mod buyers;
 mod checker;
-mod edit;
 mod errors;
 pub mod keys;
 mod lgd_de;
@@ -18,8 +17,10 @@ pub mod raw;
 pub mod schema;
 mod stress;
 mod validate;
+mod what_if;
 
 pub use errors::{KeyPath, Problem, ScenarioError, Seg};
+pub use what_if::{WhatIf, numeric_key};
 
 use raw::RawScenario;
 use std::path::{Path, PathBuf};
@@ -153,8 +154,26 @@ pub struct StressCase {
 }
 
 /// A validated scenario: every value is in range and every default is filled in.
+///
+/// Its values are read as fields of [`Inputs`] (`scenario.horizon_days`); nothing
+/// outside this module can change them or make a `Scenario` of its own. A change is a
+/// [`WhatIf`], applied to the file and validated again ([`ScenarioFile::what_if`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    inputs: Inputs,
+}
+
+impl std::ops::Deref for Scenario {
+    type Target = Inputs;
+
+    fn deref(&self) -> &Inputs {
+        &self.inputs
+    }
+}
+
+/// The values of a validated [`Scenario`], read through it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
     /// `scenario.name`.
     pub name: String,
     /// `scenario.description`.
@@ -213,7 +232,7 @@ pub struct Scenario {
     pub applied_stress: Option<String>,
 }
 
-impl Scenario {
+impl Inputs {
     /// Share of revenue paid in cash on the day of sale: max(0, 1 - sum of shares).
     pub fn cash_share(&self) -> f64 {
         (1.0 - self.buyer_share_sum()).max(0.0)
@@ -300,23 +319,24 @@ impl ScenarioFile {
         let raw = parse::parse_raw(path, &text)?;
         let base = validate::validate(&raw)
             .map_err(|problems| ScenarioError::new(path, &text, problems))?;
-        // Every stress case must give a valid scenario too: a broken case is an error
-        // of the file, found now rather than in the middle of a batch.
-        let mut problems = Vec::new();
-        for (index, case) in base.stress.iter().enumerate() {
-            if let Err(p) = stress::apply(&raw, case, &format!("stress[{index}]")) {
-                problems.extend(p);
-            }
-        }
-        if !problems.is_empty() {
-            return Err(ScenarioError::new(path, &text, problems));
-        }
-        Ok(ScenarioFile {
+        let file = ScenarioFile {
             path: path.to_path_buf(),
             text,
             raw,
-            base,
-        })
+            base: Scenario { inputs: base },
+        };
+        // Every stress case must give a valid scenario too: a broken case is an error
+        // of the file, found now rather than in the middle of a batch.
+        let mut problems = Vec::new();
+        for index in 0..file.base.stress.len() {
+            if let Err(e) = file.what_if(&file.stress_case_at(index)) {
+                problems.extend(e.problems);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError::new(path, &file.text, problems));
+        }
+        Ok(file)
     }
 
     /// The built-in stress cases for this file's base scenario (see `stress::builtin`).
@@ -329,30 +349,37 @@ impl ScenarioFile {
         self.base.stress.iter().map(|s| s.name.clone()).collect()
     }
 
-    /// The scenario with any stress case applied (the file's, a built-in one, or one
-    /// made up for a sensitivity analysis); `label` names it in error messages.
-    pub fn with_case(&self, case: &StressCase, label: &str) -> Result<Scenario, ScenarioError> {
-        stress::apply(&self.raw, case, label)
-            .map_err(|problems| ScenarioError::new(&self.path, &self.text, problems))
-    }
-
-    /// The file with one numeric key set (addressed as in the file), validated again.
-    pub fn with_value(&self, key: &str, value: f64) -> Result<ScenarioFile, ScenarioError> {
-        let text = edit::set_number(&self.text, key, value).map_err(|message| {
+    /// The scenario with `what_if` applied: the raw file edited, then validated in
+    /// full. A problem it causes is an error naming the what-if.
+    pub fn what_if(&self, what_if: &WhatIf) -> Result<Scenario, ScenarioError> {
+        let raw = what_if.apply(&self.raw).map_err(|message| {
+            let message = format!("{}: {message}", what_if.label);
             ScenarioError::single(&self.path, Problem::new(KeyPath::root(), message))
         })?;
-        // Positions would refer to the rewritten text, not the user's file: drop them.
-        ScenarioFile::parse(&self.path, text).map_err(|mut e| {
-            for p in e.problems.iter_mut() {
-                p.position = None;
-                p.message = format!("with {key} = {value}: {}", p.message);
-            }
-            e
-        })
+        let mut inputs = validate::validate(&raw).map_err(|problems| {
+            let problems = problems
+                .into_iter()
+                .map(|mut p| {
+                    p.message = format!("{} makes this invalid: {}", what_if.label, p.message);
+                    p
+                })
+                .collect();
+            ScenarioError::new(&self.path, &self.text, problems)
+        })?;
+        if let Some(case) = &what_if.stress {
+            inputs.forced_defaults = case.force_default.clone();
+            inputs.applied_stress = Some(case.name.clone());
+        }
+        Ok(Scenario { inputs })
     }
 
-    /// The scenario with the named stress case of the file applied.
-    pub fn stressed(&self, name: &str) -> Result<Scenario, ScenarioError> {
+    /// The what-if of the file's stress case number `index`.
+    fn stress_case_at(&self, index: usize) -> WhatIf {
+        WhatIf::stress(&self.base.stress[index], &format!("stress[{index}]"))
+    }
+
+    /// The what-if of the file's stress case `name`.
+    pub fn stress_case(&self, name: &str) -> Result<WhatIf, ScenarioError> {
         let Some(index) = self.base.stress.iter().position(|s| s.name == name) else {
             let known = self.stress_names();
             let hint = if known.is_empty() {
@@ -368,8 +395,17 @@ impl ScenarioFile {
                 ),
             ));
         };
-        let case = &self.base.stress[index];
-        stress::apply(&self.raw, case, &format!("stress[{index}]"))
-            .map_err(|problems| ScenarioError::new(&self.path, &self.text, problems))
+        Ok(self.stress_case_at(index))
+    }
+
+    /// The scenario with the named stress case of the file applied.
+    pub fn stressed(&self, name: &str) -> Result<Scenario, ScenarioError> {
+        self.what_if(&self.stress_case(name)?)
+    }
+
+    /// The scenario with any stress case applied (the file's, a built-in one, or one
+    /// made up for a study); `label` says where it comes from in error messages.
+    pub fn with_case(&self, case: &StressCase, label: &str) -> Result<Scenario, ScenarioError> {
+        self.what_if(&WhatIf::stress(case, label))
     }
 }

@@ -1,33 +1,9 @@
-//! Stress cases: the base scenario with overrides applied, then validated again.
-//!
-//! Overrides are applied to the raw file structs so that the stressed scenario goes
-//! through exactly the same validation as a file would (MODEL.md section 9); a value
-//! a stress case makes invalid is reported with the case's name.
+//! Stress cases: what each override does to the raw file (MODEL.md sections 9 and 12),
+//! and the built-in cases of `cashrisk stress`. A case is applied as a
+//! [`super::WhatIf`]: the overrides, then full validation.
 
-use super::errors::Problem;
 use super::raw::{RawLgd, RawScenario};
-use super::{Scenario, StressCase, validate};
-
-/// Applies `case` to the raw base scenario; `label` says where the case comes from.
-pub fn apply(base: &RawScenario, case: &StressCase, label: &str) -> Result<Scenario, Vec<Problem>> {
-    let mut raw = base.clone();
-    apply_overrides(&mut raw, case);
-    let mut scenario = validate::validate(&raw).map_err(|problems| {
-        problems
-            .into_iter()
-            .map(|mut p| {
-                p.message = format!(
-                    "stress case \"{}\" ({label}) makes this invalid: {}",
-                    case.name, p.message
-                );
-                p
-            })
-            .collect::<Vec<_>>()
-    })?;
-    scenario.forced_defaults = case.force_default.clone();
-    scenario.applied_stress = Some(case.name.clone());
-    Ok(scenario)
-}
+use super::{Scenario, StressCase};
 
 /// The built-in stress cases of `cashrisk stress`, in this order:
 /// - the largest buyer (named buyer or group member with the largest share; the first

@@ -11,7 +11,7 @@ use super::*;
 pub const MAX_BUYERS: u64 = 10_000_000;
 
 /// Validates the raw structs, returning every problem found.
-pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
+pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
     let mut c = Checker::default();
     let root = KeyPath::root();
 
@@ -93,7 +93,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
-    Ok(Scenario {
+    Ok(Inputs {
         name,
         description,
         currency,
