@@ -29,6 +29,10 @@
 //!
 //! ## Use as a library
 //!
+//! The command line ([`cli`]: clap, the progress bar, signal handling) is the default
+//! feature `cli`; a library user who does not want it depends on cashrisk with
+//! `default-features = false`. A change to a scenario is a [`scenario::WhatIf`].
+//!
 //! ```
 //! use cashrisk::{model::Model, run::run, scenario::ScenarioFile, summary::Summary};
 //! let text = r#"
@@ -54,9 +58,10 @@
 //! assert_eq!(summary.simulation.paths, 200);
 //! ```
 
-pub mod app;
 pub mod charts;
+#[cfg(feature = "cli")]
 pub mod cli;
+pub mod cost;
 pub mod decision;
 pub mod dist;
 pub mod engine;

@@ -15,7 +15,7 @@ fn main() {
     // writing results (the `termination` feature of ctrlc catches all three).
     let _ = ctrlc::set_handler(cashrisk::run::interrupt);
     let cli = cashrisk::cli::Cli::parse();
-    let code = match cashrisk::app::execute(cli) {
+    let code = match cashrisk::cli::execute(cli) {
         Ok(()) | Err(cashrisk::error::Error::StdoutClosed) => EXIT_OK,
         Err(err) => {
             // Messages quote what a file wrote: never let an escape sequence through.

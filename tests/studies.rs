@@ -241,7 +241,7 @@ fn precision_control_stops_when_the_target_is_met() {
         assert!(w.as_f64().unwrap() <= 0.01);
     }
     let paths = json["simulation"]["paths"].as_u64().unwrap();
-    assert_eq!(paths % cashrisk::app::PRECISION_ROUND, 0);
+    assert_eq!(paths % cashrisk::cli::PRECISION_ROUND, 0);
     // The same command gives the same answer.
     let again = tempfile::tempdir().unwrap();
     cashrisk()

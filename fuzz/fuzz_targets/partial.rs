@@ -16,9 +16,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok((meta, result)) = cashrisk::partial::merge(vec![(meta, result)]) else {
         return;
     };
-    let Ok(cashrisk::app::Merged {
+    let Ok(cashrisk::cli::Merged {
         scenario, result, ..
-    }) = cashrisk::app::merged_run(&meta, result, "fuzz.cashrisk".as_ref())
+    }) = cashrisk::cli::merged_run(&meta, result, "fuzz.cashrisk".as_ref())
     else {
         return;
     };

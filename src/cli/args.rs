@@ -1,4 +1,5 @@
-//! Command-line flags, as clap parses them. [`crate::app`] turns them into work.
+//! Command-line flags, as clap parses them (the "low" form); `super::plan` checks
+//! them and the other modules of [`super`] turn them into work.
 //!
 //! The doc comments of the flags are also their `--help` text, which clap prints as
 //! written: `[[stress]]` and `<file name>` there are for the user, not markdown links

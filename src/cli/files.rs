@@ -1,0 +1,87 @@
+//! `validate`, `init` and `schema`: commands about scenario files themselves.
+
+use super::args::ValidateArgs;
+use super::common::*;
+use crate::error::Error;
+use crate::output;
+use crate::scenario::ScenarioFile;
+
+/// The text of a starter template.
+pub fn template_text(t: super::args::Template) -> &'static str {
+    use super::args::Template;
+    match t {
+        Template::Minimal => include_str!("../../scenarios/templates/minimal.toml"),
+        Template::Exporter => include_str!("../../scenarios/textile_exporter.toml"),
+        Template::Wholesaler => include_str!("../../scenarios/electronics_wholesaler.toml"),
+        Template::Seasonal => include_str!("../../scenarios/seasonal_manufacturer.toml"),
+        Template::Services => include_str!("../../scenarios/it_services.toml"),
+    }
+}
+
+pub(crate) fn init_command(args: &super::args::InitArgs) -> Result<(), Error> {
+    let text = template_text(args.template);
+    // The templates point editors at the schema in the repository; a new file gets a
+    // plain first line instead.
+    let text = text
+        .strip_prefix("#:schema ../docs/scenario.schema.json\n")
+        .or_else(|| text.strip_prefix("#:schema ../../docs/scenario.schema.json\n"))
+        .unwrap_or(text);
+    output::write_new(&args.file, text.as_bytes()).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Usage {
+                flag: "FILE",
+                message: format!(
+                    "{} already exists; choose another name (init never overwrites)",
+                    crate::text::path(&args.file)
+                ),
+            }
+        } else {
+            Error::WriteFile {
+                path: args.file.clone(),
+                source,
+            }
+        }
+    })?;
+    outln!(
+        "wrote {}; edit it, check it with `cashrisk validate {0}`, run it with `cashrisk run {0}`",
+        crate::text::path(&args.file)
+    )?;
+    Ok(())
+}
+
+pub(crate) fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
+    let mut failed = 0;
+    let mut io_only = true;
+    for path in &args.files {
+        match ScenarioFile::load(path) {
+            Ok(file) => {
+                let s = &file.base;
+                progress(outln!(
+                    "ok: {} (\"{}\": {} buyers, {} stress cases, {})",
+                    crate::text::path(path),
+                    s.name,
+                    s.buyer_count(),
+                    s.stress.len(),
+                    if s.insurance.is_some() {
+                        "insured"
+                    } else {
+                        "no policy"
+                    }
+                ))?;
+            }
+            Err(err) => {
+                failed += 1;
+                io_only &= err.io;
+                eprintln!("{}", crate::text::terminal(&err.to_string()));
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Several {
+            failed,
+            total: args.files.len(),
+            io_only,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! The cost model: how long a run will take and how much memory it needs, from the
+//! compiled scenario, so that a run that cannot finish is refused before it starts
+//! (docs/performance.md).
+
+use crate::model::Model;
+use std::path::Path;
+
+/// Bytes kept per path: minimum headroom and end balance of both variants, credit loss.
+pub const BYTES_PER_PATH: u64 = 5 * 8;
+
+/// Rough cost of a run on this kind of machine: about 50 ns per invoice, 5 ns per
+/// buyer and 10 ns per day and variant per path (docs/performance.md has measurements).
+pub fn estimate_seconds(model: &Model, paths: u64, threads: usize) -> f64 {
+    let per_path = 50e-9 * model.invoices_per_path() as f64
+        + 5e-9 * model.buyers.len() as f64
+        + 20e-9 * model.horizon as f64;
+    per_path * paths as f64 / threads.max(1) as f64
+}
+
+/// Memory of a run: the per-path numbers, each worker's histograms, and each worker's
+/// claim lists at their largest (every invoice of a covered buyer claimed, in every
+/// lane): the bound that keeps a claims-heavy scenario from exhausting memory.
+pub fn estimate_bytes(model: &Model, paths: u64, threads: usize) -> f64 {
+    let per_worker = 2.0 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0
+        + claim_bytes_per_worker(model);
+    paths as f64 * BYTES_PER_PATH as f64 + (threads as f64 + 1.0) * per_worker
+}
+
+/// The largest claim lists of one worker.
+pub(crate) fn claim_bytes_per_worker(model: &Model) -> f64 {
+    (model.claimable_invoices_per_path() * crate::engine::CLAIM_BYTES * crate::rng::PATHS as u64)
+        as f64
+}
+
+/// The memory a run may plan for: 16 GiB, or less where this machine (or the control
+/// group the process runs in) has less available.
+pub fn memory_limit() -> f64 {
+    let mut limit = 16.0 * (1u64 << 30) as f64;
+    let read = |path: &str| crate::input::read_limited(Path::new(path), 1 << 20).ok();
+    if let Some(info) = read("/proc/meminfo").and_then(|b| String::from_utf8(b).ok()) {
+        let kib = info
+            .lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<f64>().ok());
+        if let Some(kib) = kib {
+            limit = limit.min(kib * 1024.0);
+        }
+    }
+    if let Some(max) = read("/sys/fs/cgroup/memory.max").and_then(|b| String::from_utf8(b).ok())
+        && let Ok(bytes) = max.trim().parse::<f64>()
+    {
+        limit = limit.min(bytes);
+    }
+    limit
+}
