@@ -62,6 +62,7 @@ pub mod charts;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod cost;
+pub mod csv_files;
 pub mod decision;
 pub mod dist;
 pub mod engine;

@@ -18,7 +18,6 @@ use crate::engine::{INSURED, UNINSURED};
 use crate::run::RunResult;
 use crate::stats::{P5, P25, P50, P75, P95};
 use crate::summary::Summary;
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -35,27 +34,23 @@ pub fn render_json(summary: &Summary) -> String {
 /// `timeseries.csv`: per day, headroom percentiles and the cumulative shortfall
 /// probability of each variant (MODEL.md section 11).
 pub fn render_timeseries(result: &RunResult) -> String {
+    use crate::csv_files::{TimeseriesRow, render};
     let n = result.paths();
-    let mut out = String::from("day");
-    for v in ["uninsured", "insured"] {
-        for p in ["p5", "p25", "p50", "p75", "p95", "shortfall_cdf"] {
-            let _ = write!(out, ",{v}_{p}");
-        }
-    }
-    out.push('\n');
     let mut cumulative = [0u64; 2];
-    for day in 0..result.fan.horizon {
-        let _ = write!(out, "{day}");
-        for v in [UNINSURED, INSURED] {
-            for level in [P5, P25, P50, P75, P95] {
-                let _ = write!(out, ",{}", result.fan.percentile(v, day, n, level));
-            }
-            cumulative[v] += result.shortfall_days[v][day];
-            let _ = write!(out, ",{}", cumulative[v] as f64 / n as f64);
-        }
-        out.push('\n');
-    }
-    out
+    let rows: Vec<TimeseriesRow> = (0..result.fan.horizon)
+        .map(|day| TimeseriesRow {
+            day,
+            variants: [UNINSURED, INSURED]
+                .map(|v| {
+                    cumulative[v] += result.shortfall_days[v][day];
+                    let [p5, p25, p50, p75, p95] =
+                        [P5, P25, P50, P75, P95].map(|l| result.fan.percentile(v, day, n, l));
+                    [p5, p25, p50, p75, p95, cumulative[v] as f64 / n as f64]
+                })
+                .to_vec(),
+        })
+        .collect();
+    render(&TimeseriesRow::header(&["uninsured", "insured"]), &rows)
 }
 
 /// Prefix of every temporary file and folder cashrisk makes.

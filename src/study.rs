@@ -237,50 +237,32 @@ pub fn sensitivity_inputs(file: &ScenarioFile) -> Vec<Input> {
     out
 }
 
-fn est(e: &Estimate) -> String {
-    format!("{},{},{}", e.estimate, e.ci95[0], e.ci95[1])
-}
-
-/// The CSV columns of one case's key figures.
-pub const CASE_COLUMNS: &str = "uninsured_shortfall,uninsured_shortfall_low,uninsured_shortfall_high,\
-insured_shortfall,insured_shortfall_low,insured_shortfall_high,\
-change,change_low,change_high,uninsured_end_balance_mean,insured_end_balance_mean,\
-end_balance_change,uninsured_cfar95,insured_cfar95,credit_loss_mean,credit_loss_es99,\
-premium_paid_mean,payouts_received_mean,paths_rescued,paths_harmed";
-
-/// The CSV cells of one case's key figures, in the order of [`CASE_COLUMNS`].
-pub fn case_cells(s: &Summary) -> String {
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        est(&s.uninsured.shortfall_probability),
-        est(&s.insured.common.shortfall_probability),
-        est(&s.difference.shortfall_probability),
-        s.uninsured.end_balance.mean,
-        s.insured.common.end_balance.mean,
-        s.difference.end_balance_mean.estimate,
-        s.uninsured.cfar95,
-        s.insured.common.cfar95,
-        s.uninsured.credit_loss.mean,
-        s.uninsured.credit_loss.es99,
-        s.insured.premium_paid.mean,
-        s.insured.payouts_received.mean,
-        s.difference.paths_rescued,
-        s.difference.paths_harmed
-    )
-}
-
 /// `stress.csv`: one row per case.
 pub fn render_cases_csv(first_column: &str, cases: &[Case]) -> String {
-    let mut out = format!("{first_column},{CASE_COLUMNS}\n");
-    for c in cases {
-        let _ = writeln!(
-            out,
-            "{},{}",
-            crate::text::csv_cell(&c.label),
-            case_cells(&c.summary)
-        );
-    }
-    out
+    use crate::csv_files::{CaseName, CaseRow, render};
+    let rows: Vec<CaseRow> = cases
+        .iter()
+        .map(|c| CaseRow {
+            name: CaseName::Label(&c.label),
+            summary: &c.summary,
+        })
+        .collect();
+    render(&CaseRow::header(first_column), &rows)
+}
+
+/// `sweep.csv`: one row per swept value, the key as the first column's name.
+pub fn render_sweep_csv(key: &str, values: &[f64], summaries: &[Summary]) -> String {
+    use crate::csv_files::{CaseName, CaseRow, render};
+    let rows: Vec<CaseRow> = values
+        .iter()
+        .zip(summaries)
+        .map(|(&v, summary)| CaseRow {
+            name: CaseName::Value(v),
+            summary,
+        })
+        .collect();
+    let key = crate::text::spreadsheet_safe(key);
+    render(&CaseRow::header(&key), &rows)
 }
 
 /// The terminal table of a study: P(shortfall) of both variants and the change.
@@ -350,10 +332,7 @@ pub fn effects(base: &Summary, s: &Sensitivity) -> [(f64, f64); 3] {
 
 /// `sensitivity.csv`.
 pub fn render_sensitivity_csv(base: &Summary, rows: &[Sensitivity]) -> String {
-    let mut out = String::from(
-        "input,step,direction,uninsured_shortfall,insured_shortfall,change,\
-         effect_uninsured,effect_insured,effect_change\n",
-    );
+    use crate::csv_files::{SENSITIVITY_COLUMNS, SensitivityRow, header, render};
     let p = |x: &Summary| {
         (
             x.uninsured.shortfall_probability.estimate,
@@ -361,23 +340,22 @@ pub fn render_sensitivity_csv(base: &Summary, rows: &[Sensitivity]) -> String {
             x.difference.shortfall_probability.estimate,
         )
     };
-    let (bu, bi, bd) = p(base);
-    let _ = writeln!(out, "base,,,{bu},{bi},{bd},0,0,0");
+    let b = p(base);
+    let mut out = vec![SensitivityRow {
+        moved: None,
+        shortfall: b,
+        base: b,
+    }];
     for r in rows {
         for (dir, s) in [("down", &r.down), ("up", &r.up)] {
-            let (u, i, d) = p(s);
-            let _ = writeln!(
-                out,
-                "{},{},{dir},{u},{i},{d},{},{},{}",
-                crate::text::csv_cell(r.name),
-                crate::text::csv_cell(r.step),
-                u - bu,
-                i - bi,
-                d - bd
-            );
+            out.push(SensitivityRow {
+                moved: Some((r.name, r.step, dir)),
+                shortfall: p(s),
+                base: b,
+            });
         }
     }
-    out
+    render(&header(SENSITIVITY_COLUMNS), &out)
 }
 
 #[cfg(test)]

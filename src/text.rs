@@ -73,29 +73,19 @@ pub fn path(p: &std::path::Path) -> String {
     terminal_line(&p.display().to_string()).into_owned()
 }
 
-/// A text cell of a CSV file.
+/// Text for a spreadsheet cell.
 ///
 /// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
 /// return before one) as a formula: a buyer named `=HYPERLINK(...)` would become a link
-/// in the CFO's Excel. Such a cell gets a leading apostrophe, as OWASP recommends and as
-/// Excel itself shows text typed that way; then the usual CSV quoting applies (quotes
-/// around a cell with a comma, quote, or line break; quotes doubled). Only text from
-/// the scenario is written through here: numbers are written as numbers.
-pub fn csv_cell(s: &str) -> Cow<'_, str> {
-    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let needs_quotes = s.contains([',', '"', '\n', '\r']);
-    if !formula && !needs_quotes {
-        return Cow::Borrowed(s);
-    }
-    let body = if formula {
+/// in the CFO's Excel. Such a text gets a leading apostrophe, as OWASP recommends and
+/// as Excel itself shows text typed that way. Only text from the scenario (or the
+/// command line) is written through here: numbers are written as numbers. The CSV
+/// quoting is the `csv` crate's ([`crate::csv_files`]).
+pub fn spreadsheet_safe(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
-    };
-    if needs_quotes {
-        Cow::Owned(format!("\"{}\"", body.replace('"', "\"\"")))
-    } else {
-        body
     }
 }
 
@@ -170,19 +160,18 @@ mod tests {
     }
 
     #[test]
-    fn formulas_are_neutralised_and_cells_quoted() {
-        assert_eq!(csv_cell("Nordhaus Retail GmbH"), "Nordhaus Retail GmbH");
-        assert_eq!(csv_cell("=1+2"), "'=1+2");
-        assert_eq!(csv_cell("+49 30"), "'+49 30");
-        assert_eq!(csv_cell("-x"), "'-x");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\t=1"), "'\t=1");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn formulas_are_neutralised() {
         assert_eq!(
-            csv_cell("=HYPERLINK(\"x\",\"y\")"),
-            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+            spreadsheet_safe("Nordhaus Retail GmbH"),
+            "Nordhaus Retail GmbH"
         );
+        assert_eq!(spreadsheet_safe("=1+2"), "'=1+2");
+        assert_eq!(spreadsheet_safe("+49 30"), "'+49 30");
+        assert_eq!(spreadsheet_safe("-x"), "'-x");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("\t=1"), "'\t=1");
+        assert_eq!(spreadsheet_safe("\r=1"), "'\r=1");
+        assert_eq!(spreadsheet_safe("a=1"), "a=1");
     }
 
     #[test]

@@ -72,43 +72,9 @@ pub fn content_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The columns of `summary.csv` of a batch.
-pub const BATCH_COLUMNS: &str = "file,content_hash,case,variant,paths,seed,\
-shortfall_probability,shortfall_low,shortfall_high,min_headroom_p5,end_balance_mean,cfar95,\
-credit_loss_mean,credit_loss_es99,premium_paid_mean,payouts_received_mean,claims_mean";
-
+/// The rows of one case of a batch (`rows.csv` and `summary.csv`).
 pub(crate) fn batch_rows(file: &str, hash: &str, case: &str, s: &Summary) -> String {
-    let mut rows = String::new();
-    for (name, v, ins) in [
-        ("uninsured", &s.uninsured, false),
-        ("insured", &s.insured.common, true),
-    ] {
-        let (premium, payouts, claims) = if ins {
-            (
-                s.insured.premium_paid.mean,
-                s.insured.payouts_received.mean,
-                s.insured.claims.mean,
-            )
-        } else {
-            (0.0, 0.0, 0.0)
-        };
-        rows.push_str(&format!(
-            "{},{hash},{},{name},{},{},{},{},{},{},{},{},{},{},{premium},{payouts},{claims}\n",
-            crate::text::csv_cell(file),
-            crate::text::csv_cell(case),
-            s.simulation.paths,
-            s.simulation.seed,
-            v.shortfall_probability.estimate,
-            v.shortfall_probability.ci95[0],
-            v.shortfall_probability.ci95[1],
-            v.min_headroom.p5,
-            v.end_balance.mean,
-            v.cfar95,
-            v.credit_loss.mean,
-            v.credit_loss.es99,
-        ));
-    }
-    rows
+    crate::csv_files::render_rows(&crate::csv_files::BatchRow::of_case(file, hash, case, s))
 }
 
 /// What `batch-done.json` records of a finished scenario file: `--resume` skips the
@@ -188,7 +154,10 @@ pub(crate) fn batch_command(args: &BatchArgs) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("output").join("batch"));
     let root = prepare(&out_root)?;
     let _lock = lock_batch_folder(root.path())?;
-    let mut csv = format!("{BATCH_COLUMNS}\n");
+    let mut csv = crate::csv_files::render::<crate::csv_files::BatchRow>(
+        &crate::csv_files::header(crate::csv_files::BATCH_COLUMNS),
+        &[],
+    );
     let (mut failed, mut io_only, mut skipped) = (0, true, 0);
     let mut kept: Vec<String> = Vec::new();
     let mut folders: std::collections::HashMap<PathBuf, PathBuf> = Default::default();

@@ -91,14 +91,7 @@ pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
     let label = args.file.display().to_string();
     let results = run_cases(cases, &label, &args.sim)?;
     let summaries: Vec<Summary> = results.iter().map(|c| c.summary.clone()).collect();
-    let mut csv = format!(
-        "{},{}\n",
-        crate::text::csv_cell(&spec.key),
-        study::CASE_COLUMNS
-    );
-    for (v, s) in spec.values.iter().zip(&summaries) {
-        csv.push_str(&format!("{v},{}\n", study::case_cells(s)));
-    }
+    let csv = study::render_sweep_csv(&spec.key, &spec.values, &summaries);
     stage_write(&mut out, "sweep.csv", csv.as_bytes())?;
     let title = format!(
         "{}: liquidity shortfall as {} varies",
