@@ -257,8 +257,9 @@ pub struct ChartData {
 }
 
 impl ChartData {
-    /// Prepares the chart data of a run. `min_headroom` is the shortfall threshold.
-    pub fn new(summary: &Summary, result: &RunResult, min_headroom: f64) -> ChartData {
+    /// Prepares the chart data of a run and its summary.
+    pub fn new(run: &crate::run::Run, summary: &Summary) -> ChartData {
+        let (result, min_headroom) = (&run.result, run.scenario.min_headroom);
         ChartData {
             currency: summary.scenario.currency.clone(),
             threshold: min_headroom,
@@ -815,30 +816,32 @@ pub fn render_all(d: &ChartData) -> Result<Vec<Chart>, ChartError> {
 mod tests {
     use super::*;
 
-    fn small_run() -> (Summary, RunResult) {
+    fn small_run() -> (Summary, crate::run::Run) {
         let text = std::fs::read_to_string("tests/fixtures/small.toml").unwrap();
         let file = crate::scenario::ScenarioFile::parse("small.toml".as_ref(), text).unwrap();
         let model = crate::model::Model::new(&file.base);
         let result = crate::run::run(&model, 0, 300, 1, &|_| {});
-        (Summary::new(&file.base, "small.toml", &result), result)
+        let run = crate::run::Run::new(file.base, "small.toml", result);
+        (Summary::new(&run), run)
     }
 
     #[test]
     fn chart_data_comes_from_the_run() {
-        let (summary, result) = small_run();
+        let (summary, run) = small_run();
+        let result = &run.result;
         let bars = policy_bars(&summary);
         assert_eq!(bars.money[0].1, -summary.insured.premium_paid.mean);
         assert_eq!(bars.money[1].1, summary.insured.payouts_received.mean);
         assert_eq!(bars.paths[0].1, summary.difference.paths_rescued);
         // The shortfall curve ends at the shortfall probability of the summary.
-        let curve = shortfall_curve(&result, INSURED);
+        let curve = shortfall_curve(result, INSURED);
         assert_eq!(
             *curve.last().unwrap(),
             summary.insured.common.shortfall_probability.estimate
         );
         assert!(curve.windows(2).all(|w| w[0] <= w[1]), "cumulative");
         // Bands are ordered p5 <= p25 <= p50 <= p75 <= p95 on every day.
-        let b = bands(&result, UNINSURED);
+        let b = bands(result, UNINSURED);
         for day in 0..result.fan.horizon {
             for k in 0..4 {
                 assert!(b.levels[k][day] <= b.levels[k + 1][day], "day {day}");
@@ -847,7 +850,7 @@ mod tests {
         let net = result.net_loss.exceedance();
         assert!(net.iter().all(|&(_, p)| (0.0..=1.0).contains(&p)));
         // Every chart renders, as SVG with text and as PNG.
-        let data = ChartData::new(&summary, &result, 0.0);
+        let data = ChartData::new(&run, &summary);
         let charts = render_all(&data).unwrap();
         assert_eq!(charts.len(), 5);
         for c in &charts {

@@ -34,7 +34,7 @@
 //! `default-features = false`. A change to a scenario is a [`scenario::WhatIf`].
 //!
 //! ```
-//! use cashrisk::{model::Model, run::run, scenario::ScenarioFile, summary::Summary};
+//! use cashrisk::{model::Model, run::{Run, run}, scenario::ScenarioFile, summary::Summary};
 //! let text = r#"
 //!     [scenario]
 //!     name = "Doc example"
@@ -54,7 +54,7 @@
 //! let file = ScenarioFile::parse("doc.toml".as_ref(), text.to_string()).unwrap();
 //! let model = Model::new(&file.base);
 //! let result = run(&model, 0, file.base.paths, 1, &|_| {});
-//! let summary = Summary::new(&file.base, "doc.toml", &result);
+//! let summary = Summary::new(&Run::new(file.base, "doc.toml", result));
 //! assert_eq!(summary.simulation.paths, 200);
 //! ```
 

@@ -14,8 +14,9 @@
 //! names by the `tempfile` crate, so a symlink planted in an output folder cannot
 //! redirect a write; a rename replaces a symlink, it never writes through one.
 
+use crate::charts::Chart;
 use crate::engine::{INSURED, UNINSURED};
-use crate::run::RunResult;
+use crate::run::{Run, RunResult};
 use crate::stats::{P5, P25, P50, P75, P95};
 use crate::summary::Summary;
 use std::io::Write as _;
@@ -51,6 +52,70 @@ pub fn render_timeseries(result: &RunResult) -> String {
         })
         .collect();
     render(&TimeseriesRow::header(&["uninsured", "insured"]), &rows)
+}
+
+/// One file of a run's folder, made from the run, its summary and its charts.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFile {
+    /// The file's name.
+    pub name: &'static str,
+    /// True for the files that need the charts (left out with `--no-charts`).
+    pub needs_charts: bool,
+    /// The file's bytes.
+    pub render: fn(&Run, &Summary, &[Chart]) -> Vec<u8>,
+}
+
+/// The files of a run's folder besides the charts themselves (which
+/// [`crate::charts::render_all`] draws): the one registry of a run's outputs.
+pub const RUN_FILES: &[RunFile] = &[
+    RunFile {
+        name: "summary.json",
+        needs_charts: false,
+        render: |_, summary, _| render_json(summary).into_bytes(),
+    },
+    RunFile {
+        name: "timeseries.csv",
+        needs_charts: false,
+        render: |run, _, _| render_timeseries(&run.result).into_bytes(),
+    },
+    RunFile {
+        name: "report.html",
+        needs_charts: true,
+        render: |run, summary, charts| crate::report::render(run, summary, charts).into_bytes(),
+    },
+];
+
+/// Every file of a run's folder as (name, bytes), in the order they are written: the
+/// files of [`RUN_FILES`] that need no chart, then (unless `no_charts`) each chart as
+/// SVG and PNG, then the files that show them. Pure: nothing is written here.
+pub fn run_files(
+    run: &Run,
+    summary: &Summary,
+    no_charts: bool,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let charts = if no_charts {
+        Vec::new()
+    } else {
+        crate::charts::render_all(&crate::charts::ChartData::new(run, summary))?
+    };
+    let mut files: Vec<(String, Vec<u8>)> = RUN_FILES
+        .iter()
+        .filter(|f| !f.needs_charts)
+        .map(|f| (f.name.to_string(), (f.render)(run, summary, &charts)))
+        .collect();
+    if !no_charts {
+        for chart in &charts {
+            files.push((
+                format!("{}.svg", chart.name),
+                chart.svg.clone().into_bytes(),
+            ));
+            files.push((format!("{}.png", chart.name), chart.png.clone()));
+        }
+        for f in RUN_FILES.iter().filter(|f| f.needs_charts) {
+            files.push((f.name.to_string(), (f.render)(run, summary, &charts)));
+        }
+    }
+    Ok(files)
 }
 
 /// Prefix of every temporary file and folder cashrisk makes.
@@ -252,17 +317,15 @@ impl RunFolder {
 /// The prefix of stage folders: `.cashrisk-stage-<process id>-<random>`.
 const STAGE_PREFIX: &str = ".cashrisk-stage-";
 
-/// Names of the files a run folder holds.
+/// The files of a study's folder besides its charts.
+pub const STUDY_FILES: &[&str] = &["stress.csv", "sweep.csv", "sensitivity.csv"];
+
+/// Names of the files a run or study folder holds (the registries above; charts by
+/// their extension).
 fn is_output_name(name: &str) -> bool {
-    matches!(
-        name,
-        "summary.json"
-            | "timeseries.csv"
-            | "report.html"
-            | "stress.csv"
-            | "sweep.csv"
-            | "sensitivity.csv"
-    ) || name.ends_with(".svg")
+    RUN_FILES.iter().any(|f| f.name == name)
+        || STUDY_FILES.contains(&name)
+        || name.ends_with(".svg")
         || name.ends_with(".png")
 }
 

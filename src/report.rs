@@ -460,8 +460,8 @@ const DEFINITIONS: &str = r#"<dl>
 </dl>"#;
 
 /// The whole page.
-pub fn render(summary: &Summary, scenario: &Scenario, charts: &[Chart]) -> String {
-    let s = summary;
+pub fn render(run: &crate::run::Run, summary: &Summary, charts: &[Chart]) -> String {
+    let (s, scenario) = (summary, &run.scenario);
     let mut h = Html::default();
     let title = Html::text(&match &s.scenario.stress {
         Some(st) => format!("{} — stress case “{}”", s.scenario.name, st),

@@ -13,6 +13,40 @@ use crate::rng::PATHS;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// A finished run with what made it: the validated scenario (its identity, seed,
+/// horizon, currency, threshold and policy), the file it came from as the user named
+/// it, and the result. Summary, charts, report, merge and every exporter take this.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The scenario simulated (stress case and flags applied).
+    pub scenario: crate::scenario::Scenario,
+    /// The scenario file as the user named it.
+    pub file: String,
+    /// What the paths produced.
+    pub result: RunResult,
+}
+
+impl Run {
+    /// The run of `scenario` (read from `file`) that produced `result`.
+    pub fn new(scenario: crate::scenario::Scenario, file: &str, result: RunResult) -> Run {
+        Run {
+            scenario,
+            file: file.to_string(),
+            result,
+        }
+    }
+
+    /// Number of paths simulated (with `--precision`, more than the scenario asked).
+    pub fn paths(&self) -> u64 {
+        self.result.paths()
+    }
+
+    /// The variants, in the order of every per-variant array: uninsured, then insured.
+    pub fn variants(&self) -> [&'static str; 2] {
+        ["uninsured", "insured"]
+    }
+}
+
 /// Paths per block: the unit of work and of deterministic summation.
 pub const BLOCK: u64 = 1024;
 

@@ -6,9 +6,7 @@
 //! their draws path by path (common random numbers): the difference between two cases
 //! is the change of input, not noise, and sweep curves are smooth.
 
-use crate::model::Model;
-use crate::run::{RunResult, run};
-use crate::scenario::{Scenario, ScenarioFile, StressCase, WhatIf};
+use crate::scenario::{ScenarioFile, StressCase, WhatIf};
 use crate::summary::{Estimate, Summary};
 use std::fmt::Write as _;
 
@@ -19,19 +17,6 @@ pub struct Case {
     pub label: String,
     /// The figures.
     pub summary: Summary,
-}
-
-/// Simulates a scenario with `paths` paths and `seed`, returning the run and figures.
-pub fn simulate(
-    scenario: &Scenario,
-    file_label: &str,
-    threads: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> (RunResult, Summary) {
-    let model = Model::new(scenario);
-    let result = run(&model, 0, scenario.paths, threads, progress);
-    let summary = Summary::new(scenario, file_label, &result);
-    (result, summary)
 }
 
 /// The cases of `cashrisk stress`: the base, the file's stress cases, the built-in set.

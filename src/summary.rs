@@ -5,8 +5,7 @@
 //! keys may be added, never renamed.
 
 use crate::engine::{INSURED, UNINSURED};
-use crate::run::RunResult;
-use crate::scenario::Scenario;
+use crate::run::{Run, RunResult};
 use crate::stats::{self, Interval, Level, P1, P5, P50, P95, P99, P999};
 use serde::Serialize;
 
@@ -276,8 +275,9 @@ fn timing(days: &[u64]) -> ShortfallTiming {
 }
 
 impl Summary {
-    /// The figures of `result`, a run of `scenario` read from `file`.
-    pub fn new(scenario: &Scenario, file: &str, result: &RunResult) -> Summary {
+    /// The figures of a run.
+    pub fn new(run: &Run) -> Summary {
+        let (scenario, file, result) = (&run.scenario, run.file.as_str(), &run.result);
         let n = result.paths();
         let [l95, l99, l999] = percentiles(&result.credit_loss, [P95, P99, P999]);
         // One working copy of a column at a time (8 MB for 10^6 paths): this one is

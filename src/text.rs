@@ -5,7 +5,7 @@
 //! name, label and currency ([`forbidden_char`]), but error messages quote what a file
 //! wrote before it was validated (an unknown key, a misspelt buyer), and file names come
 //! from whatever folder a batch walks; so everything printed passes through
-//! [`terminal`] as well, and every CSV text cell through [`csv_cell`].
+//! [`terminal`] as well, and every CSV text cell through [`spreadsheet_safe`].
 
 use std::borrow::Cow;
 

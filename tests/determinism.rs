@@ -6,7 +6,6 @@ use cashrisk::model::Model;
 use cashrisk::output::{render_json, render_timeseries};
 use cashrisk::run::{BLOCK, run};
 use cashrisk::scenario::WhatIf;
-use cashrisk::summary::Summary;
 
 fn example() -> cashrisk::scenario::Scenario {
     let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap();
@@ -23,8 +22,8 @@ fn thread_count_does_not_change_a_digit() {
     let five = run(&model, 0, paths, 5, &|_| {});
     assert_eq!(one, two);
     assert_eq!(one, five);
-    let a = render_json(&Summary::new(&s, "x", &one));
-    let b = render_json(&Summary::new(&s, "x", &five));
+    let a = render_json(&summarize(&s, "x", &one));
+    let b = render_json(&summarize(&s, "x", &five));
     assert_eq!(a, b);
     assert_eq!(render_timeseries(&one), render_timeseries(&five));
 }

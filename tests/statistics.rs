@@ -26,7 +26,7 @@ fn summary_of(text: &str, paths: u64) -> Summary {
     let s = scenario(text);
     let model = Model::new(&s);
     let result = run(&model, 0, paths, 2, &|_| {});
-    Summary::new(&s, "test.toml", &result)
+    summarize(&s, "test.toml", &result)
 }
 
 #[test]

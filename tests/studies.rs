@@ -6,7 +6,6 @@ use cashrisk::model::Model;
 use cashrisk::run::run;
 use cashrisk::scenario::WhatIf;
 use cashrisk::stats::{P1, P5};
-use cashrisk::summary::Summary;
 use std::path::Path;
 
 #[test]
@@ -185,11 +184,11 @@ fn extra_credit_line_brings_the_shortfall_probability_to_the_target() {
         let allowed = (s.paths * target.num / target.den) as f64 / s.paths as f64;
         // With exactly that much more credit line the probability meets the target ...
         let more = line(x);
-        let with = Summary::new(&more, "x", &run(&Model::new(&more), 0, s.paths, 2, &|_| {}));
+        let with = summarize(&more, "x", &run(&Model::new(&more), 0, s.paths, 2, &|_| {}));
         assert!(with.uninsured.shortfall_probability.estimate <= allowed + 1e-12);
         // ... and with one unit less it does not.
         let less = line(x - 1.0);
-        let without = Summary::new(&less, "x", &run(&Model::new(&less), 0, s.paths, 2, &|_| {}));
+        let without = summarize(&less, "x", &run(&Model::new(&less), 0, s.paths, 2, &|_| {}));
         assert!(without.uninsured.shortfall_probability.estimate > allowed);
     }
 }
@@ -208,7 +207,7 @@ fn break_even_premium_rate_of_a_hand_worked_case() {
     let s = f.what_if(&acme).unwrap();
     let model = Model::new(&s);
     let r = run(&model, 0, s.paths, 1, &|_| {});
-    let summary = Summary::new(&s, "x", &r);
+    let summary = summarize(&s, "x", &r);
     close(summary.difference.end_balance_mean.estimate, 486.0 - 60.0);
     let change = summary.difference.end_balance_mean.estimate;
     let rate = break_even_premium_rate(&f, &acme, change, 1)

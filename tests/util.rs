@@ -100,3 +100,13 @@ pub fn balances(opening: f64, flows: &[f64], debit_rate: f64, credit_rate: f64) 
     }
     out
 }
+
+/// The summary of `result`, a run of `s` from the file labelled `file`.
+pub fn summarize(
+    s: &Scenario,
+    file: &str,
+    result: &cashrisk::run::RunResult,
+) -> cashrisk::summary::Summary {
+    let run = cashrisk::run::Run::new(s.clone(), file, result.clone());
+    cashrisk::summary::Summary::new(&run)
+}

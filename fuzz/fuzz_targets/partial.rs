@@ -16,14 +16,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok((meta, result)) = cashrisk::partial::merge(vec![(meta, result)]) else {
         return;
     };
-    let Ok(cashrisk::cli::Merged {
-        scenario, result, ..
-    }) = cashrisk::cli::merged_run(&meta, result, "fuzz.cashrisk".as_ref())
+    let Ok(cashrisk::cli::Merged { run, .. }) =
+        cashrisk::cli::merged_run(&meta, result, "fuzz.cashrisk".as_ref())
     else {
         return;
     };
-    let summary = cashrisk::summary::Summary::new(&scenario, &meta.file, &result);
+    let summary = cashrisk::summary::Summary::new(&run);
     let _ = cashrisk::output::render_json(&summary);
-    let _ = cashrisk::output::render_timeseries(&result);
+    let _ = cashrisk::output::render_timeseries(&run.result);
     let _ = cashrisk::table::render(&summary);
 });

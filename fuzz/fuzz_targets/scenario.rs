@@ -46,9 +46,10 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let result = cashrisk::run::run(&model, 0, 2, 1, &|_| {});
-        let summary = cashrisk::summary::Summary::new(&scenario, "fuzz.toml", &result);
+        let run = cashrisk::run::Run::new(scenario, "fuzz.toml", result);
+        let summary = cashrisk::summary::Summary::new(&run);
         let _ = cashrisk::output::render_json(&summary);
         let _ = cashrisk::table::render(&summary);
-        let _ = cashrisk::report::render(&summary, &scenario, &[]);
+        let _ = cashrisk::report::render(&run, &summary, &[]);
     }
 });

@@ -8,6 +8,7 @@ use super::run::{write_run_outputs, write_shard};
 use crate::error::Error;
 use crate::model::Model;
 use crate::output;
+use crate::run::Run;
 use crate::scenario::{ScenarioFile, WhatIf};
 use crate::summary::Summary;
 use std::path::{Path, PathBuf};
@@ -262,8 +263,9 @@ pub(crate) fn batch_command(args: &BatchArgs) -> Result<(), Error> {
                 }
                 let mut case_out = stage(&dir.join(&case_dir))?;
                 let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?;
-                let summary = Summary::new(scenario, &label, &result);
-                write_run_outputs(&mut case_out, scenario, &summary, &result, !args.charts)?;
+                let run = Run::new(scenario.clone(), &label, result);
+                let summary = Summary::new(&run);
+                write_run_outputs(&mut case_out, &run, &summary, !args.charts)?;
                 commit(case_out)?;
                 let json = output::render_json(&summary);
                 done.results.push((

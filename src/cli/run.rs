@@ -7,7 +7,7 @@ use super::plan::*;
 use crate::error::Error;
 use crate::model::Model;
 use crate::output::{self, OutputDir, RunFolder};
-use crate::run::{BLOCK, RunResult};
+use crate::run::{BLOCK, Run, RunResult};
 use crate::scenario::{Scenario, ScenarioFile, WhatIf};
 use crate::summary::{Precision, Summary};
 use std::path::{Path, PathBuf};
@@ -46,43 +46,18 @@ pub(crate) fn write_shard(
     Ok(name)
 }
 
-/// Writes summary.json, timeseries.csv and (unless `no_charts`) the charts and
-/// report.html into a staged run folder; returns the number of files.
+/// Writes the files of a run ([`output::run_files`]) into a staged run folder;
+/// returns the number of files.
 pub fn write_run_outputs(
     out: &mut RunFolder,
-    scenario: &Scenario,
+    run: &Run,
     summary: &Summary,
-    result: &RunResult,
     no_charts: bool,
 ) -> Result<usize, Error> {
     if crate::run::interrupted() {
         return Err(Error::Interrupted);
     }
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        (
-            "summary.json".into(),
-            output::render_json(summary).into_bytes(),
-        ),
-        (
-            "timeseries.csv".into(),
-            output::render_timeseries(result).into_bytes(),
-        ),
-    ];
-    if !no_charts {
-        let data = crate::charts::ChartData::new(summary, result, scenario.min_headroom);
-        let charts = crate::charts::render_all(&data).map_err(Error::Bug)?;
-        for chart in &charts {
-            files.push((
-                format!("{}.svg", chart.name),
-                chart.svg.clone().into_bytes(),
-            ));
-            files.push((format!("{}.png", chart.name), chart.png.clone()));
-        }
-        files.push((
-            "report.html".into(),
-            crate::report::render(summary, scenario, &charts).into_bytes(),
-        ));
-    }
+    let files = output::run_files(run, summary, no_charts).map_err(Error::Bug)?;
     for (name, bytes) in &files {
         stage_write(out, name, bytes)?;
     }
@@ -159,22 +134,23 @@ pub(crate) fn run_command(args: &RunArgs) -> Result<(), Error> {
 
     let model = Model::new(&scenario);
     let started = Instant::now();
-    let (result, precision) = match args.precision {
-        None => (
-            simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?,
-            None,
-        ),
+    let (run, precision) = match args.precision {
+        None => {
+            let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?;
+            (Run::new(scenario, &label, result), None)
+        }
         Some(target) => {
-            let mut result = simulate(&model, 0, 0, threads, true)?;
+            let empty = simulate(&model, 0, 0, threads, true)?;
+            let mut run = Run::new(scenario, &label, empty);
             loop {
-                let count = PRECISION_ROUND.min(max_paths - result.paths());
-                let more = simulate(&model, result.paths(), count, threads, args.sim.quiet)?;
-                result.append(more).map_err(Error::Bug)?;
-                let widths = Summary::new(&scenario, &label, &result).half_widths();
+                let count = PRECISION_ROUND.min(max_paths - run.paths());
+                let more = simulate(&model, run.paths(), count, threads, args.sim.quiet)?;
+                run.result.append(more).map_err(Error::Bug)?;
+                let widths = Summary::new(&run).half_widths();
                 let met = widths.iter().all(|w| *w <= target);
-                if met || result.paths() >= max_paths {
+                if met || run.paths() >= max_paths {
                     break (
-                        result,
+                        run,
                         Some(Precision {
                             target,
                             half_widths: widths,
@@ -185,8 +161,9 @@ pub(crate) fn run_command(args: &RunArgs) -> Result<(), Error> {
             }
         }
     };
+    let result = &run.result;
     let elapsed = started.elapsed().as_secs_f64();
-    let mut summary = Summary::new(&scenario, &label, &result);
+    let mut summary = Summary::new(&run);
     summary.simulation.precision = precision;
     if args.break_even {
         // With --precision, the trials use the paths the run ended with.
@@ -198,7 +175,7 @@ pub(crate) fn run_command(args: &RunArgs) -> Result<(), Error> {
             threads,
         )?);
     }
-    write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
+    write_run_outputs(&mut out, &run, &summary, args.no_charts)?;
     let (out, count) = commit(out)?;
     if args.json {
         out!("{}", output::render_json(&summary))?;
@@ -310,13 +287,8 @@ pub(crate) fn merge_command(args: &MergeArgs) -> Result<(), Error> {
         io: false,
     })?;
     let mut out = stage(&args.out)?;
-    let Merged {
-        file,
-        what_if,
-        scenario,
-        result,
-    } = merged_run(&meta, result, &files[0])?;
-    let mut summary = Summary::new(&scenario, &meta.file, &result);
+    let Merged { file, what_if, run } = merged_run(&meta, result, &files[0])?;
+    let mut summary = Summary::new(&run);
     if args.break_even {
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
             &file,
@@ -325,7 +297,7 @@ pub(crate) fn merge_command(args: &MergeArgs) -> Result<(), Error> {
             threads(args.threads)?,
         )?);
     }
-    write_run_outputs(&mut out, &scenario, &summary, &result, args.no_charts)?;
+    write_run_outputs(&mut out, &run, &summary, args.no_charts)?;
     let (out, count) = commit(out)?;
     out!("{}", crate::text::terminal(&crate::table::render(&summary)))?;
     outln!()?;
@@ -364,24 +336,18 @@ pub fn merged_run(
             io: false,
         });
     }
-    Ok(Merged {
-        file,
-        what_if,
-        scenario,
-        result,
-    })
+    let run = Run::new(scenario, &meta.file, result);
+    Ok(Merged { file, what_if, run })
 }
 
 /// A merged run: the scenario file its partial results carry, the what-if they ran
-/// (stress case, paths, seed), its scenario and the whole result.
+/// (stress case, paths, seed), and the run.
 #[derive(Debug)]
 pub struct Merged {
     /// The scenario file, as the partial results carry it.
     pub file: ScenarioFile,
     /// The stress case, paths and seed of the run.
     pub what_if: WhatIf,
-    /// The scenario simulated.
-    pub scenario: Scenario,
-    /// The merged result.
-    pub result: RunResult,
+    /// The merged run.
+    pub run: Run,
 }

@@ -5,6 +5,7 @@ use super::common::*;
 use super::plan::*;
 use crate::error::Error;
 use crate::model::Model;
+use crate::run::Run;
 use crate::scenario::{Scenario, ScenarioFile, WhatIf};
 use crate::study::{self, Case};
 use crate::summary::Summary;
@@ -27,7 +28,7 @@ pub(crate) fn run_cases(
         let result = simulate(&model, 0, scenario.paths, threads, sim.quiet)?;
         out.push(Case {
             label: name,
-            summary: Summary::new(&scenario, label, &result),
+            summary: Summary::new(&Run::new(scenario, label, result)),
         });
     }
     Ok(out)
