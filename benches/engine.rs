@@ -27,7 +27,7 @@ fn model(path: &str) -> Model {
 fn per_path(c: &mut Criterion, group: &str, path: &str) {
     let m = model(path);
     let mut scratch = Scratch::new(&m);
-    let mut fan = FanRecorder::new(m.horizon as usize);
+    let mut fan = FanRecorder::new(m.horizon as usize, m.variants());
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(PATHS as u64));
     let mut k = 0u64;

@@ -33,7 +33,7 @@ fn main() {
     let file = ScenarioFile::load(file.as_ref()).expect("scenario loads");
     let model = Model::new(&file.base);
     let mut scratch = Scratch::new(&model);
-    let mut fan = FanRecorder::new(model.horizon as usize);
+    let mut fan = FanRecorder::new(model.horizon as usize, model.variants());
     let mut window = word_window(&model);
     let mut next = 0u64;
     let mut groups = || {

@@ -85,7 +85,8 @@ pub fn bands(result: &RunResult, variant: usize) -> Bands {
 pub fn shortfall_curve(result: &RunResult, variant: usize) -> Vec<f64> {
     let n = result.paths() as f64;
     let mut seen = 0u64;
-    result.shortfall_days[variant]
+    result.variants[variant]
+        .shortfall_days
         .iter()
         .map(|&c| {
             seen += c;
@@ -270,12 +271,12 @@ impl ChartData {
                 shortfall_curve(result, INSURED),
             ],
             min_bins: common_bins(
-                &result.min_headroom[UNINSURED],
-                &result.min_headroom[INSURED],
+                &result.variants[UNINSURED].min_headroom,
+                &result.variants[INSURED].min_headroom,
                 60,
             ),
             gross: exceedance(&result.credit_loss, 400),
-            net: result.net_loss.exceedance(),
+            net: result.variants[INSURED].net_loss.exceedance(),
             summary: summary.clone(),
         }
     }
@@ -847,7 +848,7 @@ mod tests {
                 assert!(b.levels[k][day] <= b.levels[k + 1][day], "day {day}");
             }
         }
-        let net = result.net_loss.exceedance();
+        let net = result.variants[INSURED].net_loss.exceedance();
         assert!(net.iter().all(|&(_, p)| (0.0..=1.0).contains(&p)));
         // Every chart renders, as SVG with text and as PNG.
         let data = ChartData::new(&run, &summary);

@@ -58,9 +58,10 @@ fn end_balance_change(s: &Scenario, threads: usize) -> f64 {
     let model = Model::new(s);
     let r = run(&model, 0, s.paths, threads, &|_| {});
     stats::mean_interval(
-        r.end_balance[INSURED]
+        r.variants[INSURED]
+            .end_balance
             .iter()
-            .zip(&r.end_balance[UNINSURED])
+            .zip(&r.variants[UNINSURED].end_balance)
             .map(|(i, u)| i - u),
     )
     .estimate

@@ -17,10 +17,7 @@ use crate::model::{SEARCH, THRESHOLD_MASK};
 use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng, WordWindow};
 use std::hint::select_unpredictable;
 
-/// The uninsured variant's index in per-variant arrays.
-pub const UNINSURED: usize = 0;
-/// The insured variant's index in per-variant arrays.
-pub const INSURED: usize = 1;
+pub use crate::variant::{INSURED, UNINSURED};
 
 /// The lane mask with every lane set.
 const ALL_LANES: u8 = u8::MAX;
@@ -44,6 +41,39 @@ pub struct PathOutcome {
     pub payouts_received: f64,
     /// Claims dated before H.
     pub claims: u32,
+}
+
+/// What one variant's policy did on a path (all zero uninsured, where the net credit
+/// loss is the credit loss).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PolicyOutcome {
+    /// Deposits and cash premiums dated before H.
+    pub premium_paid: f64,
+    /// Payouts dated before H.
+    pub payouts_received: f64,
+    /// Claims dated before H.
+    pub claims: u32,
+    /// Credit loss net of payouts.
+    pub net_credit_loss: f64,
+}
+
+impl PathOutcome {
+    /// What the policy of variant `v` did on this path.
+    pub fn policy(&self, v: usize) -> PolicyOutcome {
+        if v == UNINSURED {
+            PolicyOutcome {
+                net_credit_loss: self.credit_loss,
+                ..PolicyOutcome::default()
+            }
+        } else {
+            PolicyOutcome {
+                premium_paid: self.premium_paid,
+                payouts_received: self.payouts_received,
+                claims: self.claims,
+                net_credit_loss: self.net_credit_loss,
+            }
+        }
+    }
 }
 
 /// Receives every day's headroom of both variants (for fan charts and tests).

@@ -65,7 +65,7 @@ pub fn bucket_mid(index: usize) -> f64 {
     bucket_bounds(index).map_or(0.0, |(lo, hi)| (lo + hi) / 2.0)
 }
 
-/// Headroom histograms of both variants for every day.
+/// Headroom histograms of every variant for every day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fan {
     /// Counts, row = variant * H + day.
@@ -79,14 +79,19 @@ pub struct Fan {
 }
 
 impl Fan {
-    /// Empty histograms for `horizon` days.
-    pub fn new(horizon: usize) -> Fan {
+    /// Empty histograms for `horizon` days of `variants` variants.
+    pub fn new(horizon: usize, variants: usize) -> Fan {
         Fan {
-            counts: Array2::zeros((2 * horizon, BUCKETS)),
-            min: vec![f64::INFINITY; 2 * horizon],
-            max: vec![f64::NEG_INFINITY; 2 * horizon],
+            counts: Array2::zeros((variants * horizon, BUCKETS)),
+            min: vec![f64::INFINITY; variants * horizon],
+            max: vec![f64::NEG_INFINITY; variants * horizon],
             horizon,
         }
+    }
+
+    /// Number of variants.
+    pub fn variants(&self) -> usize {
+        self.min.len().checked_div(self.horizon).unwrap_or(0)
     }
 
     /// Records one headroom value.
@@ -256,18 +261,18 @@ impl FanRecorder {
     /// one year.
     pub const BATCH: usize = 512;
 
-    /// An empty recorder for `horizon` days.
-    pub fn new(horizon: usize) -> FanRecorder {
+    /// An empty recorder for `horizon` days of `variants` variants.
+    pub fn new(horizon: usize, variants: usize) -> FanRecorder {
         FanRecorder {
-            fan: Fan::new(horizon),
-            pending: vec![0; Self::BATCH * 2 * horizon],
+            fan: Fan::new(horizon, variants),
+            pending: vec![0; Self::BATCH * variants * horizon],
             paths: 0,
         }
     }
 
     /// Adds the buffered paths to the counts.
     fn flush(&mut self) {
-        for row in 0..2 * self.fan.horizon {
+        for row in 0..self.fan.min.len() {
             let pending = &self.pending[row * Self::BATCH..][..self.paths];
             let counts = self.fan.row_mut(row);
             for &b in pending {
@@ -382,7 +387,7 @@ mod tests {
         let values: Vec<f64> = (0..1000)
             .map(|i| -50_000.0 + 300.0 * i as f64 + (i % 7) as f64)
             .collect();
-        let mut fan = Fan::new(1);
+        let mut fan = Fan::new(1, 2);
         for &v in &values {
             fan.add(0, 0, v);
         }
@@ -418,7 +423,7 @@ mod tests {
     fn a_recorder_counts_what_direct_adding_counts() {
         use crate::engine::DayObserver;
         let h = 3;
-        let (mut direct, mut recorder) = (Fan::new(h), FanRecorder::new(h));
+        let (mut direct, mut recorder) = (Fan::new(h, 2), FanRecorder::new(h, 2));
         // More paths than a batch, and not a whole number of batches.
         for p in 0..FanRecorder::BATCH * 2 + 17 {
             for v in 0..2 {
@@ -450,7 +455,7 @@ mod tests {
             [0.0, z, 0.0, z, 0.0, z, 0.0, z],
         ];
         let h = days.len();
-        let (mut direct, mut recorder) = (Fan::new(h), FanRecorder::new(h));
+        let (mut direct, mut recorder) = (Fan::new(h, 2), FanRecorder::new(h, 2));
         for active in [8, 8, 3, 8, 1, 8, 5] {
             for v in 0..2 {
                 for (d, &day) in days.iter().enumerate() {
@@ -476,7 +481,7 @@ mod tests {
 
     #[test]
     fn a_constant_day_reports_its_exact_value() {
-        let mut fan = Fan::new(2);
+        let mut fan = Fan::new(2, 2);
         for _ in 0..10 {
             fan.add(1, 1, 300_000.0);
         }

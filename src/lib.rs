@@ -82,3 +82,4 @@ pub mod study;
 pub mod summary;
 pub mod table;
 pub mod text;
+pub mod variant;

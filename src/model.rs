@@ -441,9 +441,16 @@ pub struct Model {
     pub draws: DrawList,
     /// The policy, if any.
     pub policy: Option<PolicyModel>,
+    /// Number of variants: uninsured, then the policy's.
+    pub variants: usize,
 }
 
 impl Model {
+    /// Number of variants simulated ([`crate::variant`]).
+    pub fn variants(&self) -> usize {
+        self.variants
+    }
+
     /// Number of months simulated.
     pub fn months(&self) -> usize {
         self.base_revenue.len()
@@ -694,6 +701,7 @@ impl Model {
             copulas,
             draws,
             policy,
+            variants: s.variants(),
         }
     }
 }

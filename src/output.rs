@@ -43,7 +43,7 @@ pub fn render_timeseries(result: &RunResult) -> String {
             day,
             variants: [UNINSURED, INSURED]
                 .map(|v| {
-                    cumulative[v] += result.shortfall_days[v][day];
+                    cumulative[v] += result.variants[v].shortfall_days[day];
                     let [p5, p25, p50, p75, p95] =
                         [P5, P25, P50, P75, P95].map(|l| result.fan.percentile(v, day, n, l));
                     [p5, p25, p50, p75, p95, cumulative[v] as f64 / n as f64]

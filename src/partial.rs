@@ -5,15 +5,17 @@
 //! and the SHA-256 of everything after the hash (so that a truncated, bit-flipped or
 //! tampered file is refused before any of it is parsed), a JSON description (the
 //! scenario text, the cashrisk version and how it was run, so `merge` needs nothing
-//! else), then the run's numbers in binary (little-endian, exact). `cashrisk merge` checks that the parts
+//! else), then the run's numbers in binary (little-endian, exact), variant by variant
+//! (format 3; a file of another format is refused). `cashrisk merge` checks that the parts
 //! belong to one run and cover it without gaps, appends them in path order
 //! ([`RunResult::append`]) and so reproduces the unsharded run bit for bit.
 
 use crate::fan::{BUCKETS, Fan, Histogram};
-use crate::run::{BLOCK, BlockSums, RunResult};
+use crate::run::{BLOCK, BlockSums, RunResult, VariantResult};
+use crate::variant::MAX_VARIANTS;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"cashrisk-partial 2\n";
+const MAGIC: &[u8] = b"cashrisk-partial 3\n";
 /// Magic line, then the file's length (8 bytes), then SHA-256 (32 bytes) of the rest.
 const HEADER: usize = MAGIC.len() + 8 + 32;
 /// The largest partial file read: 50 million paths at 40 bytes, with room to spare.
@@ -198,28 +200,32 @@ pub fn read(path: &std::path::Path) -> Result<Vec<u8>, crate::input::ReadError> 
     }
 }
 
-/// The bytes of a partial result file.
+/// The bytes of a partial result file: the description (JSON), the credit loss
+/// column, the number of variants, then per variant its columns, block sums, counts
+/// and net-loss histogram, then the fan's rows.
 pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     let json = serde_json::to_vec(meta).unwrap_or_default();
     w.u64(json.len() as u64);
     w.0.extend_from_slice(&json);
-    for v in 0..2 {
-        w.f64s(&r.min_headroom[v]);
-        w.f64s(&r.end_balance[v]);
-    }
     w.f64s(&r.credit_loss);
-    w.u64(r.blocks.len() as u64);
-    for b in &r.blocks {
-        for x in [b.premium_paid, b.payouts_received, b.net_credit_loss] {
-            w.u64(x.to_bits());
+    w.u64(r.variants.len() as u64);
+    for v in &r.variants {
+        w.f64s(&v.min_headroom);
+        w.f64s(&v.end_balance);
+        w.u64(v.blocks.len() as u64);
+        for b in &v.blocks {
+            for x in [b.premium_paid, b.payouts_received, b.net_credit_loss] {
+                w.u64(x.to_bits());
+            }
         }
-    }
-    w.u64(r.claims);
-    w.u64(r.rescued);
-    w.u64(r.harmed);
-    for v in 0..2 {
-        w.u64s(r.shortfall_days[v].iter().copied());
+        w.u64(v.claims);
+        w.u64(v.rescued);
+        w.u64(v.harmed);
+        w.u64s(v.shortfall_days.iter().copied());
+        w.sparse(&v.net_loss.counts);
+        w.u64(v.net_loss.min.to_bits());
+        w.u64(v.net_loss.max.to_bits());
     }
     let rows = r.fan.counts.nrows();
     w.u64(rows as u64);
@@ -229,9 +235,6 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
         w.u64(r.fan.min[row].to_bits());
         w.u64(r.fan.max[row].to_bits());
     }
-    w.sparse(&r.net_loss.counts);
-    w.u64(r.net_loss.min.to_bits());
-    w.u64(r.net_loss.max.to_bits());
     seal(&w.0)
 }
 
@@ -248,29 +251,55 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
     r.at = 8 + json_len;
     let n = meta.count;
     let h = meta.horizon as usize;
-    let mut min_headroom = [Vec::new(), Vec::new()];
-    let mut end_balance = [Vec::new(), Vec::new()];
-    for v in 0..2 {
-        min_headroom[v] = r.f64s(n)?;
-        end_balance[v] = r.f64s(n)?;
-    }
     let credit_loss = r.f64s(n)?;
-    let nblocks = r.len(n.div_ceil(BLOCK))?;
-    let mut blocks = Vec::with_capacity(nblocks);
-    for _ in 0..nblocks {
-        blocks.push(BlockSums {
-            premium_paid: f64::from_bits(r.u64()?),
-            payouts_received: f64::from_bits(r.u64()?),
-            net_credit_loss: f64::from_bits(r.u64()?),
+    let count = r.len(MAX_VARIANTS as u64)?;
+    if count == 0 {
+        return Err("the file holds no variant".to_string());
+    }
+    let mut variants = Vec::with_capacity(count);
+    for _ in 0..count {
+        let min_headroom = r.f64s(n)?;
+        let end_balance = r.f64s(n)?;
+        let nblocks = r.len(n.div_ceil(BLOCK))?;
+        let mut blocks = Vec::with_capacity(nblocks);
+        for _ in 0..nblocks {
+            blocks.push(BlockSums {
+                premium_paid: f64::from_bits(r.u64()?),
+                payouts_received: f64::from_bits(r.u64()?),
+                net_credit_loss: f64::from_bits(r.u64()?),
+            });
+        }
+        let claims = r.u64()?;
+        let rescued = r.u64()?;
+        let harmed = r.u64()?;
+        let shortfall_days = r.u64s(h as u64)?;
+        let mut net_loss = Histogram::default();
+        r.sparse(&mut net_loss.counts)?;
+        net_loss.min = f64::from_bits(r.u64()?);
+        net_loss.max = f64::from_bits(r.u64()?);
+        if min_headroom.len() as u64 != n || end_balance.len() as u64 != n {
+            return Err("a column has the wrong number of paths".to_string());
+        }
+        variants.push(VariantResult {
+            min_headroom,
+            end_balance,
+            blocks,
+            shortfall_days,
+            claims,
+            rescued,
+            harmed,
+            net_loss,
         });
     }
-    let claims = r.u64()?;
-    let rescued = r.u64()?;
-    let harmed = r.u64()?;
-    let shortfall_days = [r.u64s(h as u64)?, r.u64s(h as u64)?];
-    let mut fan = Fan::new(h);
-    let rows = r.len(2 * h as u64)?;
-    if rows != 2 * h {
+    if variants
+        .iter()
+        .any(|v| v.blocks.len() != variants[0].blocks.len())
+    {
+        return Err("the variants have different numbers of blocks".to_string());
+    }
+    let mut fan = Fan::new(h, count);
+    let rows = r.len((count * h) as u64)?;
+    if rows != count * h {
         return Err("the headroom histograms do not match the horizon".to_string());
     }
     for row in 0..rows {
@@ -282,34 +311,17 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         fan.min[row] = f64::from_bits(r.u64()?);
         fan.max[row] = f64::from_bits(r.u64()?);
     }
-    let mut net_loss = Histogram::default();
-    r.sparse(&mut net_loss.counts)?;
-    net_loss.min = f64::from_bits(r.u64()?);
-    net_loss.max = f64::from_bits(r.u64()?);
     if r.at != body.len() {
         return Err("unexpected bytes at the end (corrupt file?)".to_string());
     }
-    for col in min_headroom
-        .iter()
-        .chain(&end_balance)
-        .chain(std::iter::once(&credit_loss))
-    {
-        if col.len() as u64 != n {
-            return Err("a column has the wrong number of paths".to_string());
-        }
+    if credit_loss.len() as u64 != n {
+        return Err("a column has the wrong number of paths".to_string());
     }
     let result = RunResult {
         first_path: meta.first_path,
-        min_headroom,
-        end_balance,
         credit_loss,
-        blocks,
-        claims,
-        shortfall_days,
-        rescued,
-        harmed,
+        variants,
         fan,
-        net_loss,
     };
     Ok((meta, result))
 }

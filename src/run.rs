@@ -6,10 +6,11 @@
 //! else is an integer count. So 1 thread and 16 threads give the same digits, and a run
 //! split into shards of whole blocks merges into exactly the unsplit run.
 
-use crate::engine::{INSURED, PathOutcome, Scratch, UNINSURED, simulate_paths};
+use crate::engine::{PathOutcome, Scratch, simulate_paths};
 use crate::fan::{Fan, FanRecorder, Histogram};
 use crate::model::Model;
 use crate::rng::PATHS;
+use crate::variant::{MAX_VARIANTS, UNINSURED};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -62,48 +63,87 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Floating-point sums of one block, added up in block order.
+/// Floating-point sums of one block of one variant, added up in block order.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct BlockSums {
-    /// Sum of premium paid.
+    /// Sum of premium paid (0 uninsured).
     pub premium_paid: f64,
-    /// Sum of payouts received.
+    /// Sum of payouts received (0 uninsured).
     pub payouts_received: f64,
-    /// Sum of net credit loss.
+    /// Sum of credit loss net of payouts (the credit loss uninsured).
     pub net_credit_loss: f64,
 }
 
-/// Everything a run keeps: a few numbers per path, per-block sums, and counts.
+/// What a run keeps of one variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantResult {
+    /// Minimum headroom per path.
+    pub min_headroom: Vec<f64>,
+    /// End balance per path.
+    pub end_balance: Vec<f64>,
+    /// Sums per block, in block order.
+    pub blocks: Vec<BlockSums>,
+    /// Paths whose first shortfall falls on each day.
+    pub shortfall_days: Vec<u64>,
+    /// Number of claims over all paths (0 uninsured).
+    pub claims: u64,
+    /// Paths with a shortfall uninsured but not in this variant (0 uninsured).
+    pub rescued: u64,
+    /// Paths with a shortfall in this variant but not uninsured (0 uninsured).
+    pub harmed: u64,
+    /// Distribution of the credit loss net of payouts (the credit loss uninsured).
+    pub net_loss: Histogram,
+}
+
+impl VariantResult {
+    fn new(paths: usize, blocks: usize, horizon: usize) -> VariantResult {
+        VariantResult {
+            min_headroom: vec![0.0; paths],
+            end_balance: vec![0.0; paths],
+            blocks: vec![BlockSums::default(); blocks],
+            shortfall_days: vec![0; horizon],
+            claims: 0,
+            rescued: 0,
+            harmed: 0,
+            net_loss: Histogram::default(),
+        }
+    }
+
+    /// Adds the integer tallies of another worker or run.
+    fn add_tallies(&mut self, other: &VariantResult) {
+        for (a, b) in self.shortfall_days.iter_mut().zip(&other.shortfall_days) {
+            *a += b;
+        }
+        self.claims += other.claims;
+        self.rescued += other.rescued;
+        self.harmed += other.harmed;
+        self.net_loss.merge(&other.net_loss);
+    }
+}
+
+/// Everything a run keeps: a few numbers per path and variant, per-block sums, and
+/// counts. Variants are indexed as in [`crate::variant`]: uninsured first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
     /// Index of the first path.
     pub first_path: u64,
-    /// Minimum headroom per path and variant.
-    pub min_headroom: [Vec<f64>; 2],
-    /// End balance per path and variant.
-    pub end_balance: [Vec<f64>; 2],
-    /// Credit loss per path.
+    /// Credit loss per path (the same in every variant).
     pub credit_loss: Vec<f64>,
-    /// Sums per block, in block order.
-    pub blocks: Vec<BlockSums>,
-    /// Number of claims over all paths.
-    pub claims: u64,
-    /// Paths whose first shortfall falls on each day, per variant.
-    pub shortfall_days: [Vec<u64>; 2],
-    /// Paths with a shortfall uninsured only, and insured only.
-    pub rescued: u64,
-    /// See `rescued`.
-    pub harmed: u64,
-    /// Per-day headroom histograms.
+    /// Each variant, uninsured first.
+    pub variants: Vec<VariantResult>,
+    /// Per-day headroom histograms of every variant.
     pub fan: Fan,
-    /// Distribution of the credit loss net of insurance payouts.
-    pub net_loss: Histogram,
 }
 
 impl RunResult {
     /// Number of paths.
     pub fn paths(&self) -> u64 {
         self.credit_loss.len() as u64
+    }
+
+    /// Number of blocks.
+    pub fn blocks(&self) -> usize {
+        self.variants.first().map_or(0, |v| v.blocks.len())
     }
 
     /// Appends the run of the paths that follow this one (a later shard, or more
@@ -130,35 +170,26 @@ impl RunResult {
         if self.fan.horizon != next.fan.horizon {
             return Err("the runs have different horizons".to_string());
         }
-        for v in [UNINSURED, INSURED] {
-            self.min_headroom[v].extend_from_slice(&next.min_headroom[v]);
-            self.end_balance[v].extend_from_slice(&next.end_balance[v]);
-            for (a, b) in self.shortfall_days[v]
-                .iter_mut()
-                .zip(&next.shortfall_days[v])
-            {
-                *a += b;
-            }
+        if self.variants.len() != next.variants.len() {
+            return Err("the runs have different variants".to_string());
+        }
+        for (mine, theirs) in self.variants.iter_mut().zip(&next.variants) {
+            mine.min_headroom.extend_from_slice(&theirs.min_headroom);
+            mine.end_balance.extend_from_slice(&theirs.end_balance);
+            mine.blocks.extend_from_slice(&theirs.blocks);
+            mine.add_tallies(theirs);
         }
         self.credit_loss.extend_from_slice(&next.credit_loss);
-        self.blocks.extend_from_slice(&next.blocks);
-        self.claims += next.claims;
-        self.rescued += next.rescued;
-        self.harmed += next.harmed;
         self.fan.merge(&next.fan);
-        self.net_loss.merge(&next.net_loss);
         Ok(())
     }
 }
 
-/// Per-worker integer tallies.
+/// Per-worker integer tallies: each variant's counts (its columns and sums stay
+/// empty), and the fan.
 struct Tally {
     fan: FanRecorder,
-    net_loss: Histogram,
-    claims: u64,
-    shortfall_days: [Vec<u64>; 2],
-    rescued: u64,
-    harmed: u64,
+    variants: Vec<VariantResult>,
 }
 
 /// Simulates paths `first..first + count` of `model` on `threads` threads.
@@ -173,22 +204,19 @@ pub fn run(
     let h = model.horizon as usize;
     let n = count as usize;
     let blocks = count.div_ceil(BLOCK) as usize;
+    let variants = model.variants();
     let columns = Mutex::new(Columns {
-        min_headroom: [vec![0.0; n], vec![0.0; n]],
-        end_balance: [vec![0.0; n], vec![0.0; n]],
+        variants: (0..variants)
+            .map(|_| VariantResult::new(n, blocks, 0))
+            .collect(),
         credit_loss: vec![0.0; n],
-        blocks: vec![BlockSums::default(); blocks],
     });
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut scratch = Scratch::new(model);
         let mut tally = Tally {
-            fan: FanRecorder::new(h),
-            net_loss: Histogram::default(),
-            claims: 0,
-            shortfall_days: [vec![0; h], vec![0; h]],
-            rescued: 0,
-            harmed: 0,
+            fan: FanRecorder::new(h, variants),
+            variants: (0..variants).map(|_| VariantResult::new(0, 0, h)).collect(),
         };
         let mut outcomes: Vec<PathOutcome> = Vec::with_capacity(BLOCK as usize);
         loop {
@@ -199,27 +227,30 @@ pub fn run(
             let start = j as u64 * BLOCK;
             let end = (start + BLOCK).min(count);
             outcomes.clear();
-            let mut sums = BlockSums::default();
+            let mut sums = [BlockSums::default(); MAX_VARIANTS];
             // PATHS paths at a time, one per lane.
             for k in (start..end).step_by(PATHS) {
                 let n = (end - k).min(PATHS as u64) as usize;
                 let paths: [u64; PATHS] = std::array::from_fn(|p| first.wrapping_add(k + p as u64));
                 let simulated = simulate_paths(model, &paths[..n], &mut scratch, &mut tally.fan);
                 for o in simulated.into_iter().take(n) {
-                    sums.premium_paid += o.premium_paid;
-                    sums.payouts_received += o.payouts_received;
-                    sums.net_credit_loss += o.net_credit_loss;
-                    tally.claims += o.claims as u64;
-                    tally.net_loss.add(o.net_credit_loss);
-                    for v in [UNINSURED, INSURED] {
+                    for (v, t) in tally.variants.iter_mut().enumerate() {
                         if let Some(d) = o.shortfall_day[v] {
-                            tally.shortfall_days[v][d as usize] += 1;
+                            t.shortfall_days[d as usize] += 1;
                         }
-                    }
-                    match (o.shortfall_day[UNINSURED], o.shortfall_day[INSURED]) {
-                        (Some(_), None) => tally.rescued += 1,
-                        (None, Some(_)) => tally.harmed += 1,
-                        _ => {}
+                        let policy = o.policy(v);
+                        sums[v].premium_paid += policy.premium_paid;
+                        sums[v].payouts_received += policy.payouts_received;
+                        sums[v].net_credit_loss += policy.net_credit_loss;
+                        t.claims += policy.claims as u64;
+                        t.net_loss.add(policy.net_credit_loss);
+                        if v != UNINSURED {
+                            match (o.shortfall_day[UNINSURED], o.shortfall_day[v]) {
+                                (Some(_), None) => t.rescued += 1,
+                                (None, Some(_)) => t.harmed += 1,
+                                _ => {}
+                            }
+                        }
                     }
                     outcomes.push(o);
                 }
@@ -228,14 +259,16 @@ pub fn run(
                 let mut c = columns.lock().unwrap_or_else(|e| e.into_inner());
                 let (s, e) = (start as usize, end as usize);
                 for (i, o) in outcomes.iter().enumerate() {
-                    for v in [UNINSURED, INSURED] {
-                        c.min_headroom[v][s + i] = o.min_headroom[v];
-                        c.end_balance[v][s + i] = o.end_balance[v];
+                    for (v, column) in c.variants.iter_mut().enumerate() {
+                        column.min_headroom[s + i] = o.min_headroom[v];
+                        column.end_balance[s + i] = o.end_balance[v];
                     }
                     c.credit_loss[s + i] = o.credit_loss;
                 }
                 debug_assert_eq!(s + outcomes.len(), e);
-                c.blocks[j] = sums;
+                for (v, column) in c.variants.iter_mut().enumerate() {
+                    column.blocks[j] = sums[v];
+                }
             }
             progress(end - start);
         }
@@ -252,40 +285,33 @@ pub fn run(
         }
     };
 
-    let columns = columns.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut columns = columns.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut tallies = tallies.into_iter();
-    let mut total = tallies.next().expect("at least one worker ran");
-    let mut fan = total.fan.finish();
+    let first_tally = tallies.next().expect("at least one worker ran");
+    let mut fan = first_tally.fan.finish();
+    let mut total = first_tally.variants;
     for t in tallies {
         fan.merge(&t.fan.finish());
-        total.net_loss.merge(&t.net_loss);
-        total.claims += t.claims;
-        total.rescued += t.rescued;
-        total.harmed += t.harmed;
-        for v in [UNINSURED, INSURED] {
-            for (a, b) in total.shortfall_days[v].iter_mut().zip(&t.shortfall_days[v]) {
-                *a += b;
-            }
+        for (a, b) in total.iter_mut().zip(&t.variants) {
+            a.add_tallies(b);
         }
+    }
+    for (column, t) in columns.variants.iter_mut().zip(total) {
+        column.shortfall_days = t.shortfall_days;
+        column.claims = t.claims;
+        column.rescued = t.rescued;
+        column.harmed = t.harmed;
+        column.net_loss = t.net_loss;
     }
     RunResult {
         first_path: first,
-        min_headroom: columns.min_headroom,
-        end_balance: columns.end_balance,
         credit_loss: columns.credit_loss,
-        blocks: columns.blocks,
-        claims: total.claims,
-        shortfall_days: total.shortfall_days,
-        rescued: total.rescued,
-        harmed: total.harmed,
+        variants: columns.variants,
         fan,
-        net_loss: total.net_loss,
     }
 }
 
 struct Columns {
-    min_headroom: [Vec<f64>; 2],
-    end_balance: [Vec<f64>; 2],
+    variants: Vec<VariantResult>,
     credit_loss: Vec<f64>,
-    blocks: Vec<BlockSums>,
 }

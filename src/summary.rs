@@ -220,24 +220,24 @@ fn percentiles<const K: usize>(values: &[f64], levels: [Level; K]) -> [f64; K] {
 
 fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
     let n = r.paths();
-    let shortfalls: u64 = r.shortfall_days[v].iter().sum();
-    let [p1, p5, p50] = percentiles(&r.min_headroom[v], [P1, P5, P50]);
+    let shortfalls: u64 = r.variants[v].shortfall_days.iter().sum();
+    let [p1, p5, p50] = percentiles(&r.variants[v].min_headroom, [P1, P5, P50]);
     let min_headroom = MinHeadroom {
-        mean: stats::mean(&r.min_headroom[v]),
+        mean: stats::mean(&r.variants[v].min_headroom),
         p1,
         p5,
         p50,
     };
-    let [e5, e50, e95] = percentiles(&r.end_balance[v], [P5, P50, P95]);
+    let [e5, e50, e95] = percentiles(&r.variants[v].end_balance, [P5, P50, P95]);
     let end_balance = EndBalance {
-        mean: stats::mean(&r.end_balance[v]),
+        mean: stats::mean(&r.variants[v].end_balance),
         p5: e5,
         p50: e50,
         p95: e95,
     };
     VariantSummary {
         shortfall_probability: stats::wilson(shortfalls, n).into(),
-        shortfall_timing: timing(&r.shortfall_days[v]),
+        shortfall_timing: timing(&r.variants[v].shortfall_days),
         min_headroom,
         end_balance,
         cfar95: end_balance.mean - end_balance.p5,
@@ -290,13 +290,16 @@ impl Summary {
             p999: l999,
             es99,
         };
-        let sums = result.blocks.iter().fold([0.0; 3], |a, b| {
-            [
-                a[0] + b.premium_paid,
-                a[1] + b.payouts_received,
-                a[2] + b.net_credit_loss,
-            ]
-        });
+        let sums = result.variants[INSURED]
+            .blocks
+            .iter()
+            .fold([0.0; 3], |a, b| {
+                [
+                    a[0] + b.premium_paid,
+                    a[1] + b.payouts_received,
+                    a[2] + b.net_credit_loss,
+                ]
+            });
         let uninsured = variant(result, UNINSURED, credit_loss);
         let insured = InsuredSummary {
             common: variant(result, INSURED, credit_loss),
@@ -307,16 +310,17 @@ impl Summary {
                 mean: sums[1] / n as f64,
             },
             claims: Mean {
-                mean: result.claims as f64 / n as f64,
+                mean: result.variants[INSURED].claims as f64 / n as f64,
             },
             net_credit_loss: Mean {
                 mean: sums[2] / n as f64,
             },
         };
         let end_change = stats::mean_interval(
-            result.end_balance[INSURED]
+            result.variants[INSURED]
+                .end_balance
                 .iter()
-                .zip(&result.end_balance[UNINSURED])
+                .zip(&result.variants[UNINSURED].end_balance)
                 .map(|(i, u)| i - u),
         );
         Summary {
@@ -338,25 +342,25 @@ impl Summary {
             insured,
             difference: Difference {
                 shortfall_probability: stats::paired_probability_change(
-                    result.rescued,
-                    result.harmed,
+                    result.variants[INSURED].rescued,
+                    result.variants[INSURED].harmed,
                     n,
                 )
                 .into(),
                 end_balance_mean: end_change.into(),
-                paths_rescued: result.rescued,
-                paths_harmed: result.harmed,
+                paths_rescued: result.variants[INSURED].rescued,
+                paths_harmed: result.variants[INSURED].harmed,
             },
             decision: DecisionFigures {
                 extra_credit_line: [P5, P1].map(|target| crate::decision::ExtraLiquidity {
                     target: target.num as f64 / target.den as f64,
                     uninsured: crate::decision::extra_liquidity(
-                        &result.min_headroom[UNINSURED],
+                        &result.variants[UNINSURED].min_headroom,
                         scenario.min_headroom,
                         target,
                     ),
                     insured: crate::decision::extra_liquidity(
-                        &result.min_headroom[INSURED],
+                        &result.variants[INSURED].min_headroom,
                         scenario.min_headroom,
                         target,
                     ),

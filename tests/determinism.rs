@@ -36,10 +36,10 @@ fn a_path_depends_only_on_seed_and_index() {
     let tail = run(&model, BLOCK, BLOCK, 2, &|_| {});
     assert_eq!(&whole.credit_loss[BLOCK as usize..], &tail.credit_loss[..]);
     assert_eq!(
-        &whole.end_balance[1][BLOCK as usize..],
-        &tail.end_balance[1][..]
+        &whole.variants[1].end_balance[BLOCK as usize..],
+        &tail.variants[1].end_balance[..]
     );
-    assert_eq!(whole.blocks[1], tail.blocks[0]);
+    assert_eq!(whole.variants[1].blocks[1], tail.variants[1].blocks[0]);
 }
 
 #[test]

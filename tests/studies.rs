@@ -180,7 +180,7 @@ fn extra_credit_line_brings_the_shortfall_probability_to_the_target() {
     let model = Model::new(&s);
     let r = run(&model, 0, s.paths, 2, &|_| {});
     for target in [P5, P1] {
-        let x = extra_liquidity(&r.min_headroom[0], s.min_headroom, target);
+        let x = extra_liquidity(&r.variants[0].min_headroom, s.min_headroom, target);
         let allowed = (s.paths * target.num / target.den) as f64 / s.paths as f64;
         // With exactly that much more credit line the probability meets the target ...
         let more = line(x);

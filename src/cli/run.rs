@@ -323,9 +323,10 @@ pub fn merged_run(
     let h = scenario.horizon_days as usize;
     let fits = meta.horizon as usize == h
         && result.fan.horizon == h
-        && result.shortfall_days.iter().all(|d| d.len() == h)
+        && result.variants.len() == scenario.variants()
+        && result.variants.iter().all(|v| v.shortfall_days.len() == h)
         && result.paths() == scenario.paths
-        && result.blocks.len() as u64 == scenario.paths.div_ceil(BLOCK);
+        && result.blocks() as u64 == scenario.paths.div_ceil(BLOCK);
     if !fits {
         return Err(Error::Input {
             path: part.to_path_buf(),

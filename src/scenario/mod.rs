@@ -233,6 +233,12 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// Number of variants a run simulates ([`crate::variant`]): uninsured, and insured
+    /// (the uninsured one again without a policy).
+    pub fn variants(&self) -> usize {
+        2
+    }
+
     /// Share of revenue paid in cash on the day of sale: max(0, 1 - sum of shares).
     pub fn cash_share(&self) -> f64 {
         (1.0 - self.buyer_share_sum()).max(0.0)
