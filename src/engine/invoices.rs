@@ -1,0 +1,77 @@
+//! The invoices of one buyer in one lane, in general: a buyer that may default,
+//! with the recovery, the credit loss and every kind of claim (MODEL.md sections 5-7).
+
+use super::*;
+
+/// The invoices of buyer `b` in lane `p`, in general: the buyer may default on day
+/// `stop` (`u32::MAX`: never), with loss given default `lgd`.
+pub(super) fn buyer_invoices(
+    model: &Model,
+    b: usize,
+    p: usize,
+    stop: u32,
+    lgd: f64,
+    scratch: &mut Scratch,
+    out: &mut PathOutcome,
+) {
+    let buyer = &model.buyers[b];
+    let h = model.horizon;
+    let sup = model.supplier_terms_days;
+    let vr = model.variable_ratio;
+    let waiting = model.policy.as_ref().map_or(0, |p| p.waiting_period_days);
+    let lag = model.recovery_lag_days;
+    let calendar = &model.calendars[buyer.calendar];
+    for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
+        if t >= stop {
+            break;
+        }
+        let amount = scratch.revenue[at(m as usize, p)] * buyer.share_per_invoice;
+        if t + sup < h {
+            scratch.common[at((t + sup) as usize, p)] -= vr * amount;
+        }
+        let due = t + buyer.terms_days;
+        let delay = match &buyer.delay {
+            None => 0,
+            Some(d) => {
+                let draw = scratch.words.at(buyer.first_invoice_draw + i, p);
+                d.delay(
+                    &model.delay_tables,
+                    scratch.words.first[draw],
+                    scratch.words.second[draw],
+                )
+            }
+        };
+        let paid = due + delay;
+        let defaulted = paid >= stop;
+        let (later_day, later_amount) = if defaulted {
+            out.credit_loss += lgd * amount;
+            (stop + lag, (1.0 - lgd) * amount)
+        } else {
+            (paid, amount)
+        };
+        if later_day < h {
+            scratch.common[at(later_day as usize, p)] += later_amount;
+        }
+        if buyer.covered {
+            scratch.turnover[at(m as usize, p)] += amount;
+            let claim_day = if delay > waiting && stop > due + waiting {
+                Some(due + waiting)
+            } else if defaulted {
+                Some(stop)
+            } else {
+                None
+            };
+            if let Some(day) = claim_day.filter(|&d| d < h) {
+                scratch.claims[p].push(Claim {
+                    day,
+                    buyer: b as u32,
+                    invoice: i as u32,
+                    amount,
+                    later_day,
+                    later_amount,
+                    defaulted_lgd: if defaulted { lgd } else { 0.0 },
+                });
+            }
+        }
+    }
+}

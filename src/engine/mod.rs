@@ -1,0 +1,545 @@
+//! One simulated path, uninsured and insured on the same draws (MODEL.md sections 4-8).
+//!
+//! A path is built as two daily flow ledgers of length H: `common` holds every flow
+//! both variants share (sales, supplier costs, fixed and scheduled items, buyer
+//! payments and recoveries), `insured` holds what only the insured variant adds
+//! (deposits, cash premiums, payouts, minus the insurer's share of later payments).
+//! The balance scan then walks the days once per variant. Nothing here allocates once
+//! the [`Scratch`] buffers have grown to the scenario's size.
+//!
+//! This file orchestrates a group of paths (one per lane); the general invoice path
+//! is in `invoices`, the solvent fast path in `solvent`, the policy's settlement in
+//! `policy`, the balance scan in `scan`, and the random-number floor in `floor`.
+
+// Lane-wise code indexes several arrays by the same lane number; iterators would hide
+// that the lanes are independent.
+#![allow(clippy::needless_range_loop)]
+
+use crate::dist::{self, portable};
+use crate::model::{DelayModel, LgdModel, Model, YEAR_DAYS};
+use crate::model::{SEARCH, THRESHOLD_MASK};
+use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng, WordWindow};
+use std::hint::select_unpredictable;
+
+pub use crate::variant::{INSURED, UNINSURED};
+
+mod floor;
+mod invoices;
+mod policy;
+mod scan;
+mod solvent;
+
+pub use floor::{draw_only, word_window};
+use invoices::buyer_invoices;
+use policy::settle_policy;
+use scan::scan;
+#[cfg(all(test, target_arch = "x86_64"))]
+use scan::scan_avx512;
+#[cfg(test)]
+use scan::scan_lanes;
+use solvent::SolventPayer;
+
+/// The lane mask with every lane set.
+const ALL_LANES: u8 = u8::MAX;
+
+/// What one path produced: the per-path figures of MODEL.md section 8.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PathOutcome {
+    /// Minimum headroom over the horizon, per variant.
+    pub min_headroom: [f64; 2],
+    /// Balance B(H-1), per variant.
+    pub end_balance: [f64; 2],
+    /// First day with headroom below `min_headroom`, per variant.
+    pub shortfall_day: [Option<u32>; 2],
+    /// Sum of LGD * A over defaulted invoices (economic, both variants).
+    pub credit_loss: f64,
+    /// Credit loss net of insurance: sum of LGD * (A - payout) over defaulted invoices.
+    pub net_credit_loss: f64,
+    /// Deposits and cash premiums dated before H.
+    pub premium_paid: f64,
+    /// Payouts dated before H.
+    pub payouts_received: f64,
+    /// Claims dated before H.
+    pub claims: u32,
+}
+
+/// What one variant's policy did on a path (all zero uninsured, where the net credit
+/// loss is the credit loss).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PolicyOutcome {
+    /// Deposits and cash premiums dated before H.
+    pub premium_paid: f64,
+    /// Payouts dated before H.
+    pub payouts_received: f64,
+    /// Claims dated before H.
+    pub claims: u32,
+    /// Credit loss net of payouts.
+    pub net_credit_loss: f64,
+}
+
+impl PathOutcome {
+    /// What the policy of variant `v` did on this path.
+    pub fn policy(&self, v: usize) -> PolicyOutcome {
+        if v == UNINSURED {
+            PolicyOutcome {
+                net_credit_loss: self.credit_loss,
+                ..PolicyOutcome::default()
+            }
+        } else {
+            PolicyOutcome {
+                premium_paid: self.premium_paid,
+                payouts_received: self.payouts_received,
+                claims: self.claims,
+                net_credit_loss: self.net_credit_loss,
+            }
+        }
+    }
+}
+
+/// Receives every day's headroom of both variants (for fan charts and tests).
+pub trait DayObserver {
+    /// The headroom of day `day` of one variant in every lane, called day by day for
+    /// each variant; lanes `0..active` hold the paths, in the order they were given.
+    fn headrooms(&mut self, variant: usize, day: usize, headroom: &[f64; PATHS], active: usize);
+
+    /// Called after the last day of `active` paths.
+    fn end_paths(&mut self, _active: usize) {}
+}
+
+/// An observer that ignores everything.
+pub struct NoObserver;
+
+impl DayObserver for NoObserver {
+    #[inline]
+    fn headrooms(&mut self, _: usize, _: usize, _: &[f64; PATHS], _: usize) {}
+}
+
+/// Bytes of one claim waiting to be settled; a worker keeps up to one per claimable
+/// invoice for each of its [`PATHS`] lanes (the cost model counts them).
+pub const CLAIM_BYTES: u64 = std::mem::size_of::<Claim>() as u64;
+
+/// A claim waiting to be settled in claim order.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    day: u32,
+    buyer: u32,
+    invoice: u32,
+    amount: f64,
+    /// The payment still to come on the invoice (late payment or recovery), if any
+    /// within the horizon: day and amount.
+    later_day: u32,
+    later_amount: f64,
+    /// LGD of a defaulted invoice, 0 when the invoice is eventually paid.
+    defaulted_lgd: f64,
+}
+
+/// Reusable buffers of one worker thread, for [`PATHS`] paths at once.
+///
+/// The per-day and per-month arrays are interleaved, day-major: the value of day d
+/// (or month m) of lane p is at `d * PATHS + p` (`at`). A lane's flows are added in
+/// exactly the order of a path simulated alone; the layout only lets one vector
+/// instruction serve the same invoice of all lanes.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    common: Vec<f64>,
+    insured: Vec<f64>,
+    revenue: Vec<f64>,
+    turnover: Vec<f64>,
+    claims: [Vec<Claim>; PATHS],
+    limit_left: Vec<f64>,
+    year_left: Vec<[f64; 3]>,
+    /// First and second words of the current buyer's draws, for every lane.
+    words: WordWindow,
+    /// Per copula class and lane, the bound of [`crate::model::Copula::uniform_bound`].
+    uniform_bound: Vec<f64>,
+}
+
+/// The position of day (or month) `d` of lane `p` in an interleaved array.
+#[inline(always)]
+fn at(d: usize, p: usize) -> usize {
+    d * PATHS + p
+}
+
+impl Scratch {
+    /// Buffers sized for `model`.
+    pub fn new(model: &Model) -> Scratch {
+        let h = model.horizon as usize;
+        Scratch {
+            // One day more than the horizon: flows dated on or after H are added to
+            // day H, which no scan reads, so the hot loop needs no branch on the date.
+            common: vec![0.0; (h + 1) * PATHS],
+            insured: vec![0.0; h * PATHS],
+            revenue: vec![0.0; model.months() * PATHS],
+            turnover: vec![0.0; model.months() * PATHS],
+            claims: std::array::from_fn(|_| Vec::with_capacity(64)),
+            limit_left: vec![0.0; model.buyers.len()],
+            year_left: vec![[0.0; 3]; model.policy_years],
+            words: word_window(model),
+            uniform_bound: vec![0.0; model.copulas.len() * PATHS],
+        }
+    }
+
+    /// The common and insured-only flow ledgers of the first path of the last call
+    /// (for tests).
+    pub fn ledgers(&self) -> (Vec<f64>, Vec<f64>) {
+        let lane0 = |cells: &[f64], days: usize| (0..days).map(|d| cells[at(d, 0)]).collect();
+        let h = self.insured.len() / PATHS;
+        (lane0(&self.common, h), lane0(&self.insured, h))
+    }
+}
+
+/// The default day of buyer `b`, or `None` when it does not default before H.
+///
+/// `u` gives the uniform of the buyer's own factor (stream 1 + b, index 0), asked for
+/// only when the buyer can default at random. `bound` is the buyer's
+/// [`crate::model::Copula::uniform_bound`] for this path: a buyer with u >= bound
+/// cannot default in the horizon, so most buyers skip the inverse normal; below it the
+/// exact formula decides.
+#[inline]
+fn default_day(
+    model: &Model,
+    b: usize,
+    z: f64,
+    u: impl FnOnce() -> f64,
+    bound: f64,
+) -> Option<u32> {
+    let buyer = &model.buyers[b];
+    if let Some(day) = buyer.forced_default {
+        return (day < model.horizon).then_some(day);
+    }
+    if buyer.lambda == 0.0 {
+        return None;
+    }
+    let u = u();
+    if u >= bound {
+        return None;
+    }
+    let e = dist::inv_norm_cdf(u);
+    let x = buyer.sqrt_rho * z + buyer.sqrt_one_minus_rho * e;
+    if x >= buyer.default_threshold {
+        return None;
+    }
+    // tau = 365 * (-ln(1 - Phi(X))) / lambda days.
+    let tau = 365.0 * -portable::ln_1p(-dist::norm_cdf(x)) / buyer.lambda;
+    let day = tau.floor();
+    (day < model.horizon as f64).then_some(day as u32)
+}
+
+/// The default day of every buyer in path `path` (`None`: no default before H), in
+/// buyer order, by the exact formula for every buyer (no pre-test); for inspection
+/// and tests.
+pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
+    let rng = PathRng::new(model.seed, path);
+    let z = dist::inv_norm_cdf(rng.uniform(0, 0));
+    (0..model.buyers.len())
+        .map(|b| default_day(model, b, z, || rng.uniform(1 + b as u32, 0), f64::INFINITY))
+        .collect()
+}
+
+/// Simulates path `path` of `model`, both variants, reporting each day to `observer`.
+pub fn simulate_path<O: DayObserver>(
+    model: &Model,
+    path: u64,
+    scratch: &mut Scratch,
+    observer: &mut O,
+) -> PathOutcome {
+    simulate_paths(model, &[path], scratch, observer)[0]
+}
+
+/// Simulates the paths `paths` (1 to [`PATHS`] of them) of `model`, both variants, one
+/// per lane, reporting each path's days to `observer` in the order of `paths`. Each
+/// path's figures are those of [`simulate_path`] alone, to the last bit: every lane
+/// receives its flows in the same order, and only the solvent payers' invoices are
+/// processed for all lanes at once.
+pub fn simulate_paths<O: DayObserver>(
+    model: &Model,
+    paths: &[u64],
+    scratch: &mut Scratch,
+    observer: &mut O,
+) -> [PathOutcome; PATHS] {
+    simulate_lanes(model, paths, scratch, observer, SolventLoop::Fastest)
+}
+
+/// How [`simulate_lanes`] runs the invoices of solvent late payers. All three give the
+/// same bits; the tests hold them to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SolventLoop {
+    /// All lanes at once with AVX-512 where the processor has it, else in portable code.
+    Fastest,
+    /// All lanes at once in portable code ([`SolventPayer::invoices`]), as without
+    /// AVX-512.
+    #[cfg_attr(not(test), allow(dead_code, reason = "chosen by the tests"))]
+    Portable,
+    /// The general loop of every buyer ([`buyer_invoices`]): the reference.
+    General,
+}
+
+/// [`simulate_paths`] with a choice of loop for the solvent payers.
+fn simulate_lanes<O: DayObserver>(
+    model: &Model,
+    paths: &[u64],
+    scratch: &mut Scratch,
+    observer: &mut O,
+    solvent_loop: SolventLoop,
+) -> [PathOutcome; PATHS] {
+    let active = paths.len();
+    assert!((1..=PATHS).contains(&active), "1 to {PATHS} paths at once");
+    // Idle lanes repeat the first path; nothing of theirs is reported.
+    let lanes: [u64; PATHS] = std::array::from_fn(|p| paths[if p < active { p } else { 0 }]);
+    let rngs = lanes.map(|k| PathRng::new(model.seed, k));
+    let h = model.horizon as usize;
+    let mut out = [PathOutcome::default(); PATHS];
+
+    for (day, cells) in scratch.common.chunks_exact_mut(PATHS).enumerate() {
+        cells.fill(model.fixed_flows.get(day).copied().unwrap_or(0.0));
+    }
+    for (cells, &flow) in scratch
+        .insured
+        .chunks_exact_mut(PATHS)
+        .zip(&model.deposit_flows)
+    {
+        cells.fill(flow);
+    }
+    for claims in &mut scratch.claims {
+        claims.clear();
+    }
+    scratch.turnover.fill(0.0);
+
+    // Economy: the common factor and each month's revenue.
+    let mut z = [0.0; PATHS];
+    for p in 0..active {
+        z[p] = dist::inv_norm_cdf(rngs[p].uniform(0, 0));
+    }
+    let vol = model.volatility;
+    for m in 0..model.months() {
+        for (p, rng) in rngs.iter().enumerate().take(active) {
+            let shock = if vol > 0.0 {
+                let e = dist::inv_norm_cdf(rng.uniform(0, 1 + m as u32));
+                portable::exp(vol * e - vol * vol / 2.0)
+            } else {
+                1.0
+            };
+            scratch.revenue[at(m, p)] = model.base_revenue[m] * shock;
+        }
+    }
+
+    let sup = model.supplier_terms_days as usize;
+    let vr = model.variable_ratio;
+    if model.cash_share > 0.0 {
+        for p in 0..active {
+            for m in 0..model.months() {
+                let day = model.month_starts[m] as usize;
+                let sale = scratch.revenue[at(m, p)] * model.cash_share;
+                scratch.common[at(day, p)] += sale;
+                if day + sup < h {
+                    scratch.common[at(day + sup, p)] -= vr * sale;
+                }
+            }
+        }
+    }
+
+    let words_rng = PathsRng::new(model.seed, &lanes);
+    scratch.words.restart();
+    for (c, copula) in model.copulas.iter().enumerate() {
+        for p in 0..active {
+            scratch.uniform_bound[at(c, p)] = copula.uniform_bound(z[p]);
+        }
+    }
+    for (b, buyer) in model.buyers.iter().enumerate() {
+        words_rng.fill_window(&model.draws, buyer.draws_end, &mut scratch.words);
+        // Lanes in which the buyer pays every invoice, late at times: the hot loop.
+        let mut solvent = 0u8;
+        for p in 0..active {
+            let words = &scratch.words;
+            let u = || crate::rng::open01(words.first[words.at(buyer.factor_draw, p)]);
+            let bound = scratch.uniform_bound[at(buyer.copula, p)];
+            let default = default_day(model, b, z[p], u, bound);
+            if let (None, Some(delay)) = (default, &buyer.delay)
+                && delay.sigma > 0.0
+                && solvent_loop != SolventLoop::General
+            {
+                solvent |= 1 << p;
+                continue;
+            }
+            let lgd = match (default, buyer.lgd) {
+                (None, _) => 0.0,
+                (Some(_), LgdModel::Fixed(v)) => v,
+                (Some(_), LgdModel::Beta { alpha, beta }) => {
+                    let mut stream = rngs[p].stream(LGD_STREAM_BASE + b as u32);
+                    dist::beta(alpha, beta, &mut stream)
+                }
+            };
+            let stop = default.unwrap_or(u32::MAX);
+            buyer_invoices(model, b, p, stop, lgd, scratch, &mut out[p]);
+        }
+        if solvent != 0
+            && let Some(delay) = &buyer.delay
+        {
+            let vector = solvent_loop == SolventLoop::Fastest;
+            SolventPayer::new(model, b, delay).run(scratch, solvent, vector);
+        }
+    }
+
+    for p in 0..active {
+        out[p].net_credit_loss = out[p].credit_loss;
+        if let Some(policy) = &model.policy {
+            settle_policy(model, policy, scratch, p, &mut out[p]);
+        }
+    }
+    scan(model, scratch, active, observer, &mut out);
+    observer.end_paths(active);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioFile;
+
+    /// Everything a path reports to its observer, bit for bit.
+    #[derive(Default)]
+    struct Record(Vec<(usize, usize, u64)>);
+
+    impl DayObserver for Record {
+        fn headrooms(&mut self, variant: usize, day: usize, x: &[f64; PATHS], active: usize) {
+            for x in &x[..active] {
+                self.0.push((variant, day, x.to_bits()));
+            }
+        }
+        fn end_paths(&mut self, active: usize) {
+            self.0.push((usize::MAX, active, 0));
+        }
+    }
+
+    /// Outcomes, observations and both ledgers of every lane (days 0..H), exactly (Debug shows
+    /// -0.0 apart from 0.0).
+    fn simulate(model: &Model, paths: &[u64], how: SolventLoop) -> (String, Vec<u64>) {
+        let mut scratch = Scratch::new(model);
+        let mut record = Record::default();
+        let out = simulate_lanes(model, paths, &mut scratch, &mut record, how);
+        let bits = |cells: &[f64]| cells.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        // Day H of the common ledger is the solvent loop's trash: not compared.
+        let mut all = bits(&scratch.common[..scratch.insured.len()]);
+        all.extend(bits(&scratch.insured));
+        all.extend(
+            record
+                .0
+                .iter()
+                .flat_map(|&(v, d, x)| [v as u64, d as u64, x]),
+        );
+        (format!("{:?}", &out[..paths.len()]), all)
+    }
+
+    /// The shipped scenarios and their stress cases, and the claim-heavy benchmark.
+    fn models() -> Vec<(String, Model)> {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir("scenarios")
+            .expect("scenarios/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files.push("benches/scenarios/claims.toml".into());
+        let mut models = Vec::new();
+        for path in files {
+            let file = ScenarioFile::load(&path).expect("scenario loads");
+            models.push((path.display().to_string(), Model::new(&file.base)));
+            for case in file.builtin_stress() {
+                let label = format!("{} / {}", path.display(), case.name);
+                let stressed = file.with_case(&case, &case.name).expect("stress case");
+                models.push((label, Model::new(&stressed)));
+            }
+        }
+        models
+    }
+
+    #[test]
+    fn every_loop_gives_the_same_bits() {
+        for (name, model) in models() {
+            for paths in [
+                &[0, 1, 2, 3, 4, 5, 6, 7][..],
+                &[40, 41, 42, 43, 44, 45, 46, 47],
+                &[9, 3, 100, 5, 77],
+            ] {
+                let reference = simulate(&model, paths, SolventLoop::General);
+                for how in [SolventLoop::Portable, SolventLoop::Fastest] {
+                    assert!(
+                        simulate(&model, paths, how) == reference,
+                        "{name}, paths {paths:?}, {how:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_scan_equals_the_lanewise_scan() {
+        if !crate::rng::has_avx512() {
+            println!("SKIPPED: this processor has no AVX-512 (or CASHRISK_SIMD lowers it)");
+            return;
+        }
+        for (name, model) in models() {
+            let mut scratch = Scratch::new(&model);
+            for paths in [&[0, 1, 2, 3, 4, 5, 6, 7][..], &[9, 3, 100]] {
+                simulate_paths(&model, paths, &mut scratch, &mut NoObserver);
+                let (mut a, mut b) = (Record::default(), Record::default());
+                let (mut x, mut y) = (
+                    [PathOutcome::default(); PATHS],
+                    [PathOutcome::default(); PATHS],
+                );
+                // SAFETY: the processor has AVX-512 (checked above).
+                unsafe { scan_avx512(&model, &scratch, paths.len(), &mut a, &mut x) };
+                scan_lanes(&model, &scratch, paths.len(), &mut b, &mut y);
+                assert_eq!(format!("{x:?}"), format!("{y:?}"), "{name}");
+                assert!(a.0 == b.0, "{name}: days");
+            }
+        }
+    }
+
+    #[test]
+    fn a_lane_does_not_depend_on_the_others() {
+        for (name, model) in models().into_iter().take(4) {
+            let paths = [12, 7, 1_000_000, 3, 3, 8, 0, 99];
+            let mut scratch = Scratch::new(&model);
+            let together = simulate_paths(&model, &paths, &mut scratch, &mut NoObserver);
+            for (p, &path) in paths.iter().enumerate() {
+                let alone = simulate_path(&model, path, &mut scratch, &mut NoObserver);
+                assert_eq!(
+                    format!("{alone:?}"),
+                    format!("{:?}", together[p]),
+                    "{name}, lane {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_floor_draws_every_number_of_the_paths() {
+        // The same sum from every draw of the list filled at once (itself tested
+        // against single Philox blocks), in the same order.
+        let (_, model) = &models()[0];
+        assert!(model.volatility > 0.0, "a model that draws month shocks");
+        let paths = [5, 6, 7, 8, 100, 101, 102, 4_000_000_000];
+        let mut expected = 0.0;
+        for &path in &paths {
+            let rng = PathRng::new(model.seed, path);
+            for index in 0..=model.months() as u32 {
+                expected += dist::inv_norm_cdf(rng.uniform(0, index));
+            }
+        }
+        let (mut first, mut second) = (
+            vec![0; model.draws.wide_len()],
+            vec![0; model.draws.wide_len()],
+        );
+        PathsRng::new(model.seed, &paths).fill(&model.draws, &mut first, &mut second);
+        let words = model.draws.len() * PATHS;
+        for (&a, &b) in first[..words].iter().zip(&second[..words]) {
+            expected += crate::rng::open01(a) + crate::rng::open01(b);
+        }
+        let mut window = word_window(model);
+        for _ in 0..2 {
+            let sum = draw_only(model, &paths, &mut window);
+            assert_eq!(sum.to_bits(), expected.to_bits());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The balance scan: each variant's daily flows, interest, headroom, minimum and
+//! shortfall day (MODEL.md section 8), in AVX-512 registers where available.
+
+// Lane-wise code indexes several arrays by the same lane number; iterators would hide
+// that the lanes are independent.
+#![allow(clippy::needless_range_loop)]
+
+use super::*;
+
+/// The daily balance of both variants in every lane: flows, then interest, then
+/// headroom. The lanes are independent: each step is the same arithmetic on 8
+/// numbers, in AVX-512 registers ([`scan_avx512`]) where the processor has them.
+pub(super) fn scan<O: DayObserver>(
+    model: &Model,
+    scratch: &Scratch,
+    active: usize,
+    observer: &mut O,
+    out: &mut [PathOutcome; PATHS],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::rng::has_avx512() {
+        // SAFETY: `has_avx512` checked that this processor supports AVX-512F.
+        unsafe { scan_avx512(model, scratch, active, observer, out) };
+        return;
+    }
+    scan_lanes(model, scratch, active, observer, out);
+}
+
+/// [`scan_lanes`] in AVX-512 registers, one instruction per step for all lanes: the
+/// same operations in the same order (a separate multiply and add, no fused
+/// multiply-add; ordered comparisons, false for NaN like `<`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(super) fn scan_avx512<O: DayObserver>(
+    model: &Model,
+    scratch: &Scratch,
+    active: usize,
+    observer: &mut O,
+    out: &mut [PathOutcome; PATHS],
+) {
+    use std::arch::x86_64::*;
+    let (debit, credit) = (
+        _mm512_set1_pd(model.daily_debit_rate),
+        _mm512_set1_pd(model.daily_credit_rate),
+    );
+    let (line, floor) = (
+        _mm512_set1_pd(model.credit_line),
+        _mm512_set1_pd(model.min_headroom),
+    );
+    let zero = _mm512_setzero_pd();
+    let never = _mm512_set1_epi64(-1);
+    let days = model.horizon as usize;
+    assert!(scratch.common.len() >= days * PATHS && scratch.insured.len() == days * PATHS);
+    for variant in [UNINSURED, INSURED] {
+        let mut balance = _mm512_set1_pd(model.opening_cash);
+        let mut min_headroom = _mm512_set1_pd(f64::INFINITY);
+        let mut shortfall = never;
+        let mut headroom = [0.0; PATHS];
+        for day in 0..days {
+            // SAFETY: day * PATHS + 8 <= days * PATHS, within both ledgers (asserted).
+            let flow = unsafe {
+                let common = _mm512_loadu_pd(scratch.common.as_ptr().add(at(day, 0)));
+                if variant == UNINSURED {
+                    common
+                } else {
+                    _mm512_add_pd(
+                        common,
+                        _mm512_loadu_pd(scratch.insured.as_ptr().add(at(day, 0))),
+                    )
+                }
+            };
+            balance = _mm512_add_pd(balance, flow);
+            let negative = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(balance, zero);
+            let rate = _mm512_mask_blend_pd(negative, credit, debit);
+            balance = _mm512_add_pd(balance, _mm512_mul_pd(balance, rate));
+            let h = _mm512_add_pd(balance, line);
+            let lower = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(h, min_headroom);
+            min_headroom = _mm512_mask_mov_pd(min_headroom, lower, h);
+            let first = _mm512_cmpeq_epi64_mask(shortfall, never)
+                & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(h, floor);
+            shortfall = _mm512_mask_mov_epi64(shortfall, first, _mm512_set1_epi64(day as i64));
+            // SAFETY: an array of PATHS = 8 doubles.
+            unsafe { _mm512_storeu_pd(headroom.as_mut_ptr(), h) };
+            observer.headrooms(variant, day, &headroom, active);
+        }
+        let (mut low, mut end, mut first) = ([0.0; PATHS], [0.0; PATHS], [0i64; PATHS]);
+        // SAFETY: arrays of 8 numbers of 8 bytes.
+        unsafe {
+            _mm512_storeu_pd(low.as_mut_ptr(), min_headroom);
+            _mm512_storeu_pd(end.as_mut_ptr(), balance);
+            _mm512_storeu_epi64(first.as_mut_ptr(), shortfall);
+        }
+        for p in 0..active {
+            out[p].min_headroom[variant] = low[p];
+            out[p].end_balance[variant] = end[p];
+            out[p].shortfall_day[variant] = (first[p] >= 0).then_some(first[p] as u32);
+        }
+    }
+}
+
+/// The scan without vector intrinsics (processors without AVX-512), written without
+/// branches so that the compiler can vectorize it.
+#[inline(always)]
+pub(super) fn scan_lanes<O: DayObserver>(
+    model: &Model,
+    scratch: &Scratch,
+    active: usize,
+    observer: &mut O,
+    out: &mut [PathOutcome; PATHS],
+) {
+    let (debit, credit) = (model.daily_debit_rate, model.daily_credit_rate);
+    let (line, floor) = (model.credit_line, model.min_headroom);
+    let days = model.horizon as usize;
+    let common = scratch.common[..days * PATHS].chunks_exact(PATHS);
+    for variant in [UNINSURED, INSURED] {
+        let mut balance = [model.opening_cash; PATHS];
+        let mut min_headroom = [f64::INFINITY; PATHS];
+        let mut shortfall = [u32::MAX; PATHS];
+        let mut headroom = [0.0; PATHS];
+        let insured = scratch.insured.chunks_exact(PATHS);
+        for (day, (common, insured)) in common.clone().zip(insured).enumerate() {
+            for p in 0..PATHS {
+                let flow = if variant == UNINSURED {
+                    common[p]
+                } else {
+                    common[p] + insured[p]
+                };
+                balance[p] += flow;
+                // Interest on the balance after the day's flows (the same product as
+                // a branch on the sign would add).
+                let rate = if balance[p] < 0.0 { debit } else { credit };
+                balance[p] += balance[p] * rate;
+                headroom[p] = balance[p] + line;
+                if headroom[p] < min_headroom[p] {
+                    min_headroom[p] = headroom[p];
+                }
+                if shortfall[p] == u32::MAX && headroom[p] < floor {
+                    shortfall[p] = day as u32;
+                }
+            }
+            observer.headrooms(variant, day, &headroom, active);
+        }
+        for p in 0..active {
+            out[p].min_headroom[variant] = min_headroom[p];
+            out[p].end_balance[variant] = balance[p];
+            out[p].shortfall_day[variant] = (shortfall[p] != u32::MAX).then_some(shortfall[p]);
+        }
+    }
+}
