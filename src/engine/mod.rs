@@ -21,6 +21,7 @@ use crate::model::{SEARCH, THRESHOLD_MASK};
 use crate::rng::{LGD_STREAM_BASE, PATHS, PathRng, PathsRng, WordWindow};
 use std::hint::select_unpredictable;
 
+use crate::variant::MAX_VARIANTS;
 pub use crate::variant::{INSURED, UNINSURED};
 
 mod floor;
@@ -45,12 +46,13 @@ const ALL_LANES: u8 = u8::MAX;
 /// What one path produced: the per-path figures of MODEL.md section 8.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PathOutcome {
-    /// Minimum headroom over the horizon, per variant.
-    pub min_headroom: [f64; 2],
+    /// Minimum headroom over the horizon, per variant ([`crate::variant`]; entries
+    /// past the model's variants are 0).
+    pub min_headroom: [f64; MAX_VARIANTS],
     /// Balance B(H-1), per variant.
-    pub end_balance: [f64; 2],
+    pub end_balance: [f64; MAX_VARIANTS],
     /// First day with headroom below `min_headroom`, per variant.
-    pub shortfall_day: [Option<u32>; 2],
+    pub shortfall_day: [Option<u32>; MAX_VARIANTS],
     /// Sum of LGD * A over defaulted invoices (economic, both variants).
     pub credit_loss: f64,
     /// Credit loss net of insurance: sum of LGD * (A - payout) over defaulted invoices.

@@ -51,7 +51,9 @@ pub(super) fn scan_avx512<O: DayObserver>(
     let never = _mm512_set1_epi64(-1);
     let days = model.horizon as usize;
     assert!(scratch.common.len() >= days * PATHS && scratch.insured.len() == days * PATHS);
-    for variant in [UNINSURED, INSURED] {
+    // Version 1 has one policy ledger: every variant after the first adds it.
+    debug_assert!(model.variants() <= 2);
+    for variant in 0..model.variants() {
         let mut balance = _mm512_set1_pd(model.opening_cash);
         let mut min_headroom = _mm512_set1_pd(f64::INFINITY);
         let mut shortfall = never;
@@ -112,7 +114,9 @@ pub(super) fn scan_lanes<O: DayObserver>(
     let (line, floor) = (model.credit_line, model.min_headroom);
     let days = model.horizon as usize;
     let common = scratch.common[..days * PATHS].chunks_exact(PATHS);
-    for variant in [UNINSURED, INSURED] {
+    // Version 1 has one policy ledger: every variant after the first adds it.
+    debug_assert!(model.variants() <= 2);
+    for variant in 0..model.variants() {
         let mut balance = [model.opening_cash; PATHS];
         let mut min_headroom = [f64::INFINITY; PATHS];
         let mut shortfall = [u32::MAX; PATHS];
