@@ -7,7 +7,7 @@
 
 use crate::dist::{inv_norm_cdf, portable};
 use crate::rng::DrawList;
-use crate::scenario::{BuyerTerms, Lgd, Scenario};
+use crate::scenario::{BuyerTerms, Lgd, Policy, Scenario};
 
 /// Days in a year and in a policy year.
 pub const YEAR_DAYS: u32 = 365;
@@ -292,13 +292,6 @@ pub struct BuyerModel {
     pub terms_days: u32,
     /// Default intensity lambda = -ln(1 - pd) per year (0: never defaults).
     pub lambda: f64,
-    /// sqrt(rho) and sqrt(1 - rho) of the copula.
-    pub sqrt_rho: f64,
-    /// See `sqrt_rho`.
-    pub sqrt_one_minus_rho: f64,
-    /// Latent values X >= this cannot default within the horizon (a fast pre-test;
-    /// the default day itself is always computed from the exact formula).
-    pub default_threshold: f64,
     /// A stress case's fixed default day (>= horizon: never).
     pub forced_default: Option<u32>,
     /// Loss given default.
@@ -333,8 +326,8 @@ pub struct Copula {
     pub sqrt_rho: f64,
     /// sqrt(1 - rho).
     pub sqrt_one_minus_rho: f64,
-    /// Latent values X >= this cannot default within the horizon (see
-    /// [`BuyerModel::default_threshold`]).
+    /// Latent values X >= this cannot default within the horizon (a fast pre-test;
+    /// the default day itself is always computed from the exact formula).
     pub default_threshold: f64,
 }
 
@@ -367,25 +360,6 @@ pub struct Calendar {
     pub per_month: u32,
     /// Month and issue day of every potential invoice, in issue order.
     pub invoices: Vec<(u32, u32)>,
-}
-
-/// The insurance policy in the form the claim loop needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PolicyModel {
-    /// Insured percentage.
-    pub indemnity: f64,
-    /// Premium rate on insured turnover.
-    pub premium_rate: f64,
-    /// Deposit per policy year.
-    pub minimum_premium: f64,
-    /// Aggregate first loss per policy year.
-    pub aggregate_first_loss: f64,
-    /// Maximum liability per policy year.
-    pub max_liability: f64,
-    /// Waiting period W.
-    pub waiting_period_days: u32,
-    /// Settlement lag.
-    pub settlement_days: u32,
 }
 
 /// A compiled scenario.
@@ -440,7 +414,7 @@ pub struct Model {
     /// buyer's invoices, in buyer order.
     pub draws: DrawList,
     /// The policy, if any.
-    pub policy: Option<PolicyModel>,
+    pub policy: Option<Policy>,
     /// Number of variants: uninsured, then the policy's.
     pub variants: usize,
 }
@@ -509,15 +483,7 @@ impl Model {
             }
         }
 
-        let policy = s.insurance.as_ref().map(|p| PolicyModel {
-            indemnity: p.indemnity,
-            premium_rate: p.premium_rate,
-            minimum_premium: p.minimum_premium,
-            aggregate_first_loss: p.aggregate_first_loss,
-            max_liability: p.max_liability,
-            waiting_period_days: p.waiting_period_days,
-            settlement_days: p.settlement_days,
-        });
+        let policy = s.insurance.clone();
         let policy_years = horizon.div_ceil(YEAR_DAYS) as usize;
         let mut deposit_flows = vec![0.0; horizon as usize];
         if let Some(p) = &policy {
@@ -574,6 +540,8 @@ impl Model {
                 forced.entry(b).or_insert(f.day);
             }
         }
+        // Each buyer's copula numbers, interned into classes below.
+        let mut buyer_copulas: Vec<Copula> = Vec::with_capacity(s.buyer_count());
         let mut add = |terms: &BuyerTerms, name: String, calendar: usize| {
             let rho = terms.correlation.unwrap_or(s.correlation);
             let lambda = -portable::ln_1p(-terms.pd);
@@ -583,13 +551,15 @@ impl Model {
                 0.0
             };
             let forced_default = forced.get(&buyers.len()).copied();
+            buyer_copulas.push(Copula {
+                sqrt_rho: rho.sqrt(),
+                sqrt_one_minus_rho: (1.0 - rho).sqrt(),
+                default_threshold: default_threshold(lambda, horizon),
+            });
             buyers.push(BuyerModel {
                 share_per_invoice: terms.share / terms.invoices_per_month as f64,
                 terms_days: terms.terms_days,
                 lambda,
-                sqrt_rho: rho.sqrt(),
-                sqrt_one_minus_rho: (1.0 - rho).sqrt(),
-                default_threshold: default_threshold(lambda, horizon),
                 copula: 0,
                 factor_draw: usize::MAX,
                 first_invoice_draw: usize::MAX,
@@ -651,11 +621,7 @@ impl Model {
         let mut copulas: Vec<Copula> = Vec::new();
         let mut draws = DrawList::default();
         for (b, buyer) in buyers.iter_mut().enumerate() {
-            let copula = Copula {
-                sqrt_rho: buyer.sqrt_rho,
-                sqrt_one_minus_rho: buyer.sqrt_one_minus_rho,
-                default_threshold: buyer.default_threshold,
-            };
+            let copula = buyer_copulas[b];
             buyer.copula = match copulas.iter().position(|c| *c == copula) {
                 Some(i) => i,
                 None => {

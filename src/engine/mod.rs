@@ -217,8 +217,9 @@ fn default_day(
         return None;
     }
     let e = dist::inv_norm_cdf(u);
-    let x = buyer.sqrt_rho * z + buyer.sqrt_one_minus_rho * e;
-    if x >= buyer.default_threshold {
+    let copula = &model.copulas[buyer.copula];
+    let x = copula.sqrt_rho * z + copula.sqrt_one_minus_rho * e;
+    if x >= copula.default_threshold {
         return None;
     }
     // tau = 365 * (-ln(1 - Phi(X))) / lambda days.

@@ -6,7 +6,7 @@ use super::*;
 /// Premiums, deposits and claims of the insured variant (MODEL.md section 7).
 pub(super) fn settle_policy(
     model: &Model,
-    policy: &crate::model::PolicyModel,
+    policy: &crate::scenario::Policy,
     scratch: &mut Scratch,
     p: usize,
     out: &mut PathOutcome,
