@@ -68,6 +68,7 @@ pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod fan;
+pub mod figures;
 pub mod html;
 pub mod input;
 pub mod model;

@@ -5,6 +5,7 @@
 //! assumptions, how the run was made, and what every figure means.
 
 use crate::charts::Chart;
+use crate::figures::{Cell, FigureRow};
 use crate::html::{Html, shown};
 use crate::scenario::{Lgd, Scenario};
 use crate::summary::{Estimate, Summary};
@@ -103,174 +104,55 @@ fn group(out: &mut Html, label: &str) {
 
 fn key_figures(s: &Summary) -> Html {
     let c = &s.scenario.currency;
-    let m = |x: f64| money(c, x);
-    let (u, i) = (&s.uninsured, &s.insured.common);
     let mut t = Html::markup(
         "<table><thead><tr><th></th><th class=\"u\">Uninsured</th><th class=\"i\">Insured</th>\
          <th>Change (95 % interval)</th></tr></thead><tbody>\n",
     );
-    group(&mut t, "Liquidity shortfall");
-    let d = &s.difference.shortfall_probability;
-    let change = if d.ci95[0].is_finite() {
-        Html::fill(
-            "{} <span class=\"small\">({})</span>",
-            &[
-                &shown(format_args!("{:+.2} pp", 100.0 * d.estimate)),
-                &shown(format_args!(
-                    "{:+.2} to {:+.2}",
-                    100.0 * d.ci95[0],
-                    100.0 * d.ci95[1]
-                )),
-            ],
-        )
-    } else {
-        shown(format_args!("{:+.2} pp", 100.0 * d.estimate))
-    };
-    row(
-        &mut t,
-        &[
-            Html::markup("probability (95 % interval)"),
-            interval_pct(&u.shortfall_probability),
-            interval_pct(&i.shortfall_probability),
-            change,
-        ],
-    );
-    let day = |d: Option<u32>| d.map_or("–".to_string(), |d| format!("day {d}"));
-    text_row(
-        &mut t,
-        &[
-            "median first shortfall",
-            &day(u.shortfall_timing.median_day),
-            &day(i.shortfall_timing.median_day),
-            "",
-        ],
-    );
-    group(&mut t, "Lowest headroom over the horizon");
-    for (label, a, b) in [
-        ("mean", u.min_headroom.mean, i.min_headroom.mean),
-        ("1st percentile", u.min_headroom.p1, i.min_headroom.p1),
-        ("5th percentile", u.min_headroom.p5, i.min_headroom.p5),
-        ("median", u.min_headroom.p50, i.min_headroom.p50),
-    ] {
-        text_row(&mut t, &[label, &m(a), &m(b), ""]);
-    }
-    group(
-        &mut t,
-        &format!("End balance (day {})", s.simulation.horizon_days - 1),
-    );
-    let e = &s.difference.end_balance_mean;
-    let end_change = if e.ci95[0].is_finite() {
-        Html::fill(
-            "{} <span class=\"small\">({})</span>",
-            &[
-                &Html::text(&signed_money(c, e.estimate)),
-                &shown(format_args!(
-                    "{} to {}",
-                    thousands(e.ci95[0]),
-                    thousands(e.ci95[1])
-                )),
-            ],
-        )
-    } else {
-        Html::text(&signed_money(c, e.estimate))
-    };
-    row(
-        &mut t,
-        &[
-            Html::markup("mean"),
-            Html::text(&m(u.end_balance.mean)),
-            Html::text(&m(i.end_balance.mean)),
-            end_change,
-        ],
-    );
-    for (label, a, b) in [
-        ("5th percentile", u.end_balance.p5, i.end_balance.p5),
-        ("median", u.end_balance.p50, i.end_balance.p50),
-        ("95th percentile", u.end_balance.p95, i.end_balance.p95),
-        ("cash-flow-at-risk (95 %)", u.cfar95, i.cfar95),
-    ] {
-        text_row(&mut t, &[label, &m(a), &m(b), ""]);
-    }
-    group(&mut t, "Credit loss (gross, the same in both)");
-    let l = &u.credit_loss;
-    for (label, a) in [
-        ("mean", l.mean),
-        ("95th percentile", l.p95),
-        ("99th percentile", l.p99),
-        ("99.9th percentile", l.p999),
-        ("expected shortfall 99 %", l.es99),
-    ] {
-        text_row(&mut t, &[label, &m(a), &m(a), ""]);
-    }
-    group(&mut t, "Extra credit line needed for");
-    for e in &s.decision.extra_credit_line {
-        text_row(
-            &mut t,
-            &[
-                &format!("P(shortfall) ≤ {:.0} %", 100.0 * e.target),
-                &m(e.uninsured),
-                &m(e.insured),
-                "",
-            ],
-        );
-    }
-    if s.scenario.insured {
-        group(&mut t, "The policy (means per path)");
-        text_row(
-            &mut t,
-            &["premium paid", "", &m(s.insured.premium_paid.mean), ""],
-        );
-        text_row(
-            &mut t,
-            &[
-                "payouts received",
-                "",
-                &m(s.insured.payouts_received.mean),
-                "",
-            ],
-        );
-        text_row(
-            &mut t,
-            &["claims", "", &format!("{:.3}", s.insured.claims.mean), ""],
-        );
-        text_row(
-            &mut t,
-            &[
-                "credit loss net of payouts",
-                &m(l.mean),
-                &m(s.insured.net_credit_loss.mean),
-                "",
-            ],
-        );
-        if let Some(rate) = s.decision.break_even_premium_rate {
-            text_row(
-                &mut t,
-                &[
-                    "break-even premium rate",
-                    "",
-                    &rate.map_or("none in 0–100 %".to_string(), |r| {
-                        format!("{:.4} %", 100.0 * r)
-                    }),
-                    "",
-                ],
-            );
+    for figure in crate::figures::key_figures(s) {
+        match figure {
+            FigureRow::Group(title) => group(&mut t, &title),
+            FigureRow::Figure(label, cells) | FigureRow::Standalone(label, cells) => {
+                let [a, b, d] = cells.map(|x| cell(x, c));
+                row(&mut t, &[Html::text(&label), a, b, d]);
+            }
         }
-        text_row(
-            &mut t,
-            &[
-                "paths rescued / harmed",
-                "",
-                "",
-                &format!(
-                    "{} / {}",
-                    thousands(s.difference.paths_rescued as f64),
-                    thousands(s.difference.paths_harmed as f64)
-                ),
-            ],
-        );
     }
     t.push_markup("</tbody></table>\n");
     t
+}
+
+/// A key figure's cell as HTML: intervals in a smaller type.
+fn cell(c: Cell, currency: &str) -> Html {
+    let with_interval = |main: String, interval: String| {
+        Html::fill(
+            "{} <span class=\"small\">({})</span>",
+            &[&Html::text(&main), &Html::text(&interval)],
+        )
+    };
+    match c {
+        Cell::Empty => Html::text(""),
+        Cell::Money(x) => Html::text(&money(currency, x)),
+        Cell::Probability(e) => interval_pct(&e),
+        Cell::PointsChange(d) if d.ci95[0].is_finite() => with_interval(
+            format!("{:+.2} pp", 100.0 * d.estimate),
+            format!("{:+.2} to {:+.2}", 100.0 * d.ci95[0], 100.0 * d.ci95[1]),
+        ),
+        Cell::PointsChange(d) => Html::text(&format!("{:+.2} pp", 100.0 * d.estimate)),
+        Cell::MoneyChange(e) if e.ci95[0].is_finite() => with_interval(
+            signed_money(currency, e.estimate),
+            format!("{} to {}", thousands(e.ci95[0]), thousands(e.ci95[1])),
+        ),
+        Cell::MoneyChange(e) => Html::text(&signed_money(currency, e.estimate)),
+        Cell::Day(d) => Html::text(&d.map_or("–".to_string(), |d| format!("day {d}"))),
+        Cell::Count(x) => Html::text(&format!("{x:.3}")),
+        Cell::Rate(Some(r)) => Html::text(&format!("{:.4} %", 100.0 * r)),
+        Cell::Rate(None) => Html::text("none in 0–100 %"),
+        Cell::RescuedHarmed(r, h) => Html::text(&format!(
+            "{} / {}",
+            thousands(r as f64),
+            thousands(h as f64)
+        )),
+    }
 }
 
 fn policy_text(s: &Summary) -> Html {

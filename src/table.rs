@@ -1,6 +1,7 @@
 //! The terminal report of a run: a headline sentence and a table a CFO can read.
 
-use crate::summary::{Estimate, Summary, VariantSummary};
+use crate::figures::{Cell, FigureRow};
+use crate::summary::{Estimate, Summary};
 use std::fmt::Write as _;
 
 /// A whole number with thousands separators: 1234567.8 -> "1,234,568".
@@ -163,7 +164,7 @@ fn day(d: Option<u32>) -> String {
 /// The whole terminal report.
 pub fn render(s: &Summary) -> String {
     let c = s.scenario.currency.as_str();
-    let m = |x: f64| money(c, x);
+    let currency = c;
     let mut out = String::new();
     let stress = s
         .scenario
@@ -182,132 +183,48 @@ pub fn render(s: &Summary) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", headline(s));
     out.push('\n');
-    let (u, i): (&VariantSummary, &VariantSummary) = (&s.uninsured, &s.insured.common);
     row(
         &mut out,
         "",
         ["Uninsured", "Insured", "Change (95 % interval)"],
     );
-    row(&mut out, "Liquidity shortfall", ["", "", ""]);
-    row(
-        &mut out,
-        "  probability (95 % interval)",
-        [
-            &percent_interval(&u.shortfall_probability),
-            &percent_interval(&i.shortfall_probability),
-            &points_interval(&s.difference.shortfall_probability),
-        ],
-    );
-    row(
-        &mut out,
-        "  median first shortfall",
-        [
-            &day(u.shortfall_timing.median_day),
-            &day(i.shortfall_timing.median_day),
-            "",
-        ],
-    );
-    row(&mut out, "Lowest headroom over the horizon", ["", "", ""]);
-    for (label, a, b) in [
-        ("  mean", u.min_headroom.mean, i.min_headroom.mean),
-        ("  1st percentile", u.min_headroom.p1, i.min_headroom.p1),
-        ("  5th percentile", u.min_headroom.p5, i.min_headroom.p5),
-        ("  median", u.min_headroom.p50, i.min_headroom.p50),
-    ] {
-        row(&mut out, label, [&m(a), &m(b), ""]);
-    }
-    row(
-        &mut out,
-        &format!("End balance (day {})", s.simulation.horizon_days - 1),
-        ["", "", ""],
-    );
-    let change = &s.difference.end_balance_mean;
-    let change_text = if change.ci95[0].is_finite() {
-        format!(
-            "{} ({} to {})",
-            signed_money(c, change.estimate),
-            thousands(change.ci95[0]),
-            thousands(change.ci95[1])
-        )
-    } else {
-        signed_money(c, change.estimate)
-    };
-    row(
-        &mut out,
-        "  mean",
-        [&m(u.end_balance.mean), &m(i.end_balance.mean), &change_text],
-    );
-    for (label, a, b) in [
-        ("  5th percentile", u.end_balance.p5, i.end_balance.p5),
-        ("  median", u.end_balance.p50, i.end_balance.p50),
-        ("  95th percentile", u.end_balance.p95, i.end_balance.p95),
-        ("  cash-flow-at-risk (95 %)", u.cfar95, i.cfar95),
-    ] {
-        row(&mut out, label, [&m(a), &m(b), ""]);
-    }
-    row(&mut out, "Credit loss (gross, both variants)", ["", "", ""]);
-    let l = &u.credit_loss;
-    for (label, a) in [
-        ("  mean", l.mean),
-        ("  95th percentile", l.p95),
-        ("  99th percentile", l.p99),
-        ("  99.9th percentile", l.p999),
-        ("  expected shortfall 99 %", l.es99),
-    ] {
-        row(&mut out, label, [&m(a), &m(a), ""]);
-    }
-    row(&mut out, "Extra credit line needed for", ["", "", ""]);
-    for e in &s.decision.extra_credit_line {
-        row(
-            &mut out,
-            &format!("  P(shortfall) <= {:.0} %", 100.0 * e.target),
-            [&m(e.uninsured), &m(e.insured), ""],
-        );
-    }
-    if s.scenario.insured {
-        row(&mut out, "The policy (means per path)", ["", "", ""]);
-        row(
-            &mut out,
-            "  premium paid",
-            ["", &m(s.insured.premium_paid.mean), ""],
-        );
-        row(
-            &mut out,
-            "  payouts received",
-            ["", &m(s.insured.payouts_received.mean), ""],
-        );
-        row(
-            &mut out,
-            "  claims",
-            ["", &format!("{:.3}", s.insured.claims.mean), ""],
-        );
-        row(
-            &mut out,
-            "  credit loss net of payouts",
-            [&m(l.mean), &m(s.insured.net_credit_loss.mean), ""],
-        );
-        if let Some(rate) = s.decision.break_even_premium_rate {
-            let text = match rate {
-                Some(r) => format!("{:.4} %", 100.0 * r),
-                None => "none in 0-100 %".to_string(),
-            };
-            row(&mut out, "  break-even premium rate", ["", &text, ""]);
+    for figure in crate::figures::key_figures(s) {
+        match figure {
+            FigureRow::Group(title) => row(&mut out, &title, ["", "", ""]),
+            FigureRow::Figure(label, cells) => {
+                let cells = cells.map(|c| cell(c, currency));
+                let label = format!("  {}", label.replace('≤', "<="));
+                row(&mut out, &label, [&cells[0], &cells[1], &cells[2]]);
+            }
+            FigureRow::Standalone(label, cells) => {
+                let cells = cells.map(|c| cell(c, currency));
+                row(&mut out, &label, [&cells[0], &cells[1], &cells[2]]);
+            }
         }
-        row(
-            &mut out,
-            "Paths rescued / harmed",
-            [
-                "",
-                "",
-                &format!(
-                    "{} / {}",
-                    thousands(s.difference.paths_rescued as f64),
-                    thousands(s.difference.paths_harmed as f64)
-                ),
-            ],
-        );
     }
     out
+}
+
+/// A key figure's cell as terminal text.
+fn cell(c: Cell, currency: &str) -> String {
+    match c {
+        Cell::Empty => String::new(),
+        Cell::Money(x) => money(currency, x),
+        Cell::Probability(e) => percent_interval(&e),
+        Cell::PointsChange(e) => points_interval(&e),
+        Cell::MoneyChange(e) if e.ci95[0].is_finite() => format!(
+            "{} ({} to {})",
+            signed_money(currency, e.estimate),
+            thousands(e.ci95[0]),
+            thousands(e.ci95[1])
+        ),
+        Cell::MoneyChange(e) => signed_money(currency, e.estimate),
+        Cell::Day(d) => day(d),
+        Cell::Count(x) => format!("{x:.3}"),
+        Cell::Rate(Some(r)) => format!("{:.4} %", 100.0 * r),
+        Cell::Rate(None) => "none in 0-100 %".to_string(),
+        Cell::RescuedHarmed(r, h) => format!("{} / {}", thousands(r as f64), thousands(h as f64)),
+    }
 }
 
 #[cfg(test)]
