@@ -206,8 +206,7 @@ pub struct Chart {
 }
 
 fn both(
-    name: &'static str,
-    size: (u32, u32),
+    (name, caption, size): (&'static str, &'static str, (u32, u32)),
     title: String,
     draw_svg: impl Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ChartError>,
     draw_png: impl Fn(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
@@ -236,7 +235,7 @@ fn both(
     .map_err(err)?;
     Ok(Chart {
         name,
-        caption: caption(name),
+        caption,
         title,
         svg,
         png,
@@ -712,105 +711,166 @@ fn draw_policy<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The titles: each says what the reader learns from its chart.
-pub fn titles(d: &ChartData) -> [String; 5] {
-    let s = &d.summary;
-    let c = &d.currency;
-    let low = |v: usize| {
-        d.bands[v].levels[0]
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min)
-    };
-    let last = d.horizon.saturating_sub(1);
-    let end = |v: usize| d.curves[v].last().copied().unwrap_or(0.0) * 100.0;
-    [
-        format!(
-            "In 1 path in 20, headroom falls to {} uninsured, {} insured",
-            money(c, low(UNINSURED)),
-            money(c, low(INSURED))
-        ),
-        format!(
-            "Chance of a shortfall by day {last}: {:.1} % uninsured, {:.1} % insured",
-            end(UNINSURED),
-            end(INSURED)
-        ),
-        format!(
-            "Lowest headroom of each path: below {} is a shortfall",
-            money(c, d.threshold)
-        ),
-        if s.uninsured.credit_loss.p99 > 0.0 {
-            format!(
-                "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
-                money(c, s.uninsured.credit_loss.p99),
-                money(c, s.insured.net_credit_loss.mean)
-            )
-        } else {
-            format!(
-                "Fewer than 1 path in 100 has a bad debt; 1 in 1,000 loses more than {}",
-                money(c, s.uninsured.credit_loss.p999)
-            )
-        },
-        format!(
-            "The policy costs {} and pays {} a path on average",
-            money(c, s.insured.premium_paid.mean),
-            money(c, s.insured.payouts_received.mean)
-        ),
-    ]
+/// The lowest daily 5th percentile of a variant's headroom.
+fn low_band(d: &ChartData, v: usize) -> f64 {
+    d.bands[v].levels[0]
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
 }
 
-/// How to read each chart, for the report.
-pub fn caption(name: &str) -> &'static str {
-    match name {
-        "headroom_fan" => {
-            "Upper panel without the policy, lower panel with it. The line is the median \
+/// The shortfall probability of a variant by the last day, in percent.
+fn end_of_curve(d: &ChartData, v: usize) -> f64 {
+    d.curves[v].last().copied().unwrap_or(0.0) * 100.0
+}
+
+fn title_fan(d: &ChartData) -> String {
+    format!(
+        "In 1 path in 20, headroom falls to {} uninsured, {} insured",
+        money(&d.currency, low_band(d, UNINSURED)),
+        money(&d.currency, low_band(d, INSURED))
+    )
+}
+
+fn title_shortfall(d: &ChartData) -> String {
+    format!(
+        "Chance of a shortfall by day {}: {:.1} % uninsured, {:.1} % insured",
+        d.horizon.saturating_sub(1),
+        end_of_curve(d, UNINSURED),
+        end_of_curve(d, INSURED)
+    )
+}
+
+fn title_min_headroom(d: &ChartData) -> String {
+    format!(
+        "Lowest headroom of each path: below {} is a shortfall",
+        money(&d.currency, d.threshold)
+    )
+}
+
+fn title_loss(d: &ChartData) -> String {
+    let (s, c) = (&d.summary, &d.currency);
+    if s.uninsured.credit_loss.p99 > 0.0 {
+        format!(
+            "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
+            money(c, s.uninsured.credit_loss.p99),
+            money(c, s.insured.net_credit_loss.mean)
+        )
+    } else {
+        format!(
+            "Fewer than 1 path in 100 has a bad debt; 1 in 1,000 loses more than {}",
+            money(c, s.uninsured.credit_loss.p999)
+        )
+    }
+}
+
+fn title_policy(d: &ChartData) -> String {
+    format!(
+        "The policy costs {} and pays {} a path on average",
+        money(&d.currency, d.summary.insured.premium_paid.mean),
+        money(&d.currency, d.summary.insured.payouts_received.mean)
+    )
+}
+
+/// A chart's drawing on the SVG backend.
+type DrawSvg =
+    for<'a> fn(&ChartData, &DrawingArea<SVGBackend<'a>, Shift>, &str) -> Result<(), ChartError>;
+/// A chart's drawing on the bitmap backend.
+type DrawPng =
+    for<'a> fn(&ChartData, &DrawingArea<BitMapBackend<'a>, Shift>, &str) -> Result<(), ChartError>;
+
+/// One chart of a run: everything about it in one place.
+pub struct ChartSpec {
+    /// File stem, e.g. `headroom_fan`.
+    pub name: &'static str,
+    /// Width and height in pixels.
+    size: (u32, u32),
+    /// The title, which says what the reader learns (from the figures).
+    title: fn(&ChartData) -> String,
+    /// How to read the chart, for the report.
+    pub caption: &'static str,
+    /// Drawn only for a scenario with a policy.
+    pub needs_policy: bool,
+    /// The drawing, as SVG and as PNG (one generic function, once per backend).
+    svg: DrawSvg,
+    png: DrawPng,
+}
+
+/// The charts of a run, in the order of the report: the one registry of charts.
+pub const CHARTS: &[ChartSpec] = &[
+    ChartSpec {
+        name: "headroom_fan",
+        size: FAN_SIZE,
+        title: title_fan,
+        caption: "Upper panel without the policy, lower panel with it. The line is the median \
              headroom of each day; the bands hold the middle 50 % and 90 % of paths, day by \
-             day. Headroom is cash plus the unused credit line."
-        }
-        "shortfall_over_time" => "Share of paths that have run short of liquidity by each day.",
-        "min_headroom" => {
-            "How each path's lowest headroom is distributed; paths in the grey region have a \
-             liquidity shortfall."
-        }
-        "credit_loss" => {
-            "How likely a path's credit loss is to exceed each amount. Gross: LGD times the \
-             invoices unpaid at default. Net: after the insurer's payouts."
-        }
-        "policy" => {
-            "Mean premium paid and payouts received within the horizon, the mean change in \
+             day. Headroom is cash plus the unused credit line.",
+        needs_policy: false,
+        svg: |d, r, t| draw_fan(d, r, t),
+        png: |d, r, t| draw_fan(d, r, t),
+    },
+    ChartSpec {
+        name: "shortfall_over_time",
+        size: SIZE,
+        title: title_shortfall,
+        caption: "Share of paths that have run short of liquidity by each day.",
+        needs_policy: false,
+        svg: |d, r, t| draw_shortfall(d, r, t),
+        png: |d, r, t| draw_shortfall(d, r, t),
+    },
+    ChartSpec {
+        name: "min_headroom",
+        size: SIZE,
+        title: title_min_headroom,
+        caption: "How each path's lowest headroom is distributed; paths in the grey region have a \
+             liquidity shortfall.",
+        needs_policy: false,
+        svg: |d, r, t| draw_min_headroom(d, r, t),
+        png: |d, r, t| draw_min_headroom(d, r, t),
+    },
+    ChartSpec {
+        name: "credit_loss",
+        size: SIZE,
+        title: title_loss,
+        caption: "How likely a path's credit loss is to exceed each amount. Gross: LGD times the \
+             invoices unpaid at default. Net: after the insurer's payouts.",
+        needs_policy: false,
+        svg: |d, r, t| draw_loss(d, r, t),
+        png: |d, r, t| draw_loss(d, r, t),
+    },
+    ChartSpec {
+        name: "policy",
+        size: SIZE,
+        title: title_policy,
+        caption: "Mean premium paid and payouts received within the horizon, the mean change in \
              the end balance, and how many paths the policy rescues from a shortfall or \
-             pushes into one."
-        }
-        _ => "",
-    }
+             pushes into one.",
+        needs_policy: true,
+        svg: |d, r, t| draw_policy(d, r, t),
+        png: |d, r, t| draw_policy(d, r, t),
+    },
+];
+
+/// The titles of every chart of [`CHARTS`] for this run, in order.
+pub fn titles(d: &ChartData) -> Vec<String> {
+    CHARTS.iter().map(|c| (c.title)(d)).collect()
 }
 
-/// All charts of a run.
+/// All charts of a run (without a policy, none about it).
 pub fn render_all(d: &ChartData) -> Result<Vec<Chart>, ChartError> {
-    // The same generic drawing function, once per backend.
-    macro_rules! chart {
-        ($name:expr, $size:expr, $title:expr, $draw:ident) => {
+    CHARTS
+        .iter()
+        .filter(|c| !c.needs_policy || d.summary.scenario.insured)
+        .map(|c| {
+            let title = (c.title)(d);
             both(
-                $name,
-                $size,
-                $title.clone(),
-                |r| $draw(d, r, &$title),
-                |r| $draw(d, r, &$title),
-            )?
-        };
-    }
-    let [t1, t2, t3, t4, t5] = titles(d);
-    let mut charts = vec![
-        chart!("headroom_fan", FAN_SIZE, t1, draw_fan),
-        chart!("shortfall_over_time", SIZE, t2, draw_shortfall),
-        chart!("min_headroom", SIZE, t3, draw_min_headroom),
-        chart!("credit_loss", SIZE, t4, draw_loss),
-    ];
-    // Without a policy there is nothing to show about it.
-    if d.summary.scenario.insured {
-        charts.push(chart!("policy", SIZE, t5, draw_policy));
-    }
-    Ok(charts)
+                (c.name, c.caption, c.size),
+                title.clone(),
+                |r| (c.svg)(d, r, &title),
+                |r| (c.png)(d, r, &title),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -995,8 +1055,7 @@ pub mod studies {
     ) -> Result<Chart, ChartError> {
         let size = (SIZE.0, (120 + 46 * cases.len() as u32).max(360));
         both(
-            name,
-            size,
+            (name, "", size),
             title.to_string(),
             |r| draw_cases(r, title, labels, cases),
             |r| draw_cases(r, title, labels, cases),
@@ -1087,8 +1146,7 @@ pub mod studies {
         cases: &[Summary],
     ) -> Result<Chart, ChartError> {
         both(
-            "sweep",
-            SIZE,
+            ("sweep", "", SIZE),
             title.to_string(),
             |r| draw_sweep(r, title, key, values, cases),
             |r| draw_sweep(r, title, key, values, cases),
@@ -1178,8 +1236,7 @@ pub mod studies {
         let rows = panels.first().map_or(1, |p| p.1.len()) as u32;
         let size = (1200, (140 + 40 * rows).max(380));
         both(
-            "sensitivity",
-            size,
+            ("sensitivity", "", size),
             title.to_string(),
             |r| draw_tornado(r, title, panels),
             |r| draw_tornado(r, title, panels),
