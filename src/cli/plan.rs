@@ -1,10 +1,12 @@
 //! The plan stage: every flag, what-if and cost checked before any work starts, so
 //! that a bad flag fails in the first millisecond and no output is half written.
 
-use super::args::SimArgs;
+use super::args::{RunArgs, SimArgs};
+use super::common::{default_out_dir, prepare, stage, threads};
 use crate::cost::*;
 use crate::error::Error;
 use crate::model::Model;
+use crate::output::{OutputDir, RunFolder};
 use crate::run::BLOCK;
 use crate::scenario::{Scenario, ScenarioFile, WhatIf};
 
@@ -146,4 +148,95 @@ pub(crate) fn check_cost(model: &Model, paths: u64, threads: usize) -> Result<()
         });
     }
     Ok(())
+}
+
+/// Where a run's results go: a folder staged and swapped in at the end, or (for a
+/// shard) a folder that shards of one run share, each writing its own partial file.
+pub(crate) enum RunOutput {
+    /// The run folder, staged.
+    Folder(RunFolder),
+    /// The folder of partial files, and the shard k of n.
+    Shard(OutputDir, (u64, u64)),
+}
+
+/// `run`, planned: every flag checked, the scenario validated, the output folder
+/// opened, before any path is simulated (ripgrep's "high" arguments).
+pub(crate) struct RunPlan {
+    /// The scenario file.
+    pub file: ScenarioFile,
+    /// The stress case, paths and seed of the run.
+    pub what_if: WhatIf,
+    /// The scenario to simulate.
+    pub scenario: Scenario,
+    /// Worker threads.
+    pub threads: usize,
+    /// With `--precision`: the target half-width and the most paths.
+    pub precision: Option<(f64, u64)>,
+    /// Where the results go.
+    pub output: RunOutput,
+    /// The scenario file as the user named it.
+    pub label: String,
+}
+
+/// Checks the flags of `run` and prepares everything it needs.
+pub(crate) fn run_plan(args: &RunArgs) -> Result<RunPlan, Error> {
+    let file = ScenarioFile::load(&args.file)?;
+    let (what_if, scenario) =
+        scenario_for_run(&file, args.stress.as_deref(), args.sim.paths, args.sim.seed)?;
+    let threads = threads(args.sim.threads)?;
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let max_paths = args.max_paths.unwrap_or(DEFAULT_MAX_PATHS);
+    let precision = match args.precision {
+        Some(h) => {
+            if !(h > 0.0 && h < 0.5) {
+                return Err(Error::Usage {
+                    flag: "--precision",
+                    message: "is a half-width of a probability, between 0 and 0.5, e.g. 0.002"
+                        .to_string(),
+                });
+            }
+            if shard.is_some() {
+                return Err(Error::Usage {
+                    flag: "--precision",
+                    message: "cannot be combined with --shard: shards need a fixed path count"
+                        .to_string(),
+                });
+            }
+            if max_paths == 0 {
+                return Err(Error::Usage {
+                    flag: "--max-paths",
+                    message: "must be at least 1; leave it out for the default of 10,000,000"
+                        .to_string(),
+                });
+            }
+            check_paths(max_paths)?;
+            Some((h, max_paths))
+        }
+        None if args.max_paths.is_some() => {
+            return Err(Error::Usage {
+                flag: "--max-paths",
+                message: "limits the paths of --precision and does nothing without it; add \
+                          --precision 0.002, or use --paths for a fixed number of paths"
+                    .to_string(),
+            });
+        }
+        None => None,
+    };
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.file, args.stress.as_deref()));
+    let output = match shard {
+        Some(k_of_n) => RunOutput::Shard(prepare(&out_path)?, k_of_n),
+        None => RunOutput::Folder(stage(&out_path)?),
+    };
+    Ok(RunPlan {
+        file,
+        what_if,
+        scenario,
+        threads,
+        precision,
+        output,
+        label: args.file.display().to_string(),
+    })
 }

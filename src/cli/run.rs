@@ -65,81 +65,47 @@ pub fn write_run_outputs(
 }
 
 pub(crate) fn run_command(args: &RunArgs) -> Result<(), Error> {
-    let file = ScenarioFile::load(&args.file)?;
-    let (what_if, scenario) =
-        scenario_for_run(&file, args.stress.as_deref(), args.sim.paths, args.sim.seed)?;
-    let threads = threads(args.sim.threads)?;
-    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
-    let max_paths = args.max_paths.unwrap_or(DEFAULT_MAX_PATHS);
-    if let Some(h) = args.precision {
-        if !(h > 0.0 && h < 0.5) {
-            return Err(Error::Usage {
-                flag: "--precision",
-                message: "is a half-width of a probability, between 0 and 0.5, e.g. 0.002"
-                    .to_string(),
-            });
+    let RunPlan {
+        file,
+        what_if,
+        scenario,
+        threads,
+        precision,
+        output,
+        label,
+    } = run_plan(args)?;
+    let mut out = match output {
+        RunOutput::Folder(folder) => folder,
+        RunOutput::Shard(out, (k, n)) => {
+            let name = write_shard(
+                &out,
+                &file,
+                &label,
+                args.stress.clone(),
+                &scenario,
+                (k, n),
+                threads,
+                args.sim.quiet,
+            )?;
+            let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
+            outln!(
+                "shard {k}/{n}: paths {first}..{} of {}; wrote {}",
+                first + count,
+                scenario.paths,
+                crate::text::path(&out.path().join(name))
+            )?;
+            return Ok(());
         }
-        if shard.is_some() {
-            return Err(Error::Usage {
-                flag: "--precision",
-                message: "cannot be combined with --shard: shards need a fixed path count"
-                    .to_string(),
-            });
-        }
-        if max_paths == 0 {
-            return Err(Error::Usage {
-                flag: "--max-paths",
-                message: "must be at least 1; leave it out for the default of 10,000,000"
-                    .to_string(),
-            });
-        }
-        check_paths(max_paths)?;
-    } else if args.max_paths.is_some() {
-        return Err(Error::Usage {
-            flag: "--max-paths",
-            message: "limits the paths of --precision and does nothing without it; add \
-                      --precision 0.002, or use --paths for a fixed number of paths"
-                .to_string(),
-        });
-    }
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&args.file, args.stress.as_deref()));
-    let label = args.file.display().to_string();
-
-    if let Some((k, n)) = shard {
-        // Shards of one run may share a folder: each partial file is written on its own.
-        let out = prepare(&out_path)?;
-        let name = write_shard(
-            &out,
-            &file,
-            &label,
-            args.stress.clone(),
-            &scenario,
-            (k, n),
-            threads,
-            args.sim.quiet,
-        )?;
-        let (first, count) = crate::partial::shard_range(scenario.paths, k, n);
-        outln!(
-            "shard {k}/{n}: paths {first}..{} of {}; wrote {}",
-            first + count,
-            scenario.paths,
-            crate::text::path(&out.path().join(name))
-        )?;
-        return Ok(());
-    }
-    let mut out = stage(&out_path)?;
+    };
 
     let model = Model::new(&scenario);
     let started = Instant::now();
-    let (run, precision) = match args.precision {
+    let (run, precision) = match precision {
         None => {
             let result = simulate(&model, 0, scenario.paths, threads, args.sim.quiet)?;
             (Run::new(scenario, &label, result), None)
         }
-        Some(target) => {
+        Some((target, max_paths)) => {
             let empty = simulate(&model, 0, 0, threads, true)?;
             let mut run = Run::new(scenario, &label, empty);
             loop {
