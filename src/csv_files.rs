@@ -25,29 +25,23 @@ pub trait Row {
 
 /// The CSV text of a header and rows.
 pub fn render<R: Row>(header: &[String], rows: &[R]) -> String {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let mut write = |cells: &[String]| {
-        // Writing to a Vec cannot fail; a record of text is always well formed.
-        let _ = out.write_record(cells);
-    };
-    write(header);
-    for row in rows {
-        write(&row.cells());
-    }
-    let bytes = out.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    let mut out = record(header);
+    out.push_str(&render_rows(rows));
+    out
 }
 
 /// Rows without the header, for files written in parts (a batch's `rows.csv`).
 pub fn render_rows<R: Row>(rows: &[R]) -> String {
+    rows.iter().map(|row| record(&row.cells())).collect()
+}
+
+/// One record, quoted by the csv crate, ending in a line break.
+fn record(cells: &[String]) -> String {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    for row in rows {
-        let _ = out.write_record(row.cells());
-    }
+    // Writing to a Vec cannot fail; a record of text is always well formed.
+    let _ = out.write_record(cells);
     let bytes = out.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }

@@ -11,6 +11,29 @@ use crate::study::{self, Case};
 use crate::summary::Summary;
 use std::io::IsTerminal;
 
+/// The end every study shares: its chart written as SVG and PNG, the folder swapped
+/// in, the cases' table printed, and where the files are.
+fn finish_study(
+    mut out: crate::output::RunFolder,
+    chart: &crate::charts::Chart,
+    title: &str,
+    results: &[Case],
+) -> Result<(), Error> {
+    stage_write(
+        &mut out,
+        &format!("{}.svg", chart.name),
+        chart.svg.as_bytes(),
+    )?;
+    stage_write(&mut out, &format!("{}.png", chart.name), &chart.png)?;
+    let (out, count) = commit(out)?;
+    out!(
+        "{}",
+        crate::text::terminal(&study::render_cases_table(title, results))
+    )?;
+    outln!()?;
+    finish_message(count, &out, false)
+}
+
 /// Runs the cases of a study on one seed, printing progress per case.
 pub(crate) fn run_cases(
     cases: Vec<(String, Scenario)>,
@@ -59,16 +82,7 @@ pub(crate) fn stress_command(args: &StudyArgs) -> Result<(), Error> {
     );
     let chart =
         crate::charts::studies::cases("stress", &title, &labels, &summaries).map_err(Error::Bug)?;
-    stage_write(&mut out, "stress.svg", chart.svg.as_bytes())?;
-    stage_write(&mut out, "stress.png", &chart.png)?;
-    out!(
-        "{}",
-        crate::text::terminal(&study::render_cases_table(&title, &results))
-    )?;
-    outln!()?;
-    let (out, count) = commit(out)?;
-    finish_message(count, &out, false)?;
-    Ok(())
+    finish_study(out, &chart, &title, &results)
 }
 
 pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
@@ -100,16 +114,7 @@ pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
     );
     let chart = crate::charts::studies::sweep(&title, &spec.key, &spec.values, &summaries)
         .map_err(Error::Bug)?;
-    stage_write(&mut out, "sweep.svg", chart.svg.as_bytes())?;
-    stage_write(&mut out, "sweep.png", &chart.png)?;
-    out!(
-        "{}",
-        crate::text::terminal(&study::render_cases_table(&title, &results))
-    )?;
-    outln!()?;
-    let (out, count) = commit(out)?;
-    finish_message(count, &out, false)?;
-    Ok(())
+    finish_study(out, &chart, &title, &results)
 }
 
 pub(crate) fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
@@ -171,14 +176,5 @@ pub(crate) fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         file.base.name
     );
     let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Bug)?;
-    stage_write(&mut out, "sensitivity.svg", chart.svg.as_bytes())?;
-    stage_write(&mut out, "sensitivity.png", &chart.png)?;
-    out!(
-        "{}",
-        crate::text::terminal(&study::render_cases_table(&title, &results))
-    )?;
-    outln!()?;
-    let (out, count) = commit(out)?;
-    finish_message(count, &out, false)?;
-    Ok(())
+    finish_study(out, &chart, &title, &results)
 }
