@@ -6,22 +6,35 @@
 //! DejaVu Sans compiled into the binary (licence in `licenses/`), registered once, so
 //! a machine without fonts or fontconfig renders every label.
 //!
-//! Colours follow the Okabe-Ito palette, safe for colour-blind readers: uninsured is
-//! always vermillion, insured always blue.
+//! Colours follow the Okabe-Ito palette, safe for colour-blind readers: each variant
+//! has its colour in every chart ([`VARIANT_COLOURS`]): uninsured is always
+//! vermillion, the first policy always blue.
 
-use crate::engine::{INSURED, UNINSURED};
 use crate::run::RunResult;
 use crate::stats::{Level, P5, P25, P50, P75, P95};
 use crate::summary::Summary;
 use crate::table::{money, thousands};
+use crate::variant::{INSURED, MAX_VARIANTS, UNINSURED};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::sync::Once;
 
+/// The colour of each variant, in every chart and the report (Okabe-Ito): uninsured
+/// vermillion, then the policies blue, bluish green, orange, reddish purple, sky blue
+/// and black.
+pub const VARIANT_COLOURS: [RGBColor; MAX_VARIANTS] = [
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+];
 /// Uninsured: Okabe-Ito vermillion.
-pub const UNINSURED_COLOUR: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
-/// Insured: Okabe-Ito blue.
-pub const INSURED_COLOUR: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+pub const UNINSURED_COLOUR: RGBColor = VARIANT_COLOURS[UNINSURED];
+/// The first policy: Okabe-Ito blue.
+pub const INSURED_COLOUR: RGBColor = VARIANT_COLOURS[INSURED];
 /// Okabe-Ito bluish green: a gain (policy chart), an input moved down (tornado).
 pub const GAIN_COLOUR: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 /// Okabe-Ito reddish purple: a cost (policy chart), an input moved up (tornado).
@@ -31,22 +44,32 @@ const SHORTFALL_COLOUR: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const FONT: &str = "sans-serif";
 /// Chart size in pixels (PNG) and user units (SVG).
 pub const SIZE: (u32, u32) = (960, 540);
-/// The fan chart has two panels and is taller.
+/// The fan chart has a panel per variant; with two it is this size.
 pub const FAN_SIZE: (u32, u32) = (960, 760);
 
-fn colour(variant: usize) -> RGBColor {
-    if variant == UNINSURED {
-        UNINSURED_COLOUR
-    } else {
-        INSURED_COLOUR
-    }
+/// The size of the fan chart of `variants` panels: each panel after the second adds
+/// a third of the two-panel height.
+fn fan_size(variants: usize) -> (u32, u32) {
+    let extra = variants.saturating_sub(2) as u32 * (FAN_SIZE.1 - 60) / 2;
+    (FAN_SIZE.0, FAN_SIZE.1 + extra)
 }
 
-fn variant_name(variant: usize) -> &'static str {
-    if variant == UNINSURED {
-        "uninsured"
-    } else {
-        "insured"
+fn colour(variant: usize) -> RGBColor {
+    VARIANT_COLOURS[variant]
+}
+
+/// A variant's colour as CSS (`#rrggbb`), for the report.
+pub fn css_colour(variant: usize) -> String {
+    let RGBColor(r, g, b) = VARIANT_COLOURS[variant];
+    format!("#{r:02X}{g:02X}{b:02X}")
+}
+
+/// A variant's name in a legend: "uninsured", "insured" for the policy of
+/// `[insurance]`, else the policy's name as written.
+fn legend_name(view: &crate::summary::VariantView) -> String {
+    match view.name {
+        "Uninsured" | "Insured" => view.name.to_lowercase(),
+        name => name.to_string(),
     }
 }
 
@@ -100,14 +123,15 @@ pub fn shortfall_curve(result: &RunResult, variant: usize) -> Vec<f64> {
 pub struct Bins {
     /// Bin edges, one more than bins.
     pub edges: Vec<f64>,
-    /// Counts per bin, per variant.
-    pub counts: [Vec<u64>; 2],
+    /// Counts per bin, per sample (variant).
+    pub counts: Vec<Vec<u64>>,
 }
 
-/// `bins` equal-width bins spanning both samples; the last bin includes its right edge.
-pub fn common_bins(a: &[f64], b: &[f64], bins: usize) -> Bins {
-    let lo = a.iter().chain(b).copied().fold(f64::INFINITY, f64::min);
-    let hi = a.iter().chain(b).copied().fold(f64::NEG_INFINITY, f64::max);
+/// `bins` equal-width bins spanning every sample; the last bin includes its right edge.
+pub fn common_bins(samples: &[&[f64]], bins: usize) -> Bins {
+    let all = || samples.iter().flat_map(|s| s.iter().copied());
+    let lo = all().fold(f64::INFINITY, f64::min);
+    let hi = all().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if lo.is_finite() && hi > lo {
         (lo, hi)
     } else if lo.is_finite() {
@@ -127,7 +151,7 @@ pub fn common_bins(a: &[f64], b: &[f64], bins: usize) -> Bins {
     };
     Bins {
         edges,
-        counts: [count(a), count(b)],
+        counts: samples.iter().map(|s| count(s)).collect(),
     }
 }
 
@@ -248,11 +272,14 @@ pub struct ChartData {
     currency: String,
     threshold: f64,
     horizon: usize,
-    bands: [Bands; 2],
-    curves: [Vec<f64>; 2],
+    /// Per variant (uninsured first): fan bands, shortfall curve, legend name.
+    bands: Vec<Bands>,
+    curves: Vec<Vec<f64>>,
+    names: Vec<String>,
     min_bins: Bins,
     gross: Vec<(f64, f64)>,
-    net: Vec<(f64, f64)>,
+    /// Per policy: the exceedance curve of the credit loss net of its payouts.
+    net: Vec<Vec<(f64, f64)>>,
     summary: Summary,
 }
 
@@ -260,22 +287,27 @@ impl ChartData {
     /// Prepares the chart data of a run and its summary.
     pub fn new(run: &crate::run::Run, summary: &Summary) -> ChartData {
         let (result, min_headroom) = (&run.result, run.scenario.min_headroom);
+        let variants = || 0..result.variants.len();
         ChartData {
             currency: summary.scenario.currency.clone(),
             threshold: min_headroom,
             horizon: result.fan.horizon,
-            bands: [bands(result, UNINSURED), bands(result, INSURED)],
-            curves: [
-                shortfall_curve(result, UNINSURED),
-                shortfall_curve(result, INSURED),
-            ],
+            bands: variants().map(|v| bands(result, v)).collect(),
+            curves: variants().map(|v| shortfall_curve(result, v)).collect(),
+            names: summary.variants().map(|v| legend_name(&v)).collect(),
             min_bins: common_bins(
-                &result.variants[UNINSURED].min_headroom,
-                &result.variants[INSURED].min_headroom,
+                &result
+                    .variants
+                    .iter()
+                    .map(|v| v.min_headroom.as_slice())
+                    .collect::<Vec<_>>(),
                 60,
             ),
             gross: exceedance(&result.credit_loss, 400),
-            net: result.variants[INSURED].net_loss.exceedance(),
+            net: result.variants[INSURED..]
+                .iter()
+                .map(|v| v.net_loss.exceedance())
+                .collect(),
             summary: summary.clone(),
         }
     }
@@ -305,7 +337,8 @@ fn draw_fan<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     root.fill(&WHITE).map_err(err)?;
     let titled = root.titled(title, (FONT, 20)).map_err(err)?;
-    let panels = titled.split_evenly((2, 1));
+    let count = d.bands.len();
+    let panels = titled.split_evenly((count, 1));
     let days = d.horizon as f64;
     // One y range for both panels, so that they compare at a glance.
     let all = d
@@ -314,12 +347,12 @@ fn draw_fan<DB: DrawingBackend>(
         .flat_map(|b| b.levels[0].iter().chain(&b.levels[4]).copied());
     let y = y_range(all, d.threshold);
     let fmt = axis_money(&d.currency);
-    for (v, panel) in [UNINSURED, INSURED].into_iter().zip(panels.iter()) {
-        let c = colour(v);
+    for (v, panel) in panels.iter().enumerate() {
+        let (c, last) = (colour(v), v + 1 == count);
         let b = &d.bands[v];
         let mut chart = ChartBuilder::on(panel)
             .margin(10)
-            .x_label_area_size(if v == INSURED { 40 } else { 10 })
+            .x_label_area_size(if last { 40 } else { 10 })
             .y_label_area_size(96)
             .build_cartesian_2d(0.0..days.max(1.0), y.clone())
             .map_err(err)?;
@@ -331,7 +364,7 @@ fn draw_fan<DB: DrawingBackend>(
             .label_style((FONT, 13))
             .y_labels(6)
             .light_line_style(WHITE.mix(0.0));
-        if v == INSURED {
+        if last {
             mesh.x_desc("Day");
         } else {
             mesh.x_labels(0);
@@ -364,7 +397,7 @@ fn draw_fan<DB: DrawingBackend>(
                 c.stroke_width(2),
             ))
             .map_err(err)?
-            .label(format!("{}: median", variant_name(v)))
+            .label(format!("{}: median", d.names[v]))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
         chart
             .draw_series(LineSeries::new(
@@ -418,18 +451,18 @@ fn draw_shortfall<DB: DrawingBackend>(
         .label_style((FONT, 13))
         .draw()
         .map_err(err)?;
-    for v in [UNINSURED, INSURED] {
+    for (v, curve) in d.curves.iter().enumerate() {
         let c = colour(v);
         chart
             .draw_series(LineSeries::new(
-                d.curves[v]
+                curve
                     .iter()
                     .enumerate()
                     .map(|(t, &p)| (t as f64, 100.0 * p)),
                 c.stroke_width(3),
             ))
             .map_err(err)?
-            .label(variant_name(v))
+            .label(d.names[v].as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
@@ -482,16 +515,16 @@ fn draw_min_headroom<DB: DrawingBackend>(
                 SHORTFALL_COLOUR.mix(0.2).filled(),
             )
         });
-    for v in [UNINSURED, INSURED] {
+    for (v, counts) in b.counts.iter().enumerate() {
         let c = colour(v);
-        let points = b.counts[v].iter().enumerate().flat_map(|(i, &k)| {
+        let points = counts.iter().enumerate().flat_map(|(i, &k)| {
             let y = k as f64 / n as f64 * 100.0;
             [(b.edges[i], y), (b.edges[i + 1], y)]
         });
         chart
             .draw_series(LineSeries::new(points, c.stroke_width(3)))
             .map_err(err)?
-            .label(variant_name(v))
+            .label(d.names[v].as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
@@ -509,7 +542,7 @@ fn draw_loss<DB: DrawingBackend>(
     let xmax = d
         .gross
         .iter()
-        .chain(&d.net)
+        .chain(d.net.iter().flatten())
         .map(|p| p.0)
         .fold(1.0, f64::max);
     let mut chart = ChartBuilder::on(root)
@@ -537,14 +570,19 @@ fn draw_loss<DB: DrawingBackend>(
         .x_labels(8)
         .draw()
         .map_err(err)?;
-    let series = [
-        (
-            &d.gross,
-            UNINSURED_COLOUR,
-            "gross (what the buyers fail to pay)",
-        ),
-        (&d.net, INSURED_COLOUR, "net of insurance payouts"),
-    ];
+    let mut series = vec![(
+        &d.gross,
+        UNINSURED_COLOUR,
+        "gross (what the buyers fail to pay)".to_string(),
+    )];
+    for (k, net) in d.net.iter().enumerate() {
+        let label = if d.net.len() == 1 {
+            "net of insurance payouts".to_string()
+        } else {
+            format!("net of payouts, {}", d.names[INSURED + k])
+        };
+        series.push((net, colour(INSURED + k), label));
+    }
     for (curve, c, label) in series {
         // A step curve; probabilities of 0 are below the axis and end the curve.
         let mut points = Vec::new();
@@ -582,16 +620,16 @@ pub struct PolicyBars {
 pub fn policy_bars(s: &Summary) -> PolicyBars {
     PolicyBars {
         money: vec![
-            ("Premium paid", -s.insured.premium_paid.mean),
-            ("Payouts received", s.insured.payouts_received.mean),
+            ("Premium paid", -s.insured().premium_paid.mean),
+            ("Payouts received", s.insured().payouts_received.mean),
             (
                 "Change in end balance",
-                s.difference.end_balance_mean.estimate,
+                s.difference().end_balance_mean.estimate,
             ),
         ],
         paths: [
-            ("Paths rescued", s.difference.paths_rescued),
-            ("Paths harmed", s.difference.paths_harmed),
+            ("Paths rescued", s.difference().paths_rescued),
+            ("Paths harmed", s.difference().paths_harmed),
         ],
     }
 }
@@ -754,7 +792,7 @@ fn title_loss(d: &ChartData) -> String {
         format!(
             "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
             money(c, s.uninsured.credit_loss.p99),
-            money(c, s.insured.net_credit_loss.mean)
+            money(c, s.insured().net_credit_loss.mean)
         )
     } else {
         format!(
@@ -767,8 +805,8 @@ fn title_loss(d: &ChartData) -> String {
 fn title_policy(d: &ChartData) -> String {
     format!(
         "The policy costs {} and pays {} a path on average",
-        money(&d.currency, d.summary.insured.premium_paid.mean),
-        money(&d.currency, d.summary.insured.payouts_received.mean)
+        money(&d.currency, d.summary.insured().premium_paid.mean),
+        money(&d.currency, d.summary.insured().payouts_received.mean)
     )
 }
 
@@ -783,8 +821,8 @@ type DrawPng =
 pub struct ChartSpec {
     /// File stem, e.g. `headroom_fan`.
     pub name: &'static str,
-    /// Width and height in pixels.
-    size: (u32, u32),
+    /// Width and height in pixels, for this run's data.
+    size: fn(&ChartData) -> (u32, u32),
     /// The title, which says what the reader learns (from the figures).
     title: fn(&ChartData) -> String,
     /// How to read the chart, for the report.
@@ -800,7 +838,7 @@ pub struct ChartSpec {
 pub const CHARTS: &[ChartSpec] = &[
     ChartSpec {
         name: "headroom_fan",
-        size: FAN_SIZE,
+        size: |d| fan_size(d.bands.len()),
         title: title_fan,
         caption: "Upper panel without the policy, lower panel with it. The line is the median \
              headroom of each day; the bands hold the middle 50 % and 90 % of paths, day by \
@@ -811,7 +849,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         name: "shortfall_over_time",
-        size: SIZE,
+        size: |_| SIZE,
         title: title_shortfall,
         caption: "Share of paths that have run short of liquidity by each day.",
         needs_policy: false,
@@ -820,7 +858,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         name: "min_headroom",
-        size: SIZE,
+        size: |_| SIZE,
         title: title_min_headroom,
         caption: "How each path's lowest headroom is distributed; paths in the grey region have a \
              liquidity shortfall.",
@@ -830,7 +868,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         name: "credit_loss",
-        size: SIZE,
+        size: |_| SIZE,
         title: title_loss,
         caption: "How likely a path's credit loss is to exceed each amount. Gross: LGD times the \
              invoices unpaid at default. Net: after the insurer's payouts.",
@@ -840,7 +878,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         name: "policy",
-        size: SIZE,
+        size: |_| SIZE,
         title: title_policy,
         caption: "Mean premium paid and payouts received within the horizon, the mean change in \
              the end balance, and how many paths the policy rescues from a shortfall or \
@@ -864,7 +902,7 @@ pub fn render_all(d: &ChartData) -> Result<Vec<Chart>, ChartError> {
         .map(|c| {
             let title = (c.title)(d);
             both(
-                (c.name, c.caption, c.size),
+                (c.name, c.caption, (c.size)(d)),
                 title.clone(),
                 |r| (c.svg)(d, r, &title),
                 |r| (c.png)(d, r, &title),
@@ -891,14 +929,14 @@ mod tests {
         let (summary, run) = small_run();
         let result = &run.result;
         let bars = policy_bars(&summary);
-        assert_eq!(bars.money[0].1, -summary.insured.premium_paid.mean);
-        assert_eq!(bars.money[1].1, summary.insured.payouts_received.mean);
-        assert_eq!(bars.paths[0].1, summary.difference.paths_rescued);
+        assert_eq!(bars.money[0].1, -summary.insured().premium_paid.mean);
+        assert_eq!(bars.money[1].1, summary.insured().payouts_received.mean);
+        assert_eq!(bars.paths[0].1, summary.difference().paths_rescued);
         // The shortfall curve ends at the shortfall probability of the summary.
         let curve = shortfall_curve(result, INSURED);
         assert_eq!(
             *curve.last().unwrap(),
-            summary.insured.common.shortfall_probability.estimate
+            summary.insured().common.shortfall_probability.estimate
         );
         assert!(curve.windows(2).all(|w| w[0] <= w[1]), "cumulative");
         // Bands are ordered p5 <= p25 <= p50 <= p75 <= p95 on every day.
@@ -924,7 +962,7 @@ mod tests {
     fn common_bins_count_every_value_once() {
         let a = [0.0, 1.0, 2.0, 3.0, 10.0];
         let b = [-10.0, 5.0];
-        let bins = common_bins(&a, &b, 4);
+        let bins = common_bins(&[&a, &b], 4);
         assert_eq!(bins.edges, vec![-10.0, -5.0, 0.0, 5.0, 10.0]);
         // a: 0,1,2,3 fall in [0, 5); 10 is the right edge of the last bin.
         assert_eq!(bins.counts[0], vec![0, 0, 4, 1]);
@@ -965,12 +1003,24 @@ pub mod studies {
     }
 
     fn interval(s: &Summary, v: usize) -> (f64, f64, f64) {
-        let e = if v == UNINSURED {
-            &s.uninsured.shortfall_probability
-        } else {
-            &s.insured.common.shortfall_probability
-        };
+        let e = &s.variant(v).figures.shortfall_probability;
         (pct(e.estimate), pct(e.ci95[0]), pct(e.ci95[1]))
+    }
+
+    /// The highest upper interval bound of any variant of any case, in percent.
+    fn highest(cases: &[Summary]) -> f64 {
+        cases
+            .iter()
+            .flat_map(|s| (0..s.variant_count()).map(|v| interval(s, v).2))
+            .fold(1.0, f64::max)
+    }
+
+    /// The variants of the cases (every case of a study has the same) and their
+    /// legend names.
+    fn variants(cases: &[Summary]) -> Vec<(usize, String)> {
+        cases.first().map_or(Vec::new(), |s| {
+            s.variants().map(|v| (v.index, legend_name(&v))).collect()
+        })
     }
 
     fn draw_cases<DB: DrawingBackend>(
@@ -981,12 +1031,7 @@ pub mod studies {
     ) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(err)?;
         let n = cases.len();
-        let top = cases
-            .iter()
-            .flat_map(|s| [interval(s, UNINSURED).2, interval(s, INSURED).2])
-            .fold(1.0, f64::max)
-            .mul_add(1.1, 0.0)
-            .min(100.0);
+        let top = highest(cases).mul_add(1.1, 0.0).min(100.0);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(16)
@@ -1013,9 +1058,12 @@ pub mod studies {
             .disable_y_mesh()
             .draw()
             .map_err(err)?;
-        for v in [UNINSURED, INSURED] {
+        let variants = variants(cases);
+        let spread = variants.len().saturating_sub(1).max(1) as f64;
+        for (v, name) in variants {
             let c = colour(v);
-            let offset = if v == UNINSURED { 0.62 } else { 0.38 };
+            // Uninsured on top of the row, the policies below it.
+            let offset = 0.62 - 0.24 * v as f64 / spread;
             let points: Vec<(f64, f64, f64, f64)> = cases
                 .iter()
                 .enumerate()
@@ -1039,7 +1087,7 @@ pub mod studies {
                         .map(|&(y, e, _, _)| Circle::new((e, y), 5, c.filled())),
                 )
                 .map_err(err)?
-                .label(variant_name(v))
+                .label(name)
                 .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
@@ -1074,11 +1122,7 @@ pub mod studies {
             values[0].min(values[values.len() - 1]),
             values[0].max(values[values.len() - 1]),
         );
-        let top = cases
-            .iter()
-            .flat_map(|s| [interval(s, UNINSURED).2, interval(s, INSURED).2])
-            .fold(1.0, f64::max)
-            * 1.1;
+        let top = highest(cases) * 1.1;
         let pad = ((x1 - x0) * 0.02).max(1e-12);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -1103,7 +1147,7 @@ pub mod studies {
             .label_style((FONT, 13))
             .draw()
             .map_err(err)?;
-        for v in [UNINSURED, INSURED] {
+        for (v, name) in variants(cases) {
             let c = colour(v);
             let band: Vec<(f64, f64)> = values
                 .iter()
@@ -1129,7 +1173,7 @@ pub mod studies {
                     c.stroke_width(3),
                 ))
                 .map_err(err)?
-                .label(format!("{} (band: 95 % interval)", variant_name(v)))
+                .label(format!("{name} (band: 95 % interval)"))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
                 });

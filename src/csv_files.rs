@@ -72,12 +72,12 @@ pub struct TimeseriesRow {
 }
 
 impl TimeseriesRow {
-    /// The header for variants named `variants` (`uninsured`, `insured`).
-    pub fn header(variants: &[&str]) -> Vec<String> {
+    /// The header for variants named `variants` (`uninsured`, `insured`, `policy2`, ...).
+    pub fn header<S: AsRef<str>>(variants: &[S]) -> Vec<String> {
         let mut h = vec!["day".to_string()];
         for v in variants {
             for p in ["p5", "p25", "p50", "p75", "p95", "shortfall_cdf"] {
-                h.push(format!("{v}_{p}"));
+                h.push(format!("{}_{p}", v.as_ref()));
             }
         }
         h
@@ -155,24 +155,24 @@ impl Row for CaseRow<'_> {
             CaseName::Value(v) => num(v),
         }];
         cells.extend(estimate(&s.uninsured.shortfall_probability));
-        cells.extend(estimate(&s.insured.common.shortfall_probability));
-        cells.extend(estimate(&s.difference.shortfall_probability));
+        cells.extend(estimate(&s.insured().common.shortfall_probability));
+        cells.extend(estimate(&s.difference().shortfall_probability));
         cells.extend(
             [
                 s.uninsured.end_balance.mean,
-                s.insured.common.end_balance.mean,
-                s.difference.end_balance_mean.estimate,
+                s.insured().common.end_balance.mean,
+                s.difference().end_balance_mean.estimate,
                 s.uninsured.cfar95,
-                s.insured.common.cfar95,
+                s.insured().common.cfar95,
                 s.uninsured.credit_loss.mean,
                 s.uninsured.credit_loss.es99,
-                s.insured.premium_paid.mean,
-                s.insured.payouts_received.mean,
+                s.insured().premium_paid.mean,
+                s.insured().payouts_received.mean,
             ]
             .map(num),
         );
-        cells.push(s.difference.paths_rescued.to_string());
-        cells.push(s.difference.paths_harmed.to_string());
+        cells.push(s.difference().paths_rescued.to_string());
+        cells.push(s.difference().paths_harmed.to_string());
         cells
     }
 }
@@ -241,7 +241,7 @@ pub const BATCH_COLUMNS: &[&str] = &[
 ];
 
 /// One variant of one case of one file of a batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BatchRow<'a> {
     /// The scenario file, as the batch names it.
     pub file: &'a str,
@@ -251,8 +251,8 @@ pub struct BatchRow<'a> {
     pub case: &'a str,
     /// The case's figures.
     pub summary: &'a Summary,
-    /// The variant's name (`uninsured`, `insured`).
-    pub variant: &'a str,
+    /// The variant's name in files (`uninsured`, `insured`, `policy2`, ...).
+    pub variant: std::borrow::Cow<'static, str>,
     /// The variant's figures.
     pub figures: &'a VariantSummary,
     /// Premium, payouts and claims (means); zero uninsured.
@@ -260,31 +260,30 @@ pub struct BatchRow<'a> {
 }
 
 impl BatchRow<'_> {
-    /// The rows of one case: uninsured, then insured.
+    /// The rows of one case: one per variant, uninsured first.
     pub fn of_case<'a>(
         file: &'a str,
         hash: &'a str,
         case: &'a str,
         s: &'a Summary,
-    ) -> [BatchRow<'a>; 2] {
-        let insured = [
-            s.insured.premium_paid.mean,
-            s.insured.payouts_received.mean,
-            s.insured.claims.mean,
-        ];
-        [
-            ("uninsured", &s.uninsured, [0.0; 3]),
-            ("insured", &s.insured.common, insured),
-        ]
-        .map(|(variant, figures, policy)| BatchRow {
-            file,
-            hash,
-            case,
-            summary: s,
-            variant,
-            figures,
-            policy,
-        })
+    ) -> Vec<BatchRow<'a>> {
+        s.variants()
+            .map(|v| BatchRow {
+                file,
+                hash,
+                case,
+                summary: s,
+                variant: crate::variant::name(v.index),
+                figures: v.figures,
+                policy: v.policy.map_or([0.0; 3], |p| {
+                    [
+                        p.figures.premium_paid.mean,
+                        p.figures.payouts_received.mean,
+                        p.figures.claims.mean,
+                    ]
+                }),
+            })
+            .collect()
     }
 }
 

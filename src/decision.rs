@@ -26,14 +26,30 @@ use crate::stats::{self, Level};
 use serde::Serialize;
 
 /// Extra credit line needed per variant for a target probability.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExtraLiquidity {
     /// The target probability of a shortfall.
     pub target: f64,
-    /// Extra committed credit line without the policy.
-    pub uninsured: f64,
-    /// Extra committed credit line with the policy.
-    pub insured: f64,
+    /// Extra committed credit line of each variant, uninsured first.
+    pub by_variant: Vec<f64>,
+}
+
+/// In summary.json: `{ "target", "uninsured", "insured" }` (the first policy's).
+impl Serialize for ExtraLiquidity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json {
+            target: f64,
+            uninsured: f64,
+            insured: f64,
+        }
+        Json {
+            target: self.target,
+            uninsured: self.by_variant[UNINSURED],
+            insured: self.by_variant[INSURED],
+        }
+        .serialize(serializer)
+    }
 }
 
 /// The least extra headroom X with P(lowest headroom + X < floor) <= target.

@@ -3,7 +3,8 @@
 //! ([`crate::report`]) both render this list, each in its own typography, so that a
 //! figure added here appears in both. docs/figures.md defines every figure.
 
-use crate::summary::{Estimate, Summary};
+use crate::summary::{Estimate, PolicySummary, Summary, VariantSummary, VariantView};
+use crate::variant::INSURED;
 
 /// One cell: a typed value, formatted by the renderer.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,50 +29,88 @@ pub enum Cell {
     RescuedHarmed(u64, u64),
 }
 
+/// The cells of one figure: one per variant (uninsured first), and one change against
+/// the uninsured variant per policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cells {
+    /// The figure in each variant.
+    pub values: Vec<Cell>,
+    /// Its change against uninsured in each policy variant.
+    pub changes: Vec<Cell>,
+}
+
 /// One row of the key figures.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FigureRow {
     /// A group's title.
     Group(String),
-    /// A figure within the group above: its label and its uninsured, insured and
-    /// change cells.
-    Figure(String, [Cell; 3]),
+    /// A figure within the group above: its label and cells.
+    Figure(String, Cells),
     /// A figure with a label of its own (not within a group).
-    Standalone(String, [Cell; 3]),
+    Standalone(String, Cells),
+}
+
+/// The headings of the columns of [`key_figures`]: each variant's name, then the
+/// change of each policy against uninsured.
+pub fn column_headings(s: &Summary) -> Vec<String> {
+    let policies = s.policies.len();
+    s.variants()
+        .map(|v| v.name.to_string())
+        .chain(s.policies.iter().map(|p| {
+            if policies == 1 {
+                "Change (95 % interval)".to_string()
+            } else {
+                format!("Change, {} (95 % interval)", p.name)
+            }
+        }))
+        .collect()
 }
 
 /// The key figures of a run, in the order both renderers show them.
 pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
     use Cell::*;
     use FigureRow::*;
-    let (u, i) = (&s.uninsured, &s.insured.common);
+    let variants: Vec<VariantView> = s.variants().collect();
+    let policies = || variants.iter().filter_map(|v| v.policy);
+    // A figure every variant has, with no change shown.
+    let each = |f: &dyn Fn(&VariantView) -> Cell| Cells {
+        values: variants.iter().map(f).collect(),
+        changes: policies().map(|_| Empty).collect(),
+    };
+    // A figure with its change against uninsured.
+    let with_change =
+        |f: &dyn Fn(&VariantView) -> Cell, change: &dyn Fn(&PolicySummary) -> Cell| Cells {
+            values: variants.iter().map(f).collect(),
+            changes: policies().map(change).collect(),
+        };
+    // A figure only policies have.
+    let of_policy = |f: &dyn Fn(&PolicySummary) -> Cell| Cells {
+        values: variants.iter().map(|v| v.policy.map_or(Empty, f)).collect(),
+        changes: policies().map(|_| Empty).collect(),
+    };
     let mut rows = vec![
         Group("Liquidity shortfall".to_string()),
         Figure(
             "probability (95 % interval)".into(),
-            [
-                Probability(u.shortfall_probability),
-                Probability(i.shortfall_probability),
-                PointsChange(s.difference.shortfall_probability),
-            ],
+            with_change(&|v| Probability(v.figures.shortfall_probability), &|p| {
+                PointsChange(p.difference.shortfall_probability)
+            }),
         ),
         Figure(
             "median first shortfall".into(),
-            [
-                Day(u.shortfall_timing.median_day),
-                Day(i.shortfall_timing.median_day),
-                Empty,
-            ],
+            each(&|v| Day(v.figures.shortfall_timing.median_day)),
         ),
         Group("Lowest headroom over the horizon".to_string()),
     ];
-    for (label, a, b) in [
-        ("mean", u.min_headroom.mean, i.min_headroom.mean),
-        ("1st percentile", u.min_headroom.p1, i.min_headroom.p1),
-        ("5th percentile", u.min_headroom.p5, i.min_headroom.p5),
-        ("median", u.min_headroom.p50, i.min_headroom.p50),
-    ] {
-        rows.push(Figure(label.into(), [Money(a), Money(b), Empty]));
+    type Pick = fn(&VariantSummary) -> f64;
+    let lowest: [(&str, Pick); 4] = [
+        ("mean", |f| f.min_headroom.mean),
+        ("1st percentile", |f| f.min_headroom.p1),
+        ("5th percentile", |f| f.min_headroom.p5),
+        ("median", |f| f.min_headroom.p50),
+    ];
+    for (label, pick) in lowest {
+        rows.push(Figure(label.into(), each(&|v| Money(pick(v.figures)))));
     }
     rows.push(Group(format!(
         "End balance (day {})",
@@ -79,69 +118,88 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
     )));
     rows.push(Figure(
         "mean".into(),
-        [
-            Money(u.end_balance.mean),
-            Money(i.end_balance.mean),
-            MoneyChange(s.difference.end_balance_mean),
-        ],
+        with_change(&|v| Money(v.figures.end_balance.mean), &|p| {
+            MoneyChange(p.difference.end_balance_mean)
+        }),
     ));
-    for (label, a, b) in [
-        ("5th percentile", u.end_balance.p5, i.end_balance.p5),
-        ("median", u.end_balance.p50, i.end_balance.p50),
-        ("95th percentile", u.end_balance.p95, i.end_balance.p95),
-        ("cash-flow-at-risk (95 %)", u.cfar95, i.cfar95),
-    ] {
-        rows.push(Figure(label.into(), [Money(a), Money(b), Empty]));
+    let end: [(&str, Pick); 4] = [
+        ("5th percentile", |f| f.end_balance.p5),
+        ("median", |f| f.end_balance.p50),
+        ("95th percentile", |f| f.end_balance.p95),
+        ("cash-flow-at-risk (95 %)", |f| f.cfar95),
+    ];
+    for (label, pick) in end {
+        rows.push(Figure(label.into(), each(&|v| Money(pick(v.figures)))));
     }
-    rows.push(Group("Credit loss (gross, both variants)".to_string()));
-    let l = &u.credit_loss;
-    for (label, a) in [
-        ("mean", l.mean),
-        ("95th percentile", l.p95),
-        ("99th percentile", l.p99),
-        ("99.9th percentile", l.p999),
-        ("expected shortfall 99 %", l.es99),
-    ] {
-        rows.push(Figure(label.into(), [Money(a), Money(a), Empty]));
+    rows.push(Group(if variants.len() == 2 {
+        "Credit loss (gross, both variants)".to_string()
+    } else {
+        "Credit loss (gross, every variant)".to_string()
+    }));
+    let loss: [(&str, Pick); 5] = [
+        ("mean", |f| f.credit_loss.mean),
+        ("95th percentile", |f| f.credit_loss.p95),
+        ("99th percentile", |f| f.credit_loss.p99),
+        ("99.9th percentile", |f| f.credit_loss.p999),
+        ("expected shortfall 99 %", |f| f.credit_loss.es99),
+    ];
+    for (label, pick) in loss {
+        rows.push(Figure(label.into(), each(&|v| Money(pick(v.figures)))));
     }
     rows.push(Group("Extra credit line needed for".to_string()));
     for e in &s.decision.extra_credit_line {
         rows.push(Figure(
             format!("P(shortfall) ≤ {:.0} %", 100.0 * e.target),
-            [Money(e.uninsured), Money(e.insured), Empty],
+            each(&|v| Money(e.by_variant[v.index])),
         ));
     }
     if s.scenario.insured {
-        rows.push(Group("The policy (means per path)".to_string()));
+        rows.push(Group(if variants.len() == 2 {
+            "The policy (means per path)".to_string()
+        } else {
+            "The policies (means per path)".to_string()
+        }));
         rows.push(Figure(
             "premium paid".into(),
-            [Empty, Money(s.insured.premium_paid.mean), Empty],
+            of_policy(&|p| Money(p.figures.premium_paid.mean)),
         ));
         rows.push(Figure(
             "payouts received".into(),
-            [Empty, Money(s.insured.payouts_received.mean), Empty],
+            of_policy(&|p| Money(p.figures.payouts_received.mean)),
         ));
         rows.push(Figure(
             "claims".into(),
-            [Empty, Count(s.insured.claims.mean), Empty],
+            of_policy(&|p| Count(p.figures.claims.mean)),
         ));
         rows.push(Figure(
             "credit loss net of payouts".into(),
-            [Money(l.mean), Money(s.insured.net_credit_loss.mean), Empty],
+            each(&|v| {
+                Money(v.policy.map_or(v.figures.credit_loss.mean, |p| {
+                    p.figures.net_credit_loss.mean
+                }))
+            }),
         ));
         if let Some(rate) = s.decision.break_even_premium_rate {
+            // Computed for the first policy (the one `--break-even` varies).
             rows.push(Figure(
                 "break-even premium rate".into(),
-                [Empty, Rate(rate), Empty],
+                each(&|v| {
+                    if v.index == INSURED {
+                        Rate(rate)
+                    } else {
+                        Empty
+                    }
+                }),
             ));
         }
         rows.push(Standalone(
             "Paths rescued / harmed".into(),
-            [
-                Empty,
-                Empty,
-                RescuedHarmed(s.difference.paths_rescued, s.difference.paths_harmed),
-            ],
+            Cells {
+                values: variants.iter().map(|_| Empty).collect(),
+                changes: policies()
+                    .map(|p| RescuedHarmed(p.difference.paths_rescued, p.difference.paths_harmed))
+                    .collect(),
+            },
         ));
     }
     rows

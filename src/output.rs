@@ -15,7 +15,6 @@
 //! redirect a write; a rename replaces a symlink, it never writes through one.
 
 use crate::charts::Chart;
-use crate::engine::{INSURED, UNINSURED};
 use crate::run::{Run, RunResult};
 use crate::stats::{P5, P25, P50, P75, P95};
 use crate::summary::Summary;
@@ -37,21 +36,23 @@ pub fn render_json(summary: &Summary) -> String {
 pub fn render_timeseries(result: &RunResult) -> String {
     use crate::csv_files::{TimeseriesRow, render};
     let n = result.paths();
-    let mut cumulative = [0u64; 2];
+    let variants = result.variants.len();
+    let mut cumulative = vec![0u64; variants];
     let rows: Vec<TimeseriesRow> = (0..result.fan.horizon)
         .map(|day| TimeseriesRow {
             day,
-            variants: [UNINSURED, INSURED]
+            variants: (0..variants)
                 .map(|v| {
                     cumulative[v] += result.variants[v].shortfall_days[day];
                     let [p5, p25, p50, p75, p95] =
                         [P5, P25, P50, P75, P95].map(|l| result.fan.percentile(v, day, n, l));
                     [p5, p25, p50, p75, p95, cumulative[v] as f64 / n as f64]
                 })
-                .to_vec(),
+                .collect(),
         })
         .collect();
-    render(&TimeseriesRow::header(&["uninsured", "insured"]), &rows)
+    let names: Vec<_> = (0..variants).map(crate::variant::name).collect();
+    render(&TimeseriesRow::header(&names), &rows)
 }
 
 /// One file of a run's folder, made from the run, its summary and its charts.

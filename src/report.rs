@@ -10,6 +10,7 @@ use crate::html::{Html, shown};
 use crate::scenario::{Lgd, Scenario};
 use crate::summary::{Estimate, Summary};
 use crate::table::{headline, money, percent, signed_money, thousands};
+use crate::variant::{INSURED, UNINSURED};
 
 /// The page's font, embedded: DejaVu Sans (the charts' font) as a data URL, so the
 /// page and its SVG charts look the same on a machine without any fonts. Bold text
@@ -95,25 +96,48 @@ fn text_row(out: &mut Html, cells: &[&str]) {
     row(out, &cells);
 }
 
-fn group(out: &mut Html, label: &str) {
+fn group(out: &mut Html, label: &str, columns: usize) {
     out.line(
-        "<tr class=\"group\"><td colspan=\"4\">{}</td></tr>",
-        &[&Html::text(label)],
+        "<tr class=\"group\"><td colspan=\"{}\">{}</td></tr>",
+        &[&Html::text(&(columns + 1).to_string()), &Html::text(label)],
     );
+}
+
+/// The heading of a column of the key figures, in its variant's colour.
+fn heading(column: usize, text: &str, variants: usize) -> Html {
+    let text = Html::text(text);
+    match column {
+        UNINSURED => Html::fill("<th class=\"u\">{}</th>", &[&text]),
+        INSURED => Html::fill("<th class=\"i\">{}</th>", &[&text]),
+        v if v < variants => Html::fill(
+            "<th style=\"color: {}\">{}</th>",
+            &[&Html::text(&crate::charts::css_colour(v)), &text],
+        ),
+        _ => Html::fill("<th>{}</th>", &[&text]),
+    }
 }
 
 fn key_figures(s: &Summary) -> Html {
     let c = &s.scenario.currency;
-    let mut t = Html::markup(
-        "<table><thead><tr><th></th><th class=\"u\">Uninsured</th><th class=\"i\">Insured</th>\
-         <th>Change (95 % interval)</th></tr></thead><tbody>\n",
-    );
+    let headings = crate::figures::column_headings(s);
+    let mut t = Html::markup("<table><thead><tr><th></th>");
+    for (column, text) in headings.iter().enumerate() {
+        t.push(&heading(column, text, s.variant_count()));
+    }
+    t.push_markup("</tr></thead><tbody>\n");
     for figure in crate::figures::key_figures(s) {
         match figure {
-            FigureRow::Group(title) => group(&mut t, &title),
+            FigureRow::Group(title) => group(&mut t, &title, headings.len()),
             FigureRow::Figure(label, cells) | FigureRow::Standalone(label, cells) => {
-                let [a, b, d] = cells.map(|x| cell(x, c));
-                row(&mut t, &[Html::text(&label), a, b, d]);
+                let mut html = vec![Html::text(&label)];
+                html.extend(
+                    cells
+                        .values
+                        .into_iter()
+                        .chain(cells.changes)
+                        .map(|x| cell(x, c)),
+                );
+                row(&mut t, &html);
             }
         }
     }
@@ -163,9 +187,9 @@ fn policy_text(s: &Summary) -> Html {
              the same path by path.</p>",
         );
     }
-    let premium = s.insured.premium_paid.mean;
-    let payouts = s.insured.payouts_received.mean;
-    let e = &s.difference.end_balance_mean;
+    let premium = s.insured().premium_paid.mean;
+    let payouts = s.insured().payouts_received.mean;
+    let e = &s.difference().end_balance_mean;
     let verdict = if e.ci95[1] < 0.0 {
         "costs more than it returns within the horizon: the mean end balance is lower with it"
     } else if e.ci95[0] > 0.0 {
@@ -188,9 +212,9 @@ fn policy_text(s: &Summary) -> Html {
             &Html::text(&thousands(e.ci95[0])),
             &Html::text(&thousands(e.ci95[1])),
             &Html::text(&money(c, s.uninsured.credit_loss.mean)),
-            &Html::text(&money(c, s.insured.net_credit_loss.mean)),
-            &Html::text(&thousands(s.difference.paths_rescued as f64)),
-            &Html::text(&thousands(s.difference.paths_harmed as f64)),
+            &Html::text(&money(c, s.insured().net_credit_loss.mean)),
+            &Html::text(&thousands(s.difference().paths_rescued as f64)),
+            &Html::text(&thousands(s.difference().paths_harmed as f64)),
         ],
     )
 }

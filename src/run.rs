@@ -42,9 +42,15 @@ impl Run {
         self.result.paths()
     }
 
-    /// The variants, in the order of every per-variant array: uninsured, then insured.
-    pub fn variants(&self) -> [&'static str; 2] {
-        ["uninsured", "insured"]
+    /// The name of variant `v` as the results show it: "Uninsured", then each
+    /// policy's (version 1: the policy of `[insurance]` is "Insured", MODEL.md
+    /// section 14).
+    pub fn variant_name(&self, v: usize) -> &'static str {
+        if v == UNINSURED {
+            "Uninsured"
+        } else {
+            "Insured"
+        }
     }
 }
 

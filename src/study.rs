@@ -281,8 +281,8 @@ pub fn render_cases_table(title: &str, cases: &[Case]) -> String {
             "{:<width$}  {:>26}  {:>26}  {:>9.2} pp",
             label,
             cell(&s.uninsured.shortfall_probability),
-            cell(&s.insured.common.shortfall_probability),
-            100.0 * s.difference.shortfall_probability.estimate
+            cell(&s.insured().common.shortfall_probability),
+            100.0 * s.difference().shortfall_probability.estimate
         );
     }
     out
@@ -307,8 +307,8 @@ pub fn effects(base: &Summary, s: &Sensitivity) -> [(f64, f64); 3] {
     let p = |x: &Summary| {
         [
             x.uninsured.shortfall_probability.estimate,
-            x.insured.common.shortfall_probability.estimate,
-            x.difference.shortfall_probability.estimate,
+            x.insured().common.shortfall_probability.estimate,
+            x.difference().shortfall_probability.estimate,
         ]
     };
     let (b, d, u) = (p(base), p(&s.down), p(&s.up));
@@ -321,8 +321,8 @@ pub fn render_sensitivity_csv(base: &Summary, rows: &[Sensitivity]) -> String {
     let p = |x: &Summary| {
         (
             x.uninsured.shortfall_probability.estimate,
-            x.insured.common.shortfall_probability.estimate,
-            x.difference.shortfall_probability.estimate,
+            x.insured().common.shortfall_probability.estimate,
+            x.difference().shortfall_probability.estimate,
         )
     };
     let b = p(base);

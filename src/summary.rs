@@ -4,9 +4,9 @@
 //! [`crate::output`] is this struct serialised, so its keys are a public interface:
 //! keys may be added, never renamed.
 
-use crate::engine::{INSURED, UNINSURED};
 use crate::run::{Run, RunResult};
 use crate::stats::{self, Interval, Level, P1, P5, P50, P95, P99, P999};
+use crate::variant::UNINSURED;
 use serde::Serialize;
 
 /// An estimate and its 95 % interval.
@@ -176,14 +176,17 @@ impl Summary {
         let h = |e: &Estimate| (e.ci95[1] - e.ci95[0]) / 2.0;
         [
             h(&self.uninsured.shortfall_probability),
-            h(&self.insured.common.shortfall_probability),
-            h(&self.difference.shortfall_probability),
+            h(&self.insured().common.shortfall_probability),
+            h(&self.difference().shortfall_probability),
         ]
     }
 }
 
-/// Everything `summary.json` holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Everything `summary.json` holds, by variant: the uninsured variant, then each
+/// policy (MODEL.md sections 11 and 14). `summary.json` is written from this by
+/// [`SummaryJson`], which keeps the version-1 keys: `insured` and `difference` are the
+/// first policy's.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Version of cashrisk that produced the figures.
     pub cashrisk_version: String,
@@ -191,14 +194,108 @@ pub struct Summary {
     pub scenario: ScenarioInfo,
     /// The run.
     pub simulation: SimulationInfo,
-    /// Without the policy.
+    /// Without a policy.
     pub uninsured: VariantSummary,
-    /// With the policy.
-    pub insured: InsuredSummary,
-    /// Insured minus uninsured.
-    pub difference: Difference,
+    /// Each policy variant, in the order of the run's variants (version 1: the policy
+    /// of `[insurance]`; without one, a second variant that is the uninsured again).
+    pub policies: Vec<PolicySummary>,
     /// Decision figures (docs/figures.md).
     pub decision: DecisionFigures,
+}
+
+/// One policy variant: its figures, what the policy costs and pays, and the paired
+/// difference against the uninsured variant on the same paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicySummary {
+    /// The policy's name as the results show it.
+    pub name: String,
+    /// Its figures.
+    pub figures: InsuredSummary,
+    /// This variant minus uninsured, per path.
+    pub difference: Difference,
+}
+
+/// One variant as the renderers read it: its name and figures, and for a policy
+/// variant what the policy adds.
+#[derive(Debug, Clone, Copy)]
+pub struct VariantView<'a> {
+    /// The index of the variant ([`crate::variant`]).
+    pub index: usize,
+    /// Its name as a column heading: "Uninsured" or the policy's name.
+    pub name: &'a str,
+    /// The figures every variant has.
+    pub figures: &'a VariantSummary,
+    /// The policy's figures and difference; `None` for the uninsured variant.
+    pub policy: Option<&'a PolicySummary>,
+}
+
+impl Summary {
+    /// The first policy's figures (`insured` in summary.json).
+    pub fn insured(&self) -> &InsuredSummary {
+        &self.policies[0].figures
+    }
+
+    /// The first policy's paired difference (`difference` in summary.json).
+    pub fn difference(&self) -> &Difference {
+        &self.policies[0].difference
+    }
+
+    /// Number of variants: uninsured and each policy.
+    pub fn variant_count(&self) -> usize {
+        1 + self.policies.len()
+    }
+
+    /// Variant `v` (0: uninsured).
+    pub fn variant(&self, v: usize) -> VariantView<'_> {
+        if v == UNINSURED {
+            VariantView {
+                index: v,
+                name: "Uninsured",
+                figures: &self.uninsured,
+                policy: None,
+            }
+        } else {
+            let p = &self.policies[v - 1];
+            VariantView {
+                index: v,
+                name: &p.name,
+                figures: &p.figures.common,
+                policy: Some(p),
+            }
+        }
+    }
+
+    /// Every variant, uninsured first.
+    pub fn variants(&self) -> impl Iterator<Item = VariantView<'_>> {
+        (0..self.variant_count()).map(|v| self.variant(v))
+    }
+}
+
+/// The JSON form of a [`Summary`]: the keys of MODEL.md section 11, in their order.
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    cashrisk_version: &'a str,
+    scenario: &'a ScenarioInfo,
+    simulation: &'a SimulationInfo,
+    uninsured: &'a VariantSummary,
+    insured: &'a InsuredSummary,
+    difference: &'a Difference,
+    decision: &'a DecisionFigures,
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SummaryJson {
+            cashrisk_version: &self.cashrisk_version,
+            scenario: &self.scenario,
+            simulation: &self.simulation,
+            uninsured: &self.uninsured,
+            insured: self.insured(),
+            difference: self.difference(),
+            decision: &self.decision,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Extra liquidity each variant needs for a target shortfall probability, and the
@@ -274,6 +371,51 @@ fn timing(days: &[u64]) -> ShortfallTiming {
     }
 }
 
+/// Policy variant `v` of a run: its figures, what the policy cost and paid, and its
+/// paired difference against the uninsured variant.
+fn policy(r: &RunResult, v: usize, name: &str, credit_loss: CreditLoss) -> PolicySummary {
+    let n = r.paths() as f64;
+    let result = &r.variants[v];
+    let sums = result.blocks.iter().fold([0.0; 3], |a, b| {
+        [
+            a[0] + b.premium_paid,
+            a[1] + b.payouts_received,
+            a[2] + b.net_credit_loss,
+        ]
+    });
+    let figures = InsuredSummary {
+        common: variant(r, v, credit_loss),
+        premium_paid: Mean { mean: sums[0] / n },
+        payouts_received: Mean { mean: sums[1] / n },
+        claims: Mean {
+            mean: result.claims as f64 / n,
+        },
+        net_credit_loss: Mean { mean: sums[2] / n },
+    };
+    let end_change = stats::mean_interval(
+        result
+            .end_balance
+            .iter()
+            .zip(&r.variants[UNINSURED].end_balance)
+            .map(|(i, u)| i - u),
+    );
+    PolicySummary {
+        name: name.to_string(),
+        figures,
+        difference: Difference {
+            shortfall_probability: stats::paired_probability_change(
+                result.rescued,
+                result.harmed,
+                r.paths(),
+            )
+            .into(),
+            end_balance_mean: end_change.into(),
+            paths_rescued: result.rescued,
+            paths_harmed: result.harmed,
+        },
+    }
+}
+
 impl Summary {
     /// The figures of a run.
     pub fn new(run: &Run) -> Summary {
@@ -290,39 +432,10 @@ impl Summary {
             p999: l999,
             es99,
         };
-        let sums = result.variants[INSURED]
-            .blocks
-            .iter()
-            .fold([0.0; 3], |a, b| {
-                [
-                    a[0] + b.premium_paid,
-                    a[1] + b.payouts_received,
-                    a[2] + b.net_credit_loss,
-                ]
-            });
         let uninsured = variant(result, UNINSURED, credit_loss);
-        let insured = InsuredSummary {
-            common: variant(result, INSURED, credit_loss),
-            premium_paid: Mean {
-                mean: sums[0] / n as f64,
-            },
-            payouts_received: Mean {
-                mean: sums[1] / n as f64,
-            },
-            claims: Mean {
-                mean: result.variants[INSURED].claims as f64 / n as f64,
-            },
-            net_credit_loss: Mean {
-                mean: sums[2] / n as f64,
-            },
-        };
-        let end_change = stats::mean_interval(
-            result.variants[INSURED]
-                .end_balance
-                .iter()
-                .zip(&result.variants[UNINSURED].end_balance)
-                .map(|(i, u)| i - u),
-        );
+        let policies = (1..result.variants.len())
+            .map(|v| policy(result, v, run.variant_name(v), credit_loss))
+            .collect();
         Summary {
             cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: ScenarioInfo {
@@ -339,31 +452,21 @@ impl Summary {
                 precision: None,
             },
             uninsured,
-            insured,
-            difference: Difference {
-                shortfall_probability: stats::paired_probability_change(
-                    result.variants[INSURED].rescued,
-                    result.variants[INSURED].harmed,
-                    n,
-                )
-                .into(),
-                end_balance_mean: end_change.into(),
-                paths_rescued: result.variants[INSURED].rescued,
-                paths_harmed: result.variants[INSURED].harmed,
-            },
+            policies,
             decision: DecisionFigures {
                 extra_credit_line: [P5, P1].map(|target| crate::decision::ExtraLiquidity {
                     target: target.num as f64 / target.den as f64,
-                    uninsured: crate::decision::extra_liquidity(
-                        &result.variants[UNINSURED].min_headroom,
-                        scenario.min_headroom,
-                        target,
-                    ),
-                    insured: crate::decision::extra_liquidity(
-                        &result.variants[INSURED].min_headroom,
-                        scenario.min_headroom,
-                        target,
-                    ),
+                    by_variant: result
+                        .variants
+                        .iter()
+                        .map(|v| {
+                            crate::decision::extra_liquidity(
+                                &v.min_headroom,
+                                scenario.min_headroom,
+                                target,
+                            )
+                        })
+                        .collect(),
                 }),
                 break_even_premium_rate: None,
             },

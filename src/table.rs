@@ -1,6 +1,6 @@
 //! The terminal report of a run: a headline sentence and a table a CFO can read.
 
-use crate::figures::{Cell, FigureRow};
+use crate::figures::{Cell, Cells, FigureRow};
 use crate::summary::{Estimate, Summary};
 use std::fmt::Write as _;
 
@@ -97,7 +97,7 @@ pub fn horizon_words(days: u32) -> String {
 pub fn headline(s: &Summary) -> String {
     let within = horizon_words(s.simulation.horizon_days);
     let u = &s.uninsured.shortfall_probability;
-    let i = &s.insured.common.shortfall_probability;
+    let i = &s.insured().common.shortfall_probability;
     let range = |e: &Estimate| {
         if e.ci95[0].is_finite() {
             format!(
@@ -117,7 +117,7 @@ pub fn headline(s: &Summary) -> String {
             range(u)
         );
     }
-    let premium = money(&s.scenario.currency, s.insured.premium_paid.mean);
+    let premium = money(&s.scenario.currency, s.insured().premium_paid.mean);
     let verb = if i.estimate < u.estimate {
         "falls"
     } else if i.estimate > u.estimate {
@@ -143,12 +143,12 @@ pub fn headline(s: &Summary) -> String {
 const LABEL: usize = 34;
 const COL: usize = 24;
 
-fn row(out: &mut String, label: &str, cells: [&str; 3]) {
-    let _ = writeln!(
-        out,
-        "{label:<LABEL$}{:<COL$}{:<COL$}{}",
-        cells[0], cells[1], cells[2]
-    );
+fn row(out: &mut String, label: &str, cells: &[String]) {
+    let _ = write!(out, "{label:<LABEL$}");
+    for c in cells {
+        let _ = write!(out, "{c:<COL$}");
+    }
+    out.push('\n');
     // Trim trailing spaces of the line just written.
     while out.ends_with(" \n") {
         out.pop();
@@ -183,26 +183,30 @@ pub fn render(s: &Summary) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", headline(s));
     out.push('\n');
-    row(
-        &mut out,
-        "",
-        ["Uninsured", "Insured", "Change (95 % interval)"],
-    );
+    row(&mut out, "", &crate::figures::column_headings(s));
     for figure in crate::figures::key_figures(s) {
         match figure {
-            FigureRow::Group(title) => row(&mut out, &title, ["", "", ""]),
+            FigureRow::Group(title) => row(&mut out, &title, &[]),
             FigureRow::Figure(label, cells) => {
-                let cells = cells.map(|c| cell(c, currency));
                 let label = format!("  {}", label.replace('≤', "<="));
-                row(&mut out, &label, [&cells[0], &cells[1], &cells[2]]);
+                row(&mut out, &label, &texts(cells, currency));
             }
             FigureRow::Standalone(label, cells) => {
-                let cells = cells.map(|c| cell(c, currency));
-                row(&mut out, &label, [&cells[0], &cells[1], &cells[2]]);
+                row(&mut out, &label, &texts(cells, currency));
             }
         }
     }
     out
+}
+
+/// A row's cells as terminal text, in column order.
+fn texts(cells: Cells, currency: &str) -> Vec<String> {
+    let Cells { values, changes } = cells;
+    values
+        .into_iter()
+        .chain(changes)
+        .map(|c| cell(c, currency))
+        .collect()
 }
 
 /// A key figure's cell as terminal text.

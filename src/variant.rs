@@ -11,11 +11,13 @@ pub const INSURED: usize = 1;
 /// The most variants a run can have: uninsured and six policies (MODEL.md section 14).
 pub const MAX_VARIANTS: usize = 7;
 
-/// The name of variant `v` in files and column names.
-pub fn name(v: usize) -> &'static str {
+/// The name of variant `v` in files and column names: `uninsured`, `insured` (the
+/// first policy, as in version 1), then `policy2`, `policy3`, ... (MODEL.md section
+/// 14: k is the policy's 1-based position).
+pub fn name(v: usize) -> std::borrow::Cow<'static, str> {
     match v {
-        UNINSURED => "uninsured",
-        INSURED => "insured",
-        _ => "policy",
+        UNINSURED => "uninsured".into(),
+        INSURED => "insured".into(),
+        k => format!("policy{k}").into(),
     }
 }

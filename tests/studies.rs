@@ -208,8 +208,8 @@ fn break_even_premium_rate_of_a_hand_worked_case() {
     let model = Model::new(&s);
     let r = run(&model, 0, s.paths, 1, &|_| {});
     let summary = summarize(&s, "x", &r);
-    close(summary.difference.end_balance_mean.estimate, 486.0 - 60.0);
-    let change = summary.difference.end_balance_mean.estimate;
+    close(summary.difference().end_balance_mean.estimate, 486.0 - 60.0);
+    let change = summary.difference().end_balance_mean.estimate;
     let rate = break_even_premium_rate(&f, &acme, change, 1)
         .unwrap()
         .expect("a break-even rate exists");

@@ -277,7 +277,7 @@ pub(crate) fn batch_command(args: &BatchArgs) -> Result<(), Error> {
                     "{shown} [{}]: P(shortfall) {} uninsured, {} insured",
                     crate::text::terminal(case),
                     crate::table::percent(summary.uninsured.shortfall_probability.estimate),
-                    crate::table::percent(summary.insured.common.shortfall_probability.estimate)
+                    crate::table::percent(summary.insured().common.shortfall_probability.estimate)
                 ))?;
             }
             Ok(())

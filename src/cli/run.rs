@@ -137,7 +137,7 @@ pub(crate) fn run_command(args: &RunArgs) -> Result<(), Error> {
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
             &file,
             &what_if,
-            summary.difference.end_balance_mean.estimate,
+            summary.difference().end_balance_mean.estimate,
             threads,
         )?);
     }
@@ -259,7 +259,7 @@ pub(crate) fn merge_command(args: &MergeArgs) -> Result<(), Error> {
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
             &file,
             &what_if,
-            summary.difference.end_balance_mean.estimate,
+            summary.difference().end_balance_mean.estimate,
             threads(args.threads)?,
         )?);
     }
