@@ -184,7 +184,7 @@ impl Summary {
 
 /// Everything `summary.json` holds, by variant: the uninsured variant, then each
 /// policy (MODEL.md sections 11 and 14). `summary.json` is written from this by
-/// [`SummaryJson`], which keeps the version-1 keys: `insured` and `difference` are the
+/// `SummaryJson` (its `Serialize`), which keeps the version-1 keys: `insured` and `difference` are the
 /// first policy's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
