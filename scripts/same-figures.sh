@@ -4,7 +4,9 @@
 # sensitivity and a sweep, every file written and the terminal output compared byte
 # for byte.
 #   scripts/same-figures.sh OLD_BINARY [NEW_BINARY]   (NEW defaults to target/release)
-# A refactoring must pass this against the binary from before it.
+# A refactoring must pass this against the binary from before it. Where summary.json
+# differs, scripts/same-keys.py says whether only keys were added (a change that adds
+# figures) or a figure changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old=$(realpath "$1")
@@ -35,6 +37,10 @@ for file in scenarios/*.toml scenarios/templates/*.toml; do
         echo "DIFFERENT: $cmd $file on $threads thread(s)"
         diff "$tmp/old.stdout" "$tmp/new.stdout" | head -5 || true
         diff -rq "$tmp/old/$stem-$cmd-$threads" "$tmp/new/$stem-$cmd-$threads" | head -5 || true
+        for json in "$tmp/old/$stem-$cmd-$threads"/summary.json; do
+          [ -f "$json" ] || continue
+          scripts/same-keys.py "$json" "$tmp/new/$stem-$cmd-$threads/summary.json" || true
+        done
         status=1
       else
         echo "same: $cmd $file on $threads thread(s) ($(find "$tmp/new/$stem-$cmd-$threads" -type f | wc -l) files)"

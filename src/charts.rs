@@ -607,29 +607,52 @@ fn draw_loss<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One bar of the policy's account: its label, where it starts and where it ends
+/// (a waterfall: each step starts where the one before ended).
+pub type AccountBar = (&'static str, f64, f64);
+
 /// The bars of the policy chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyBars {
-    /// (label, mean per path) in money; the premium is drawn as a negative amount.
-    pub money: Vec<(&'static str, f64)>,
+    /// The policy's account, mean per path: premium, payouts, later payments passed
+    /// to the insurer, interest, then the total (the change in mean end balance),
+    /// which starts at 0.
+    pub money: Vec<AccountBar>,
     /// Paths rescued and harmed.
     pub paths: [(&'static str, u64); 2],
 }
 
-/// The bars of the policy chart from a summary.
+/// The bars of the first policy's chart from a summary.
 pub fn policy_bars(s: &Summary) -> PolicyBars {
+    let p = &s.policies[0];
+    let steps = [
+        ("Premium paid", -p.figures.premium_paid.mean),
+        ("Payouts received", p.figures.payouts_received.mean),
+        ("Later payments to insurer", -p.figures.paid_to_insurer.mean),
+        (
+            "Interest",
+            crate::figures::interest_effect(&s.uninsured, &p.figures.common),
+        ),
+    ];
+    let mut at = 0.0;
+    let mut money: Vec<AccountBar> = steps
+        .iter()
+        .map(|&(label, x)| {
+            let start = at;
+            at += x;
+            (label, start, at)
+        })
+        .collect();
+    money.push((
+        "Change in end balance",
+        0.0,
+        p.difference.end_balance_mean.estimate,
+    ));
     PolicyBars {
-        money: vec![
-            ("Premium paid", -s.insured().premium_paid.mean),
-            ("Payouts received", s.insured().payouts_received.mean),
-            (
-                "Change in end balance",
-                s.difference().end_balance_mean.estimate,
-            ),
-        ],
+        money,
         paths: [
-            ("Paths rescued", s.difference().paths_rescued),
-            ("Paths harmed", s.difference().paths_harmed),
+            ("Paths rescued", p.difference.paths_rescued),
+            ("Paths harmed", p.difference.paths_harmed),
         ],
     }
 }
@@ -646,11 +669,15 @@ fn draw_policy<DB: DrawingBackend>(
         money: money_bars,
         paths: path_bars,
     } = policy_bars(&d.summary);
-    let extent = money_bars.iter().map(|b| b.1.abs()).fold(1.0, f64::max) * 1.25;
+    let extent = money_bars
+        .iter()
+        .flat_map(|b| [b.1.abs(), b.2.abs()])
+        .fold(1.0, f64::max)
+        * 1.3;
     let mut chart = ChartBuilder::on(&left)
         .margin(16)
         .x_label_area_size(44)
-        .y_label_area_size(150)
+        .y_label_area_size(190)
         .build_cartesian_2d(-extent..extent, 0.0..money_bars.len() as f64)
         .map_err(err)?;
     let fmt = axis_money(&d.currency);
@@ -676,24 +703,26 @@ fn draw_policy<DB: DrawingBackend>(
         .disable_y_mesh()
         .draw()
         .map_err(err)?;
-    for (i, (label, v)) in money_bars.iter().enumerate() {
+    for (i, &(_, start, end)) in money_bars.iter().enumerate() {
         let row = (count - 1 - i) as f64;
-        let c = if *label == "Premium paid" || *v < 0.0 {
+        let total = i + 1 == count;
+        let c = if total {
+            SHORTFALL_COLOUR
+        } else if end < start {
             COST_COLOUR
         } else {
             GAIN_COLOUR
         };
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(0.0, row + 0.2), (*v, row + 0.8)],
+                [(start, row + 0.2), (end, row + 0.8)],
                 c.mix(0.85).filled(),
             )))
             .map_err(err)?;
-        let text_x = *v;
         chart
             .draw_series(std::iter::once(Text::new(
-                crate::table::signed_money(&d.currency, *v),
-                (text_x, row + 0.95),
+                crate::table::signed_money(&d.currency, end - start),
+                (start.max(end), row + 0.95),
                 (FONT, 14),
             )))
             .map_err(err)?;
@@ -804,9 +833,13 @@ fn title_loss(d: &ChartData) -> String {
 
 fn title_policy(d: &ChartData) -> String {
     format!(
-        "The policy costs {} and pays {} a path on average",
+        "The policy costs {} and pays {} a path; the end balance changes by {}",
         money(&d.currency, d.summary.insured().premium_paid.mean),
-        money(&d.currency, d.summary.insured().payouts_received.mean)
+        money(&d.currency, d.summary.insured().payouts_received.mean),
+        crate::table::signed_money(
+            &d.currency,
+            d.summary.difference().end_balance_mean.estimate
+        )
     )
 }
 
@@ -880,9 +913,11 @@ pub const CHARTS: &[ChartSpec] = &[
         name: "policy",
         size: |_| SIZE,
         title: title_policy,
-        caption: "Mean premium paid and payouts received within the horizon, the mean change in \
-             the end balance, and how many paths the policy rescues from a shortfall or \
-             pushes into one.",
+        caption: "The policy's whole account, mean per path within the horizon: premium paid, \
+             payouts received, the share of later payments and recoveries that goes to the \
+             insurer on claimed invoices, and the interest the changed balance earns or \
+             saves; they add up to the change in the mean end balance. On the right, how \
+             many paths the policy rescues from a shortfall or pushes into one.",
         needs_policy: true,
         svg: |d, r, t| draw_policy(d, r, t),
         png: |d, r, t| draw_policy(d, r, t),
@@ -929,8 +964,21 @@ mod tests {
         let (summary, run) = small_run();
         let result = &run.result;
         let bars = policy_bars(&summary);
-        assert_eq!(bars.money[0].1, -summary.insured().premium_paid.mean);
-        assert_eq!(bars.money[1].1, summary.insured().payouts_received.mean);
+        let steps = &bars.money;
+        let premium = summary.insured().premium_paid.mean;
+        assert_eq!(steps[0], ("Premium paid", 0.0, -premium));
+        assert_eq!(
+            steps[1].2 - steps[1].1,
+            summary.insured().payouts_received.mean
+        );
+        // A waterfall: each step starts where the one before ended.
+        assert!(steps[..4].windows(2).all(|w| w[0].2 == w[1].1), "{steps:?}");
+        // It ends at the change in mean end balance, which the total bar shows.
+        let (end, total) = (steps[3].2, steps[4].2);
+        assert!(
+            (end - total).abs() <= 1e-9 * premium.max(1.0),
+            "{end} vs {total}"
+        );
         assert_eq!(bars.paths[0].1, summary.difference().paths_rescued);
         // The shortfall curve ends at the shortfall probability of the summary.
         let curve = shortfall_curve(result, INSURED);

@@ -19,6 +19,8 @@ pub enum Cell {
     PointsChange(Estimate),
     /// A change of an amount, with its interval.
     MoneyChange(Estimate),
+    /// A signed amount: an effect on the end balance.
+    Signed(f64),
     /// A day, or none.
     Day(Option<u32>),
     /// A mean count (claims per path), with three decimals.
@@ -50,6 +52,21 @@ pub enum FigureRow {
     Standalone(String, Cells),
 }
 
+/// What a variant's interest adds to the end balance against uninsured: more interest
+/// earned, less interest paid.
+pub fn interest_effect(uninsured: &VariantSummary, v: &VariantSummary) -> f64 {
+    (v.interest_earned.mean - uninsured.interest_earned.mean)
+        - (v.interest_paid.mean - uninsured.interest_paid.mean)
+}
+
+/// The policy's whole account: premium, payouts, the later payments it passes to the
+/// insurer and the interest it changes. It adds up to the mean change in end balance
+/// (docs/figures.md), up to the rounding of the sums.
+pub fn account(uninsured: &VariantSummary, p: &PolicySummary) -> f64 {
+    -p.figures.premium_paid.mean + p.figures.payouts_received.mean - p.figures.paid_to_insurer.mean
+        + interest_effect(uninsured, &p.figures.common)
+}
+
 /// The headings of the columns of [`key_figures`]: each variant's name, then the
 /// change of each policy against uninsured.
 pub fn column_headings(s: &Summary) -> Vec<String> {
@@ -78,11 +95,11 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
         changes: policies().map(|_| Empty).collect(),
     };
     // A figure with its change against uninsured.
-    let with_change =
-        |f: &dyn Fn(&VariantView) -> Cell, change: &dyn Fn(&PolicySummary) -> Cell| Cells {
-            values: variants.iter().map(f).collect(),
-            changes: policies().map(change).collect(),
-        };
+    let with_change = |f: &dyn Fn(&VariantView) -> Cell,
+                       change: &dyn Fn(&PolicySummary) -> Cell| Cells {
+        values: variants.iter().map(f).collect(),
+        changes: policies().map(change).collect(),
+    };
     // A figure only policies have.
     let of_policy = |f: &dyn Fn(&PolicySummary) -> Cell| Cells {
         values: variants.iter().map(|v| v.policy.map_or(Empty, f)).collect(),
@@ -192,6 +209,31 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
                 }),
             ));
         }
+        rows.push(Group(
+            "The policy's effect on the mean end balance (per path)".to_string(),
+        ));
+        let effect = |label: &str, f: &dyn Fn(&PolicySummary) -> f64| {
+            Figure(
+                label.into(),
+                Cells {
+                    values: variants.iter().map(|_| Empty).collect(),
+                    changes: policies().map(|p| Signed(f(p))).collect(),
+                },
+            )
+        };
+        rows.push(effect("premium paid", &|p| -p.figures.premium_paid.mean));
+        rows.push(effect("payouts received", &|p| {
+            p.figures.payouts_received.mean
+        }));
+        rows.push(effect("later payments to the insurer", &|p| {
+            -p.figures.paid_to_insurer.mean
+        }));
+        rows.push(effect("net interest (earned - paid)", &|p| {
+            interest_effect(&s.uninsured, &p.figures.common)
+        }));
+        rows.push(effect("= change in mean end balance", &|p| {
+            account(&s.uninsured, p)
+        }));
         rows.push(Standalone(
             "Paths rescued / harmed".into(),
             Cells {
@@ -226,7 +268,7 @@ mod tests {
                 FigureRow::Group(t) => t,
                 FigureRow::Figure(l, _) | FigureRow::Standalone(l, _) => l,
             };
-            let html = label.replace('&', "&amp;");
+            let html = crate::html::Html::text(&label).into_string();
             assert!(
                 report.contains(&format!(">{html}</td>")),
                 "report lacks {label}"

@@ -15,7 +15,7 @@ use crate::run::{BLOCK, BlockSums, RunResult, VariantResult};
 use crate::variant::MAX_VARIANTS;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"cashrisk-partial 3\n";
+const MAGIC: &[u8] = b"cashrisk-partial 4\n";
 /// Magic line, then the file's length (8 bytes), then SHA-256 (32 bytes) of the rest.
 const HEADER: usize = MAGIC.len() + 8 + 32;
 /// The largest partial file read: 50 million paths at 40 bytes, with room to spare.
@@ -215,7 +215,7 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
         w.f64s(&v.end_balance);
         w.u64(v.blocks.len() as u64);
         for b in &v.blocks {
-            for x in [b.premium_paid, b.payouts_received, b.net_credit_loss] {
+            for x in b.to_array() {
                 w.u64(x.to_bits());
             }
         }
@@ -263,11 +263,11 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         let nblocks = r.len(n.div_ceil(BLOCK))?;
         let mut blocks = Vec::with_capacity(nblocks);
         for _ in 0..nblocks {
-            blocks.push(BlockSums {
-                premium_paid: f64::from_bits(r.u64()?),
-                payouts_received: f64::from_bits(r.u64()?),
-                net_credit_loss: f64::from_bits(r.u64()?),
-            });
+            let mut sums = [0.0; BlockSums::LEN];
+            for x in &mut sums {
+                *x = f64::from_bits(r.u64()?);
+            }
+            blocks.push(BlockSums::from_array(sums));
         }
         let claims = r.u64()?;
         let rescued = r.u64()?;

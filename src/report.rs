@@ -167,6 +167,7 @@ fn cell(c: Cell, currency: &str) -> Html {
             format!("{} to {}", thousands(e.ci95[0]), thousands(e.ci95[1])),
         ),
         Cell::MoneyChange(e) => Html::text(&signed_money(currency, e.estimate)),
+        Cell::Signed(x) => Html::text(&signed_money(currency, x)),
         Cell::Day(d) => Html::text(&d.map_or("–".to_string(), |d| format!("day {d}"))),
         Cell::Count(x) => Html::text(&format!("{x:.3}")),
         Cell::Rate(Some(r)) => Html::text(&format!("{:.4} %", 100.0 * r)),
@@ -198,15 +199,20 @@ fn policy_text(s: &Summary) -> Html {
         "roughly pays for itself within the horizon: the change in the mean end balance is \
          not distinguishable from zero"
     };
+    let interest = crate::figures::interest_effect(&s.uninsured, &s.insured().common);
     Html::fill(
         "<p>On average the policy costs <b>{}</b> in premium and pays <b>{}</b> in claims \
-         within the horizon; it {} ({} per path, 95 % interval {} to {}). \
+         within the horizon. On claimed invoices that are paid late or recovered, the \
+         insurer takes its share of the later payment, <b>{}</b>; the changed balance \
+         changes interest by {}. In all the policy {} ({} per path, 95 % interval {} to {}). \
          Net of payouts the expected credit loss falls from {} to {}. \
          It rescues {} paths from a shortfall and tips {} into one \
          (premiums, and the insurer's share of late payments, leave less cash).</p>",
         &[
             &Html::text(&money(c, premium)),
             &Html::text(&money(c, payouts)),
+            &Html::text(&money(c, s.insured().paid_to_insurer.mean)),
+            &Html::text(&signed_money(c, interest)),
             &Html::markup(verdict),
             &Html::text(&signed_money(c, e.estimate)),
             &Html::text(&thousands(e.ci95[0])),

@@ -78,6 +78,71 @@ pub struct BlockSums {
     pub payouts_received: f64,
     /// Sum of credit loss net of payouts (the credit loss uninsured).
     pub net_credit_loss: f64,
+    /// Sum of the insurer's share of later payments and recoveries (0 uninsured).
+    pub paid_to_insurer: f64,
+    /// Sum of interest charged on negative balances.
+    pub interest_paid: f64,
+    /// Sum of interest earned on positive balances.
+    pub interest_earned: f64,
+}
+
+impl BlockSums {
+    /// Number of sums, in the order of [`BlockSums::to_array`].
+    pub const LEN: usize = 6;
+
+    /// The sums in a fixed order (the order of the partial file format).
+    pub fn to_array(&self) -> [f64; Self::LEN] {
+        [
+            self.premium_paid,
+            self.payouts_received,
+            self.net_credit_loss,
+            self.paid_to_insurer,
+            self.interest_paid,
+            self.interest_earned,
+        ]
+    }
+
+    /// The sums from [`BlockSums::to_array`]'s order.
+    pub fn from_array(a: [f64; Self::LEN]) -> BlockSums {
+        let [
+            premium_paid,
+            payouts_received,
+            net_credit_loss,
+            paid_to_insurer,
+            interest_paid,
+            interest_earned,
+        ] = a;
+        BlockSums {
+            premium_paid,
+            payouts_received,
+            net_credit_loss,
+            paid_to_insurer,
+            interest_paid,
+            interest_earned,
+        }
+    }
+
+    /// Adds one path's sums of variant `v`.
+    fn add(&mut self, o: &PathOutcome, v: usize) {
+        let policy = o.policy(v);
+        self.premium_paid += policy.premium_paid;
+        self.payouts_received += policy.payouts_received;
+        self.net_credit_loss += policy.net_credit_loss;
+        self.paid_to_insurer += policy.paid_to_insurer;
+        self.interest_paid += o.interest_paid[v];
+        self.interest_earned += o.interest_earned[v];
+    }
+
+    /// The sums of a whole run from its blocks, added in block order.
+    pub fn total(blocks: &[BlockSums]) -> BlockSums {
+        let mut sum = [0.0; Self::LEN];
+        for b in blocks {
+            for (s, x) in sum.iter_mut().zip(b.to_array()) {
+                *s += x;
+            }
+        }
+        BlockSums::from_array(sum)
+    }
 }
 
 /// What a run keeps of one variant.
@@ -244,10 +309,8 @@ pub fn run(
                         if let Some(d) = o.shortfall_day[v] {
                             t.shortfall_days[d as usize] += 1;
                         }
+                        sums[v].add(&o, v);
                         let policy = o.policy(v);
-                        sums[v].premium_paid += policy.premium_paid;
-                        sums[v].payouts_received += policy.payouts_received;
-                        sums[v].net_credit_loss += policy.net_credit_loss;
                         t.claims += policy.claims as u64;
                         t.net_loss.add(policy.net_credit_loss);
                         if v != UNINSURED {

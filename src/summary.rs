@@ -4,7 +4,7 @@
 //! [`crate::output`] is this struct serialised, so its keys are a public interface:
 //! keys may be added, never renamed.
 
-use crate::run::{Run, RunResult};
+use crate::run::{BlockSums, Run, RunResult};
 use crate::stats::{self, Interval, Level, P1, P5, P50, P95, P99, P999};
 use crate::variant::UNINSURED;
 use serde::Serialize;
@@ -99,6 +99,10 @@ pub struct VariantSummary {
     pub cfar95: f64,
     /// Credit loss (economic; the same in both variants).
     pub credit_loss: CreditLoss,
+    /// Interest charged on negative balances within the horizon, mean per path.
+    pub interest_paid: Mean,
+    /// Interest earned on positive balances within the horizon, mean per path.
+    pub interest_earned: Mean,
 }
 
 /// The insured variant: the same figures and what the policy costs and pays.
@@ -115,6 +119,9 @@ pub struct InsuredSummary {
     pub claims: Mean,
     /// Credit loss net of insurance payouts (LGD x (A - payout)), mean per path.
     pub net_credit_loss: Mean,
+    /// The insurer's share of later payments and recoveries on claimed invoices,
+    /// dated before H, mean per path.
+    pub paid_to_insurer: Mean,
 }
 
 /// Insured minus uninsured, per path.
@@ -326,6 +333,10 @@ fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
         p50,
     };
     let [e5, e50, e95] = percentiles(&r.variants[v].end_balance, [P5, P50, P95]);
+    let sums = BlockSums::total(&r.variants[v].blocks);
+    let mean = |sum: f64| Mean {
+        mean: sum / n as f64,
+    };
     let end_balance = EndBalance {
         mean: stats::mean(&r.variants[v].end_balance),
         p5: e5,
@@ -339,6 +350,8 @@ fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
         end_balance,
         cfar95: end_balance.mean - end_balance.p5,
         credit_loss,
+        interest_paid: mean(sums.interest_paid),
+        interest_earned: mean(sums.interest_earned),
     }
 }
 
@@ -376,21 +389,24 @@ fn timing(days: &[u64]) -> ShortfallTiming {
 fn policy(r: &RunResult, v: usize, name: &str, credit_loss: CreditLoss) -> PolicySummary {
     let n = r.paths() as f64;
     let result = &r.variants[v];
-    let sums = result.blocks.iter().fold([0.0; 3], |a, b| {
-        [
-            a[0] + b.premium_paid,
-            a[1] + b.payouts_received,
-            a[2] + b.net_credit_loss,
-        ]
-    });
+    let sums = BlockSums::total(&result.blocks);
     let figures = InsuredSummary {
         common: variant(r, v, credit_loss),
-        premium_paid: Mean { mean: sums[0] / n },
-        payouts_received: Mean { mean: sums[1] / n },
+        premium_paid: Mean {
+            mean: sums.premium_paid / n,
+        },
+        payouts_received: Mean {
+            mean: sums.payouts_received / n,
+        },
         claims: Mean {
             mean: result.claims as f64 / n,
         },
-        net_credit_loss: Mean { mean: sums[2] / n },
+        net_credit_loss: Mean {
+            mean: sums.net_credit_loss / n,
+        },
+        paid_to_insurer: Mean {
+            mean: sums.paid_to_insurer / n,
+        },
     };
     let end_change = stats::mean_interval(
         result

@@ -140,11 +140,12 @@ pub fn headline(s: &Summary) -> String {
     )
 }
 
+/// The narrowest label column, and the width of every other column.
 const LABEL: usize = 34;
 const COL: usize = 24;
 
-fn row(out: &mut String, label: &str, cells: &[String]) {
-    let _ = write!(out, "{label:<LABEL$}");
+fn row(out: &mut String, width: usize, label: &str, cells: &[String]) {
+    let _ = write!(out, "{label:<width$}");
     for c in cells {
         let _ = write!(out, "{c:<COL$}");
     }
@@ -183,16 +184,26 @@ pub fn render(s: &Summary) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", headline(s));
     out.push('\n');
-    row(&mut out, "", &crate::figures::column_headings(s));
-    for figure in crate::figures::key_figures(s) {
+    let figures = crate::figures::key_figures(s);
+    // Wide enough for the longest figure label, so the columns stay aligned.
+    let width = figures
+        .iter()
+        .filter_map(|f| match f {
+            FigureRow::Figure(label, _) => Some(label.chars().count() + 4),
+            FigureRow::Standalone(label, _) => Some(label.chars().count() + 2),
+            FigureRow::Group(_) => None,
+        })
+        .fold(LABEL, usize::max);
+    row(&mut out, width, "", &crate::figures::column_headings(s));
+    for figure in figures {
         match figure {
-            FigureRow::Group(title) => row(&mut out, &title, &[]),
+            FigureRow::Group(title) => row(&mut out, width, &title, &[]),
             FigureRow::Figure(label, cells) => {
                 let label = format!("  {}", label.replace('≤', "<="));
-                row(&mut out, &label, &texts(cells, currency));
+                row(&mut out, width, &label, &texts(cells, currency));
             }
             FigureRow::Standalone(label, cells) => {
-                row(&mut out, &label, &texts(cells, currency));
+                row(&mut out, width, &label, &texts(cells, currency));
             }
         }
     }
@@ -223,6 +234,7 @@ fn cell(c: Cell, currency: &str) -> String {
             thousands(e.ci95[1])
         ),
         Cell::MoneyChange(e) => signed_money(currency, e.estimate),
+        Cell::Signed(x) => signed_money(currency, x),
         Cell::Day(d) => day(d),
         Cell::Count(x) => format!("{x:.3}"),
         Cell::Rate(Some(r)) => format!("{:.4} %", 100.0 * r),

@@ -81,6 +81,16 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
             rv.min_headroom,
         );
         amount(&what("end balance"), e.end_balance[variant], rv.end_balance);
+        amount(
+            &what("interest paid"),
+            e.interest_paid[variant],
+            rv.interest_paid,
+        );
+        amount(
+            &what("interest earned"),
+            e.interest_earned[variant],
+            rv.interest_earned,
+        );
         assert_eq!(
             e.shortfall_day[variant],
             rv.shortfall_day,
@@ -92,6 +102,7 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
     amount("premium paid", e.premium_paid, rv.premium_paid);
     amount("payouts received", e.payouts_received, rv.payouts_received);
     amount("net credit loss", e.net_credit_loss, rv.net_credit_loss);
+    amount("paid to the insurer", e.paid_to_insurer, rv.paid_to_insurer);
     assert_eq!(e.claims, rv.claims, "{label}: claims");
 
     seen.paths += 1;

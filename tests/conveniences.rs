@@ -283,3 +283,76 @@ fn every_command_has_help_with_an_example() {
         assert!(text.contains("Example"), "{cmd} --help shows an example");
     }
 }
+
+/// Every leaf of `value` as a dotted path, array positions written `[i]`.
+fn leaves(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                leaves(v, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) if items.iter().all(|i| i.is_object()) => {
+            for item in items {
+                leaves(item, &format!("{prefix}[i]"), out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+#[test]
+fn docs_figures_md_defines_every_key_of_summary_json() {
+    // A key is defined when figures.md names it whole (`min_headroom.mean`), or names
+    // its parent and the leaf in one table row (`min_headroom.p1`, `p5`, `p50`). The
+    // variant's own key (uninsured, insured, difference, decision) is the section.
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/figures.md"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args(["run", "scenarios/textile_exporter.toml", "--paths", "300"])
+        .args([
+            "--break-even",
+            "--precision",
+            "0.4",
+            "--quiet",
+            "--json",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut keys = Vec::new();
+    leaves(&json, "", &mut keys);
+    assert!(keys.len() > 60, "{keys:?}");
+    let sections = ["uninsured.", "insured.", "difference.", "decision."];
+    let mut missing = Vec::new();
+    for key in &keys {
+        let short = sections
+            .iter()
+            .find_map(|s| key.strip_prefix(s))
+            .unwrap_or(key);
+        let whole =
+            docs.contains(&format!("`{short}`")) || docs.contains(&format!("`{short}.estimate`"));
+        let (parent, leaf) = short.rsplit_once('.').unwrap_or(("", short));
+        let by_row = docs.lines().any(|line| {
+            line.contains(&format!("`{parent}.")) && line.contains(&format!("`{leaf}`"))
+        });
+        if !whole && !by_row {
+            missing.push(key.clone());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/figures.md does not define {missing:?}"
+    );
+}

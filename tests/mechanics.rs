@@ -78,6 +78,22 @@ fn daily_interest_on_day_zero_and_on_a_negative_balance() {
     // Day 64: a negative balance pays 0.365 / 365 = 0.1 % a day.
     let before = b[63] - 5000.0;
     close(b[64], before * 1.001);
+    // Interest paid and earned: each day's interest is B(t) - B(t-1) - flows(t); on
+    // days 0..63 the balance is positive and earns, on day 64 it pays 0.1 % of
+    // `before`.
+    let (out, _, _) = one_path(&s, 0);
+    let earned: f64 = (0..64)
+        .map(|t| b[t] - if t == 0 { 0.0 } else { b[t - 1] } - common[t])
+        .sum();
+    close(out.interest_earned[0], earned);
+    close(out.interest_paid[0], -before * 0.001);
+    assert!(earned > 0.0 && before < 0.0);
+    // The balance is the opening cash, the flows and the interest.
+    let flows: f64 = common.iter().sum();
+    close(
+        out.end_balance[0],
+        flows + out.interest_earned[0] - out.interest_paid[0],
+    );
 }
 
 #[test]
@@ -193,6 +209,7 @@ fn default_stops_sales_and_an_insolvency_claim_is_paid_pro_rata() {
     close(out.net_credit_loss, 900.0 - 0.6 * 810.0);
     close(out.payouts_received, 810.0);
     close(out.premium_paid, 60.0);
+    close(out.paid_to_insurer, 324.0);
     assert_eq!(out.claims, 1);
     // The balance: uninsured ends at 4500 + 600; insured adds 810 - 324 - 60.
     close(out.end_balance[0], 5100.0);
@@ -497,4 +514,34 @@ lgd_add = 0.1
     );
     close(b.lgd.mean(), 0.6);
     assert_eq!(s.applied_stress.as_deref(), Some("All"));
+}
+
+#[test]
+fn the_policy_account_adds_up_to_the_change_in_end_balance() {
+    // Per path, B(H-1) is the opening cash plus every flow and every day's interest
+    // dated before H. The policy variant's flows are the uninsured ones plus its own:
+    // minus premiums (deposits included), plus payouts, minus the insurer's share of
+    // later payments. So per path, and so for the means:
+    //   change in end balance = -premium + payouts - paid to insurer
+    //                           + (interest earned - interest paid, insured minus uninsured)
+    // up to the order of floating-point sums (the means are of per-path sums added
+    // in block order, the change is the mean of per-path differences): 1e-9 of the
+    // premium.
+    let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap();
+    let s = scenario(&text);
+    let model = cashrisk::model::Model::new(&s);
+    let result = cashrisk::run::run(&model, 0, 4000, 2, &|_| {});
+    let summary = summarize(&s, "textile_exporter.toml", &result);
+    let policy = &summary.policies[0];
+    let account = cashrisk::figures::account(&summary.uninsured, policy);
+    let change = policy.difference.end_balance_mean.estimate;
+    let premium = policy.figures.premium_paid.mean;
+    assert!(
+        (account - change).abs() <= 1e-9 * premium,
+        "account {account}, change {change}"
+    );
+    // Every term is there: the example pays interest, and passes recoveries on.
+    assert!(policy.figures.paid_to_insurer.mean > 0.0);
+    assert!(summary.uninsured.interest_paid.mean > 0.0);
+    assert!(cashrisk::figures::interest_effect(&summary.uninsured, &policy.figures.common) != 0.0);
 }

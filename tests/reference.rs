@@ -32,6 +32,14 @@ pub struct Variant {
     pub claims: u32,
     /// Sum of LGD * (A - P) over defaulted invoices (P = 0 uninsured).
     pub net_credit_loss: f64,
+    /// The insurer's share of later payments and recoveries dated before H (0
+    /// uninsured).
+    pub paid_to_insurer: f64,
+    /// Interest charged on negative balances, summed over the days (a positive
+    /// amount).
+    pub interest_paid: f64,
+    /// Interest earned on positive balances, summed over the days.
+    pub interest_earned: f64,
 }
 
 /// One path: the economic credit loss and each variant, uninsured first, then the
@@ -280,6 +288,9 @@ impl Variant {
             payouts_received: 0.0,
             claims: 0,
             net_credit_loss,
+            paid_to_insurer: 0.0,
+            interest_paid: 0.0,
+            interest_earned: 0.0,
         }
     }
 }
@@ -347,7 +358,11 @@ fn settle(
             out.payouts_received += payout;
         }
         // The insurer owns P / A of the invoice from the claim day on.
-        add(flows, c.later.0, -(payout / c.amount) * c.later.1);
+        let share = (payout / c.amount) * c.later.1;
+        add(flows, c.later.0, -share);
+        if c.later.0 < h as u64 {
+            out.paid_to_insurer += share;
+        }
     }
     payouts
 }
@@ -358,9 +373,13 @@ fn balance(s: &Scenario, flows: &[f64], mut out: Variant) -> Variant {
     for (t, flow) in flows.iter().enumerate() {
         b += flow;
         if b < 0.0 {
-            b -= -b * s.credit_line_rate / 365.0;
+            let interest = -b * s.credit_line_rate / 365.0;
+            b -= interest;
+            out.interest_paid += interest;
         } else {
-            b += b * s.deposit_rate / 365.0;
+            let interest = b * s.deposit_rate / 365.0;
+            b += interest;
+            out.interest_earned += interest;
         }
         let headroom = b + s.credit_line;
         out.min_headroom = out.min_headroom.min(headroom);

@@ -53,6 +53,11 @@ pub struct PathOutcome {
     pub end_balance: [f64; MAX_VARIANTS],
     /// First day with headroom below `min_headroom`, per variant.
     pub shortfall_day: [Option<u32>; MAX_VARIANTS],
+    /// Interest charged on negative balances over the horizon (a positive amount),
+    /// per variant.
+    pub interest_paid: [f64; MAX_VARIANTS],
+    /// Interest earned on positive balances over the horizon, per variant.
+    pub interest_earned: [f64; MAX_VARIANTS],
     /// Sum of LGD * A over defaulted invoices (economic, both variants).
     pub credit_loss: f64,
     /// Credit loss net of insurance: sum of LGD * (A - payout) over defaulted invoices.
@@ -63,6 +68,8 @@ pub struct PathOutcome {
     pub payouts_received: f64,
     /// Claims dated before H.
     pub claims: u32,
+    /// The insurer's share of later payments and recoveries dated before H.
+    pub paid_to_insurer: f64,
 }
 
 /// What one variant's policy did on a path (all zero uninsured, where the net credit
@@ -77,6 +84,8 @@ pub struct PolicyOutcome {
     pub claims: u32,
     /// Credit loss net of payouts.
     pub net_credit_loss: f64,
+    /// The insurer's share of later payments and recoveries dated before H.
+    pub paid_to_insurer: f64,
 }
 
 impl PathOutcome {
@@ -93,6 +102,7 @@ impl PathOutcome {
                 payouts_received: self.payouts_received,
                 claims: self.claims,
                 net_credit_loss: self.net_credit_loss,
+                paid_to_insurer: self.paid_to_insurer,
             }
         }
     }

@@ -61,7 +61,9 @@ pub(super) fn settle_policy(
         if payout > 0.0 {
             let insurer_share = payout / c.amount;
             if c.later_day < h {
-                scratch.insured[at(c.later_day as usize, p)] -= insurer_share * c.later_amount;
+                let share = insurer_share * c.later_amount;
+                scratch.insured[at(c.later_day as usize, p)] -= share;
+                out.paid_to_insurer += share;
             }
             out.net_credit_loss -= c.defaulted_lgd * payout;
         }

@@ -57,6 +57,7 @@ pub(super) fn scan_avx512<O: DayObserver>(
         let mut balance = _mm512_set1_pd(model.opening_cash);
         let mut min_headroom = _mm512_set1_pd(f64::INFINITY);
         let mut shortfall = never;
+        let (mut paid, mut earned) = (zero, zero);
         let mut headroom = [0.0; PATHS];
         for day in 0..days {
             // SAFETY: day * PATHS + 8 <= days * PATHS, within both ledgers (asserted).
@@ -74,7 +75,10 @@ pub(super) fn scan_avx512<O: DayObserver>(
             balance = _mm512_add_pd(balance, flow);
             let negative = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(balance, zero);
             let rate = _mm512_mask_blend_pd(negative, credit, debit);
-            balance = _mm512_add_pd(balance, _mm512_mul_pd(balance, rate));
+            let interest = _mm512_mul_pd(balance, rate);
+            balance = _mm512_add_pd(balance, interest);
+            paid = _mm512_mask_sub_pd(paid, negative, paid, interest);
+            earned = _mm512_mask_add_pd(earned, !negative, earned, interest);
             let h = _mm512_add_pd(balance, line);
             let lower = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(h, min_headroom);
             min_headroom = _mm512_mask_mov_pd(min_headroom, lower, h);
@@ -86,15 +90,20 @@ pub(super) fn scan_avx512<O: DayObserver>(
             observer.headrooms(variant, day, &headroom, active);
         }
         let (mut low, mut end, mut first) = ([0.0; PATHS], [0.0; PATHS], [0i64; PATHS]);
+        let (mut charged, mut got) = ([0.0; PATHS], [0.0; PATHS]);
         // SAFETY: arrays of 8 numbers of 8 bytes.
         unsafe {
             _mm512_storeu_pd(low.as_mut_ptr(), min_headroom);
             _mm512_storeu_pd(end.as_mut_ptr(), balance);
             _mm512_storeu_epi64(first.as_mut_ptr(), shortfall);
+            _mm512_storeu_pd(charged.as_mut_ptr(), paid);
+            _mm512_storeu_pd(got.as_mut_ptr(), earned);
         }
         for p in 0..active {
             out[p].min_headroom[variant] = low[p];
             out[p].end_balance[variant] = end[p];
+            out[p].interest_paid[variant] = charged[p];
+            out[p].interest_earned[variant] = got[p];
             out[p].shortfall_day[variant] = (first[p] >= 0).then_some(first[p] as u32);
         }
     }
@@ -120,6 +129,7 @@ pub(super) fn scan_lanes<O: DayObserver>(
         let mut balance = [model.opening_cash; PATHS];
         let mut min_headroom = [f64::INFINITY; PATHS];
         let mut shortfall = [u32::MAX; PATHS];
+        let (mut paid, mut earned) = ([0.0; PATHS], [0.0; PATHS]);
         let mut headroom = [0.0; PATHS];
         let insured = scratch.insured.chunks_exact(PATHS);
         for (day, (common, insured)) in common.clone().zip(insured).enumerate() {
@@ -131,9 +141,13 @@ pub(super) fn scan_lanes<O: DayObserver>(
                 };
                 balance[p] += flow;
                 // Interest on the balance after the day's flows (the same product as
-                // a branch on the sign would add).
-                let rate = if balance[p] < 0.0 { debit } else { credit };
-                balance[p] += balance[p] * rate;
+                // a branch on the sign would add), tallied by its sign.
+                let negative = balance[p] < 0.0;
+                let rate = if negative { debit } else { credit };
+                let interest = balance[p] * rate;
+                balance[p] += interest;
+                paid[p] -= if negative { interest } else { 0.0 };
+                earned[p] += if negative { 0.0 } else { interest };
                 headroom[p] = balance[p] + line;
                 if headroom[p] < min_headroom[p] {
                     min_headroom[p] = headroom[p];
@@ -147,6 +161,8 @@ pub(super) fn scan_lanes<O: DayObserver>(
         for p in 0..active {
             out[p].min_headroom[variant] = min_headroom[p];
             out[p].end_balance[variant] = balance[p];
+            out[p].interest_paid[variant] = paid[p];
+            out[p].interest_earned[variant] = earned[p];
             out[p].shortfall_day[variant] = (shortfall[p] != u32::MAX).then_some(shortfall[p]);
         }
     }
