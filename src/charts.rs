@@ -287,7 +287,9 @@ impl ChartData {
     /// Prepares the chart data of a run and its summary.
     pub fn new(run: &crate::run::Run, summary: &Summary) -> ChartData {
         let (result, min_headroom) = (&run.result, run.scenario.min_headroom);
-        let variants = || 0..result.variants.len();
+        // The variants the reader is shown (without a policy, uninsured alone).
+        let shown = summary.variant_count();
+        let variants = || 0..shown;
         ChartData {
             currency: summary.scenario.currency.clone(),
             threshold: min_headroom,
@@ -296,15 +298,14 @@ impl ChartData {
             curves: variants().map(|v| shortfall_curve(result, v)).collect(),
             names: summary.variants().map(|v| legend_name(&v)).collect(),
             min_bins: common_bins(
-                &result
-                    .variants
+                &result.variants[..shown]
                     .iter()
                     .map(|v| v.min_headroom.as_slice())
                     .collect::<Vec<_>>(),
                 60,
             ),
             gross: exceedance(&result.credit_loss, 400),
-            net: result.variants[INSURED..]
+            net: result.variants[INSURED..shown]
                 .iter()
                 .map(|v| v.net_loss.exceedance())
                 .collect(),
@@ -778,54 +779,82 @@ fn draw_policy<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The lowest daily 5th percentile of a variant's headroom.
-fn low_band(d: &ChartData, v: usize) -> f64 {
-    d.bands[v].levels[0]
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min)
+/// A figure of every variant shown, for a title: "EUR 1 uninsured, EUR 2 insured" or,
+/// with named policies, "EUR 1 uninsured, EUR 2 with Quote A, EUR 3 with Quote B".
+fn each_variant(
+    d: &ChartData,
+    figure: impl Fn(&crate::summary::VariantSummary) -> String,
+) -> String {
+    d.summary
+        .variants()
+        .map(|v| {
+            let value = figure(v.figures);
+            match v.name {
+                "Uninsured" if d.summary.variant_count() == 1 => value,
+                "Uninsured" | "Insured" => format!("{value} {}", v.name.to_lowercase()),
+                name => format!("{value} with {name}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The shortfall probability of a variant by the last day, in percent.
-fn end_of_curve(d: &ChartData, v: usize) -> f64 {
-    d.curves[v].last().copied().unwrap_or(0.0) * 100.0
-}
+// Every title states figures of the table and summary.json, formatted as the table
+// formats them (a test reads each title's numbers back from summary.json).
 
 fn title_fan(d: &ChartData) -> String {
     format!(
-        "In 1 path in 20, headroom falls to {} uninsured, {} insured",
-        money(&d.currency, low_band(d, UNINSURED)),
-        money(&d.currency, low_band(d, INSURED))
+        "Headroom falls this low in 1 path in 20: {}",
+        each_variant(d, |f| money(&d.currency, f.min_headroom.p5))
     )
 }
 
 fn title_shortfall(d: &ChartData) -> String {
     format!(
-        "Chance of a shortfall by day {}: {:.1} % uninsured, {:.1} % insured",
+        "Chance of a shortfall by day {}: {}",
         d.horizon.saturating_sub(1),
-        end_of_curve(d, UNINSURED),
-        end_of_curve(d, INSURED)
+        each_variant(d, |f| crate::table::percent(
+            f.shortfall_probability.estimate
+        ))
     )
 }
 
 fn title_min_headroom(d: &ChartData) -> String {
     format!(
-        "Lowest headroom of each path: below {} is a shortfall",
-        money(&d.currency, d.threshold)
+        "Lowest headroom of a path, median: {}",
+        each_variant(d, |f| money(&d.currency, f.min_headroom.p50))
     )
 }
 
 fn title_loss(d: &ChartData) -> String {
     let (s, c) = (&d.summary, &d.currency);
+    let net = match s.shown_policies() {
+        [] => String::new(),
+        [p] => format!(
+            "; net of insurance the mean is {}",
+            money(c, p.figures.net_credit_loss.mean)
+        ),
+        policies => format!(
+            "; net of insurance the mean is {}",
+            policies
+                .iter()
+                .map(|p| format!(
+                    "{} with {}",
+                    money(c, p.figures.net_credit_loss.mean),
+                    p.name
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     if s.uninsured.credit_loss.p99 > 0.0 {
         format!(
-            "1 path in 100 loses more than {} to bad debts; net of insurance the mean is {}",
-            money(c, s.uninsured.credit_loss.p99),
-            money(c, s.insured().net_credit_loss.mean)
+            "1 path in 100 loses {} or more to bad debts{net}",
+            money(c, s.uninsured.credit_loss.p99)
         )
     } else {
         format!(
-            "Fewer than 1 path in 100 has a bad debt; 1 in 1,000 loses more than {}",
+            "Fewer than 1 path in 100 has a bad debt; 1 in 1,000 loses {} or more",
             money(c, s.uninsured.credit_loss.p999)
         )
     }

@@ -267,7 +267,7 @@ impl BatchRow<'_> {
         case: &'a str,
         s: &'a Summary,
     ) -> Vec<BatchRow<'a>> {
-        s.variants()
+        s.simulated_variants()
             .map(|v| BatchRow {
                 file,
                 hash,

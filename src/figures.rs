@@ -70,10 +70,10 @@ pub fn account(uninsured: &VariantSummary, p: &PolicySummary) -> f64 {
 /// The headings of the columns of [`key_figures`]: each variant's name, then the
 /// change of each policy against uninsured.
 pub fn column_headings(s: &Summary) -> Vec<String> {
-    let policies = s.policies.len();
+    let policies = s.shown_policies().len();
     s.variants()
         .map(|v| v.name.to_string())
-        .chain(s.policies.iter().map(|p| {
+        .chain(s.shown_policies().iter().map(|p| {
             if policies == 1 {
                 "Change (95 % interval)".to_string()
             } else {
@@ -148,10 +148,10 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
     for (label, pick) in end {
         rows.push(Figure(label.into(), each(&|v| Money(pick(v.figures)))));
     }
-    rows.push(Group(if variants.len() == 2 {
-        "Credit loss (gross, both variants)".to_string()
-    } else {
-        "Credit loss (gross, every variant)".to_string()
+    rows.push(Group(match variants.len() {
+        1 => "Credit loss (gross)".to_string(),
+        2 => "Credit loss (gross, both variants)".to_string(),
+        _ => "Credit loss (gross, every variant)".to_string(),
     }));
     let loss: [(&str, Pick); 5] = [
         ("mean", |f| f.credit_loss.mean),

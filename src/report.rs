@@ -184,8 +184,8 @@ fn policy_text(s: &Summary) -> Html {
     let c = &s.scenario.currency;
     if !s.scenario.insured {
         return Html::markup(
-            "<p>The scenario has no <code>[insurance]</code> table: both variants are \
-             the same path by path.</p>",
+            "<p>The scenario has no <code>[insurance]</code> table, so there is no policy \
+             to compare; add one (docs/scenario-format.md) to see what it changes.</p>",
         );
     }
     let premium = s.insured().premium_paid.mean;

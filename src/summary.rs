@@ -247,9 +247,20 @@ impl Summary {
         &self.policies[0].difference
     }
 
-    /// Number of variants: uninsured and each policy.
+    /// Number of variants shown to the reader: uninsured and each policy (without a
+    /// policy, the uninsured variant alone; summary.json, timeseries.csv and a batch's
+    /// rows still hold the simulated second variant, as in version 1).
     pub fn variant_count(&self) -> usize {
-        1 + self.policies.len()
+        if self.scenario.insured {
+            1 + self.policies.len()
+        } else {
+            1
+        }
+    }
+
+    /// The policies shown to the reader (none without a policy).
+    pub fn shown_policies(&self) -> &[PolicySummary] {
+        &self.policies[..self.variant_count() - 1]
     }
 
     /// Variant `v` (0: uninsured).
@@ -272,9 +283,14 @@ impl Summary {
         }
     }
 
-    /// Every variant, uninsured first.
+    /// Every variant shown to the reader, uninsured first.
     pub fn variants(&self) -> impl Iterator<Item = VariantView<'_>> {
         (0..self.variant_count()).map(|v| self.variant(v))
+    }
+
+    /// Every variant simulated, uninsured first (the rows of machine-readable files).
+    pub fn simulated_variants(&self) -> impl Iterator<Item = VariantView<'_>> {
+        (0..1 + self.policies.len()).map(|v| self.variant(v))
     }
 }
 

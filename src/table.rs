@@ -113,7 +113,7 @@ pub fn headline(s: &Summary) -> String {
     if !s.scenario.insured {
         return format!(
             "The chance of a liquidity shortfall within {within} is {} \
-             (the scenario has no [insurance] table, so both variants are the same).",
+             (the scenario has no [insurance] table: add one to see what a policy changes).",
             range(u)
         );
     }

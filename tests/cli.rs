@@ -1,6 +1,7 @@
 //! The binary as a user drives it.
 
 use crate::util::{assert_success, cashrisk};
+use serde_json::Value;
 use std::path::Path;
 
 fn stdout_without_paths(out: &[u8]) -> String {
@@ -311,4 +312,154 @@ fn a_full_stdout_is_an_output_error() {
         stderr.contains("cannot write to standard output"),
         "{stderr}"
     );
+}
+
+#[test]
+fn without_a_policy_the_uninsured_variant_is_shown_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/no_policy.toml",
+            "--paths",
+            "500",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("no [insurance] table"), "{table}");
+    let heading = table.lines().find(|l| l.contains("Uninsured")).unwrap();
+    assert_eq!(heading.trim(), "Uninsured", "one column: {heading}");
+    assert!(
+        !table.contains("Insured") && !table.contains("Change"),
+        "{table}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!report.contains(">Insured<") && report.contains(">Uninsured<"));
+    // No chart about a policy; the others have one series each.
+    assert!(!dir.path().join("policy.png").exists());
+    let fan = std::fs::read_to_string(dir.path().join("headroom_fan.svg")).unwrap();
+    assert!(fan.contains("uninsured: median") && !fan.contains("insured: median</"));
+    // summary.json keeps the version-1 keys: `insured` is the uninsured variant again.
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["scenario"]["insured"], false);
+    assert_eq!(
+        json["insured"]["shortfall_probability"],
+        json["uninsured"]["shortfall_probability"]
+    );
+    // --break-even has no premium rate to solve for: refused, nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out");
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/no_policy.toml",
+            "--break-even",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--break-even: needs a policy") && err.contains("[insurance]"),
+        "{err}"
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn every_chart_title_states_figures_of_summary_json() {
+    // Each amount and percentage in a chart title is a figure of summary.json written
+    // as the table writes it (EUR 1,234; 2.77 %).
+    for file in [
+        "scenarios/textile_exporter.toml",
+        "tests/fixtures/no_policy.toml",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = cashrisk()
+            .args(["run", file, "--paths", "2000", "--quiet", "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let json: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        let mut stated = std::collections::BTreeSet::new();
+        collect_formatted(&json, &mut stated);
+        let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+        let mut titles = 0;
+        for name in [
+            "headroom_fan",
+            "shortfall_over_time",
+            "min_headroom",
+            "credit_loss",
+            "policy",
+        ] {
+            let Ok(svg) = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))) else {
+                continue;
+            };
+            // The title is the SVG's first text, and the report's figure heading.
+            let title = svg.split("<text").nth(1).unwrap();
+            let title = title[title.find('>').unwrap() + 1..title.find("</text>").unwrap()].trim();
+            assert!(report.contains(title), "{file}: report lacks {title}");
+            titles += 1;
+            let numbers = numbers_in(title);
+            assert!(
+                !numbers.is_empty(),
+                "{file}: {name} title {title:?} states no figure"
+            );
+            for n in numbers {
+                assert!(
+                    stated.contains(&n),
+                    "{file}: {name} title {title:?}: {n} is not in summary.json"
+                );
+            }
+        }
+        assert!(titles >= 4, "{file}: {titles} titles");
+    }
+}
+
+/// Every number of a JSON value written as the table writes money and probabilities.
+fn collect_formatted(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap();
+            out.insert(cashrisk::table::thousands(x));
+            out.insert(cashrisk::table::thousands(-x));
+            out.insert(cashrisk::table::percent(x));
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_formatted(i, out)),
+        Value::Object(map) => map.values().for_each(|i| collect_formatted(i, out)),
+        _ => {}
+    }
+}
+
+/// The amounts ("EUR 1,234", "-EUR 23") and percentages ("2.77 %") of a title, as the
+/// table formats them, without currency and sign.
+fn numbers_in(title: &str) -> Vec<String> {
+    let words: Vec<&str> = title.split(' ').collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let w = w.trim_end_matches([',', ';', ':']);
+        if w.ends_with("EUR") {
+            if let Some(next) = words.get(i + 1) {
+                out.push(next.trim_end_matches([',', ';', ':']).to_string());
+            }
+        }
+        if words.get(i + 1).is_some_and(|n| n.starts_with('%')) {
+            out.push(format!("{w} %"));
+        }
+    }
+    out
 }

@@ -178,11 +178,28 @@ pub(crate) struct RunPlan {
     pub label: String,
 }
 
+/// `--break-even` solves for the policy's premium rate: refused without a policy.
+pub(crate) fn check_break_even(scenario: &Scenario) -> Result<(), Error> {
+    if scenario.insurance.is_none() {
+        return Err(Error::Usage {
+            flag: "--break-even",
+            message: "needs a policy: the scenario has no [insurance] table, so there is no \
+                      premium rate to solve for; add an [insurance] table or leave out \
+                      --break-even"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Checks the flags of `run` and prepares everything it needs.
 pub(crate) fn run_plan(args: &RunArgs) -> Result<RunPlan, Error> {
     let file = ScenarioFile::load(&args.file)?;
     let (what_if, scenario) =
         scenario_for_run(&file, args.stress.as_deref(), args.sim.paths, args.sim.seed)?;
+    if args.break_even {
+        check_break_even(&scenario)?;
+    }
     let threads = threads(args.sim.threads)?;
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let max_paths = args.max_paths.unwrap_or(DEFAULT_MAX_PATHS);

@@ -252,8 +252,11 @@ pub(crate) fn merge_command(args: &MergeArgs) -> Result<(), Error> {
         message,
         io: false,
     })?;
-    let mut out = stage(&args.out)?;
     let Merged { file, what_if, run } = merged_run(&meta, result, &files[0])?;
+    if args.break_even {
+        crate::cli::plan::check_break_even(&run.scenario)?;
+    }
+    let mut out = stage(&args.out)?;
     let mut summary = Summary::new(&run);
     if args.break_even {
         summary.decision.break_even_premium_rate = Some(crate::decision::break_even_premium_rate(
