@@ -452,10 +452,10 @@ fn numbers_in(title: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let w = w.trim_end_matches([',', ';', ':']);
-        if w.ends_with("EUR") {
-            if let Some(next) = words.get(i + 1) {
-                out.push(next.trim_end_matches([',', ';', ':']).to_string());
-            }
+        if w.ends_with("EUR")
+            && let Some(next) = words.get(i + 1)
+        {
+            out.push(next.trim_end_matches([',', ';', ':']).to_string());
         }
         if words.get(i + 1).is_some_and(|n| n.starts_with('%')) {
             out.push(format!("{w} %"));
