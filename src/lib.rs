@@ -80,6 +80,7 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod study;
+pub mod suggest;
 pub mod summary;
 pub mod table;
 pub mod text;

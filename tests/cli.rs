@@ -463,3 +463,88 @@ fn numbers_in(title: &str) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn run_takes_a_built_in_stress_case_by_name() {
+    // The built-in late-payment wave of `cashrisk stress`, asked for by its short
+    // name, gives exactly the figures of the stress study's row for it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/small.toml",
+            "--stress",
+            "Late-payment wave",
+        ])
+        .args([
+            "--paths",
+            "700",
+            "--quiet",
+            "--json",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenario"]["stress"], "Built-in: late-payment wave");
+    let study = cashrisk()
+        .args([
+            "stress",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "700",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("stress"))
+        .output()
+        .unwrap();
+    assert_success(&study);
+    let csv = std::fs::read_to_string(dir.path().join("stress/stress.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("Built-in: late-payment wave,"))
+        .unwrap();
+    let estimate = json["uninsured"]["shortfall_probability"]["estimate"].to_string();
+    assert_eq!(row.split(',').nth(1).unwrap(), estimate, "{row}");
+    // A near miss is told the name it probably meant.
+    let out = cashrisk()
+        .args(["run", "tests/fixtures/small.toml", "--stress", "recesion"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("did you mean \"recession\"?"), "{err}");
+}
+
+#[test]
+fn sweep_keys_and_buyer_names_get_the_same_suggestions() {
+    for (set, hint) in [
+        (
+            "premium_rate=0.001:0.002:2",
+            "did you mean `insurance.premium_rate`?",
+        ),
+        (
+            "buyers[\"Big buyr\"].pd=0.01:0.02:2",
+            "did you mean \"Big buyer\"?",
+        ),
+    ] {
+        let out = cashrisk()
+            .args([
+                "sweep",
+                "tests/fixtures/small.toml",
+                "--set",
+                set,
+                "--paths",
+                "10",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(hint), "{set}: {err}");
+    }
+}

@@ -111,7 +111,8 @@ pub struct RunArgs {
     /// Output folder (default: output/<file name>, or output/<file name>-<stress>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Apply the [[stress]] case of this name from the file.
+    /// Apply a stress case: one of the file's [[stress]] cases by name, or a built-in one
+    /// (`recession`, `late-payment wave`, `largest buyer`, `insurer halves every limit`).
     #[arg(long)]
     pub stress: Option<String>,
     /// Do not draw charts or write report.html (faster for scripts).

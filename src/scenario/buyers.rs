@@ -37,13 +37,8 @@ pub fn index_of(buyers: &[BuyerTerms], groups: &[BuyerGroup], name: &str) -> Opt
 pub fn unknown_buyer_message(name: &str, buyers: &[BuyerTerms], groups: &[BuyerGroup]) -> String {
     let mut names: Vec<String> = buyers.iter().map(|b| b.name.clone()).collect();
     names.extend(groups.iter().map(|g| member_name(&g.terms.name, 1)));
-    let best = names
-        .iter()
-        .map(|k| (strsim::jaro_winkler(name, k), k))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let hint = match best {
-        Some((_, k)) => format!("did you mean \"{k}\"?"),
+    let hint = match crate::suggest::nearest(name, &names) {
+        Some(k) => format!("did you mean \"{k}\"?"),
         None if names.is_empty() => "the file has no buyers".to_string(),
         None => format!(
             "name a buyer of the file, or a group member as \"GROUP#k\" (k from 1): {}",

@@ -384,24 +384,59 @@ impl ScenarioFile {
         WhatIf::stress(&self.base.stress[index], &format!("stress[{index}]"))
     }
 
-    /// The what-if of the file's stress case `name`.
+    /// The what-if of stress case `name`: the file's own case of that name, else a
+    /// built-in case (`cashrisk stress` lists them) by its whole name or its name
+    /// without "Built-in: " (`recession`, `late-payment wave`, `largest buyer`), case
+    /// ignored.
     pub fn stress_case(&self, name: &str) -> Result<WhatIf, ScenarioError> {
-        let Some(index) = self.base.stress.iter().position(|s| s.name == name) else {
-            let known = self.stress_names();
-            let hint = if known.is_empty() {
-                "the file defines no [[stress]] cases".to_string()
-            } else {
-                format!("the file defines: {}", known.join(", "))
-            };
-            return Err(ScenarioError::single(
-                &self.path,
-                Problem::new(
-                    KeyPath::root().key("stress"),
-                    format!("there is no stress case named \"{name}\"; {hint}"),
-                ),
-            ));
+        let cases = &self.base.stress;
+        let index = cases.iter().position(|s| s.name == name).or_else(|| {
+            cases
+                .iter()
+                .position(|s| s.name.eq_ignore_ascii_case(name.trim()))
+        });
+        if let Some(index) = index {
+            return Ok(self.stress_case_at(index));
+        }
+        let builtin = self.builtin_stress();
+        if let Some(case) = builtin
+            .iter()
+            .find(|c| stress::builtin_matches(&c.name, name))
+        {
+            return Ok(WhatIf::stress(case, "built-in"));
+        }
+        let own = self.stress_names();
+        let builtin: Vec<String> = builtin
+            .iter()
+            .map(|c| stress::short_name(&c.name).to_string())
+            .collect();
+        let quoted = |names: &[String]| {
+            names
+                .iter()
+                .map(|k| format!("\"{k}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        Ok(self.stress_case_at(index))
+        let known: Vec<String> = own.iter().chain(&builtin).cloned().collect();
+        let hint = match crate::suggest::nearest(name, &known) {
+            Some(k) => format!("did you mean \"{k}\"?"),
+            None if own.is_empty() => format!(
+                "the file defines no [[stress]] cases; the built-in ones are {}",
+                quoted(&builtin)
+            ),
+            None => format!(
+                "the file's cases are {}; the built-in ones are {}",
+                quoted(&own),
+                quoted(&builtin)
+            ),
+        };
+        Err(ScenarioError::single(
+            &self.path,
+            Problem::new(
+                KeyPath::root().key("stress"),
+                format!("there is no stress case named \"{name}\"; {hint}"),
+            ),
+        ))
     }
 
     /// The scenario with the named stress case of the file applied.

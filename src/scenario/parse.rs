@@ -224,13 +224,8 @@ fn humanize(path: KeyPath, message: &str) -> (KeyPath, String) {
 
 /// "unknown key `x` in [company]; did you mean `y`?"
 pub fn unknown_key_message(key: &str, allowed: &[&str], where_: &str) -> String {
-    let best = allowed
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, k)) => format!("unknown key `{key}` {where_}; did you mean `{k}`?"),
+    match crate::suggest::nearest(key, allowed) {
+        Some(k) => format!("unknown key `{key}` {where_}; did you mean `{k}`?"),
         None => format!(
             "unknown key `{key}` {where_}; the keys allowed are {}",
             allowed

@@ -57,6 +57,26 @@ pub fn builtin(base: &Scenario) -> Vec<StressCase> {
     cases
 }
 
+/// The prefix of every built-in case's name.
+const BUILTIN: &str = "Built-in: ";
+
+/// A built-in case's name without "Built-in: " and, for the largest buyer, without
+/// the buyer and day: the name `run --stress` accepts.
+pub fn short_name(name: &str) -> &str {
+    let short = name.strip_prefix(BUILTIN).unwrap_or(name);
+    match short.split_once(" (") {
+        Some((head, _)) if head == "largest buyer" => head,
+        _ => short,
+    }
+}
+
+/// True when `asked` names the built-in case `name`: its whole name or its short name,
+/// case ignored.
+pub fn builtin_matches(name: &str, asked: &str) -> bool {
+    let asked = asked.trim();
+    name.eq_ignore_ascii_case(asked) || short_name(name).eq_ignore_ascii_case(asked)
+}
+
 /// Applies every override of `case` to `raw` as MODEL.md sections 3 and 12 define them.
 pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
     for t in raw.buyers.iter_mut().chain(raw.buyer_groups.iter_mut()) {

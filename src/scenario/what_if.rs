@@ -189,13 +189,8 @@ fn numeric_keys_near(pattern: &str) -> String {
         .filter(|(_, k)| k.is_number())
         .map(|(p, _)| p)
         .collect();
-    let best = keys
-        .iter()
-        .map(|k| (strsim::jaro_winkler(pattern, k), k))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, k)) => format!("did you mean `{k}`?"),
+    match crate::suggest::nearest(pattern, &keys) {
+        Some(k) => format!("did you mean `{k}`?"),
         None => format!("the numeric keys are {}", keys.join(", ")),
     }
 }
@@ -252,12 +247,25 @@ fn set_number(root: &mut Table, key: &str, value: f64) -> Result<(), String> {
             }
             (Value::Array(items), Step::Name(n)) => {
                 let found = items
-                    .iter_mut()
-                    .find(|item| item.get("name").and_then(Value::as_str) == Some(n.as_str()));
+                    .iter()
+                    .position(|item| item.get("name").and_then(Value::as_str) == Some(n.as_str()));
                 i += 2;
-                match found {
-                    Some(Value::Table(t)) => t,
-                    _ => return Err(format!("`{key}`: there is no {name} entry named \"{n}\"")),
+                let Some(index) = found else {
+                    let names: Vec<&str> = items
+                        .iter()
+                        .filter_map(|item| item.get("name").and_then(Value::as_str))
+                        .collect();
+                    let hint = match crate::suggest::nearest(n, &names) {
+                        Some(k) => format!("did you mean \"{k}\"?"),
+                        None => format!("the names are \"{}\"", names.join("\", \"")),
+                    };
+                    return Err(format!(
+                        "`{key}`: there is no {name} entry named \"{n}\"; {hint}"
+                    ));
+                };
+                match &mut items[index] {
+                    Value::Table(t) => t,
+                    _ => return Err(format!("`{key}` does not lead to a number in the file")),
                 }
             }
             (Value::Array(items), Step::Index(k)) => {
