@@ -1187,6 +1187,16 @@ pub mod studies {
         )
     }
 
+    /// A swept value as a tick label: thousands separators from 1,000, else the value
+    /// as written (the sweep computes it at the precision the user wrote).
+    fn sweep_label(v: f64) -> String {
+        if v.abs() >= 1000.0 {
+            thousands(v)
+        } else {
+            format!("{v}")
+        }
+    }
+
     fn draw_sweep<DB: DrawingBackend>(
         root: &DrawingArea<DB, Shift>,
         title: &str,
@@ -1195,28 +1205,35 @@ pub mod studies {
         cases: &[Summary],
     ) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(err)?;
-        let (x0, x1) = (
-            values[0].min(values[values.len() - 1]),
-            values[0].max(values[values.len() - 1]),
-        );
+        // The x axis is the step number, labelled with the swept values: the values are
+        // evenly spaced, so the picture is the same, and every tick sits on a value.
+        let last = values.len().saturating_sub(1) as i32;
         let top = highest(cases) * 1.1;
-        let pad = ((x1 - x0) * 0.02).max(1e-12);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(80)
-            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0.0..top)
+            .build_cartesian_2d(0..last.max(1), 0.0..top)
             .map_err(err)?;
+        // As many labels as fit (about 80 pixels each), on whole steps.
+        let widest = values
+            .iter()
+            .map(|v| sweep_label(*v).len())
+            .max()
+            .unwrap_or(1);
+        let fit = (760 / (widest as i32 * 9 + 24)).max(2);
+        let every = (last + fit - 1) / fit;
         chart
             .configure_mesh()
             .x_desc(key)
             .y_desc("Probability of a liquidity shortfall, %")
-            .x_label_formatter(&|v| {
-                if v.abs() >= 1000.0 {
-                    thousands(*v)
-                } else {
-                    format!("{v}")
+            .x_labels((last + 1) as usize)
+            .x_label_formatter(&|k: &i32| {
+                let on_grid = every <= 1 || k % every.max(1) == 0 || *k == last;
+                match values.get(*k as usize) {
+                    Some(v) if on_grid => sweep_label(*v),
+                    _ => String::new(),
                 }
             })
             .y_label_formatter(&|v| format!("{v:.1} %"))
@@ -1224,29 +1241,19 @@ pub mod studies {
             .label_style((FONT, 13))
             .draw()
             .map_err(err)?;
+        let steps = || (0..last + 1).zip(cases);
         for (v, name) in variants(cases) {
             let c = colour(v);
-            let band: Vec<(f64, f64)> = values
-                .iter()
-                .zip(cases)
-                .map(|(x, s)| (*x, interval(s, v).1))
-                .chain(
-                    values
-                        .iter()
-                        .zip(cases)
-                        .rev()
-                        .map(|(x, s)| (*x, interval(s, v).2)),
-                )
+            let band: Vec<(i32, f64)> = steps()
+                .map(|(x, s)| (x, interval(s, v).1))
+                .chain(steps().rev().map(|(x, s)| (x, interval(s, v).2)))
                 .collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
                 .map_err(err)?;
             chart
                 .draw_series(LineSeries::new(
-                    values
-                        .iter()
-                        .zip(cases)
-                        .map(|(x, s)| (*x, interval(s, v).0)),
+                    steps().map(|(x, s)| (x, interval(s, v).0)),
                     c.stroke_width(3),
                 ))
                 .map_err(err)?

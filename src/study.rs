@@ -54,36 +54,118 @@ pub fn parse_sweep(spec: &str) -> Result<SweepSpec, String> {
     if parts.len() != 3 {
         return Err(format!("`{range}` is not FROM:TO:STEPS; {hint}"));
     }
-    let from: f64 = parts[0]
-        .trim()
-        .parse()
-        .map_err(|_| format!("FROM `{}` is not a number; {hint}", parts[0]))?;
-    let to: f64 = parts[1]
-        .trim()
-        .parse()
-        .map_err(|_| format!("TO `{}` is not a number; {hint}", parts[1]))?;
+    let from = Decimal::parse(parts[0])
+        .ok_or_else(|| format!("FROM `{}` is not a number; {hint}", parts[0]))?;
+    let to = Decimal::parse(parts[1])
+        .ok_or_else(|| format!("TO `{}` is not a number; {hint}", parts[1]))?;
     let steps: usize = parts[2]
         .trim()
         .parse()
         .map_err(|_| format!("STEPS `{}` is not a whole number; {hint}", parts[2]))?;
-    if !(2..=1000).contains(&steps) || !from.is_finite() || !to.is_finite() {
-        return Err(format!(
-            "STEPS must be 2..=1000 and FROM, TO finite; {hint}"
-        ));
+    if !(2..=1000).contains(&steps) {
+        return Err(format!("STEPS must be 2..=1000; {hint}"));
     }
-    let values = (0..steps)
-        .map(|i| {
-            if i == steps - 1 {
-                to
-            } else {
-                from + (to - from) * i as f64 / (steps - 1) as f64
-            }
-        })
-        .collect();
     Ok(SweepSpec {
         key: key.trim().to_string(),
-        values,
+        values: sweep_values(from, to, steps),
     })
+}
+
+/// A number as the user wrote it, in decimal: `mantissa` x 10^-`scale`. Sweep values
+/// are computed in it, so that 0.001:0.006:11 gives 0.0045, not 0.0045000000000000005.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Decimal {
+    mantissa: i128,
+    scale: u32,
+}
+
+/// More decimals than any scenario value needs; a FROM or TO written with more is
+/// refused rather than rounded.
+const MAX_SCALE: u32 = 24;
+
+impl Decimal {
+    /// `-12.50`, `0.001`, `3e5`, `2.5E-3`; `None` for anything else.
+    fn parse(text: &str) -> Option<Decimal> {
+        let text = text.trim();
+        let (number, exponent) = match text.find(['e', 'E']) {
+            Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+            None => (text, 0),
+        };
+        let (negative, digits) = match number.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, number.strip_prefix('+').unwrap_or(number)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all = format!("{whole}{fraction}");
+        if all.is_empty() || all.len() > 30 || !all.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut mantissa: i128 = all.parse().ok()?;
+        let mut scale = fraction.len() as i32 - exponent;
+        while scale < 0 {
+            mantissa = mantissa.checked_mul(10)?;
+            scale += 1;
+        }
+        if scale as u32 > MAX_SCALE {
+            return None;
+        }
+        Some(Decimal {
+            mantissa: if negative { -mantissa } else { mantissa },
+            scale: scale as u32,
+        })
+    }
+
+    /// The mantissa at `scale` (>= this scale).
+    fn at(self, scale: u32) -> Option<i128> {
+        self.mantissa
+            .checked_mul(10i128.checked_pow(scale - self.scale)?)
+    }
+}
+
+/// The nearest double to `mantissa` x 10^-`scale` (through the decimal text, which
+/// Rust parses exactly).
+fn to_f64(mantissa: i128, scale: u32) -> f64 {
+    let digits = format!(
+        "{:0>width$}",
+        mantissa.unsigned_abs(),
+        width = scale as usize + 1
+    );
+    let (whole, fraction) = digits.split_at(digits.len() - scale as usize);
+    let sign = if mantissa < 0 { "-" } else { "" };
+    format!("{sign}{whole}.{fraction}0")
+        .parse()
+        .unwrap_or(f64::NAN)
+}
+
+/// FROM + k x STEP for k = 0 .. STEPS-1, STEP = (TO - FROM) / (STEPS - 1), computed in
+/// decimal at the precision the user wrote, with more decimals only as far as the step
+/// needs (at most 6 more, then rounded half away from zero). The ends are FROM and TO
+/// exactly.
+fn sweep_values(from: Decimal, to: Decimal, steps: usize) -> Vec<f64> {
+    let n = (steps - 1) as i128;
+    let written = from.scale.max(to.scale);
+    let exact = (written..=(written + 6).min(MAX_SCALE)).find(
+        |&scale| matches!((from.at(scale), to.at(scale)), (Some(a), Some(b)) if (b - a) % n == 0),
+    );
+    let scale = exact.unwrap_or((written + 6).min(MAX_SCALE));
+    let (Some(a), Some(b)) = (from.at(scale), to.at(scale)) else {
+        // Too many digits for exact steps: plain floating point.
+        let (f, t) = (
+            to_f64(from.mantissa, from.scale),
+            to_f64(to.mantissa, to.scale),
+        );
+        return (0..steps)
+            .map(|k| f + (t - f) * k as f64 / n as f64)
+            .collect();
+    };
+    (0..steps as i128)
+        .map(|k| {
+            let offset = k * (b - a);
+            // Round half away from zero.
+            let step = (2 * offset + offset.signum() * n) / (2 * n);
+            to_f64(a + step, scale)
+        })
+        .collect()
 }
 
 /// One input of the sensitivity analysis and its documented step down and up.
@@ -355,6 +437,32 @@ mod tests {
         assert_eq!(s.values[0], 0.001);
         assert_eq!(s.values[4], 0.005);
         assert!((s.values[2] - 0.003).abs() < 1e-15);
+        // Values at the precision the user wrote: no floating-point artefacts.
+        let s = parse_sweep("insurance.premium_rate=0.001:0.006:11").unwrap();
+        let text: Vec<String> = s.values.iter().map(|v| v.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "0.001", "0.0015", "0.002", "0.0025", "0.003", "0.0035", "0.004", "0.0045",
+                "0.005", "0.0055", "0.006"
+            ]
+        );
+        let s = parse_sweep("company.credit_line=0:300000:3").unwrap();
+        assert_eq!(s.values, [0.0, 150000.0, 300000.0]);
+        // A step that is not a short decimal: six more decimals, rounded.
+        let s = parse_sweep("company.credit_line=0:1:4").unwrap();
+        assert_eq!(s.values, [0.0, 0.333333, 0.666667, 1.0]);
+        let s = parse_sweep("company.credit_line=1e5:-2.5E5:3").unwrap();
+        assert_eq!(s.values, [100000.0, -75000.0, -250000.0]);
+        assert_eq!(
+            parse_sweep("company.credit_line=-0.5:0.5:2")
+                .unwrap()
+                .values,
+            [-0.5, 0.5]
+        );
+        for bad in ["x", "1.2.3", "", "1e", "0x10", "inf", "NaN", "1e400"] {
+            assert!(Decimal::parse(bad).is_none(), "{bad}");
+        }
         assert!(parse_sweep("x=1:2").is_err());
         assert!(parse_sweep("x=1:2:1").is_err());
         assert!(parse_sweep("x1:2:3").is_err());

@@ -424,3 +424,75 @@ fn a_what_if_that_makes_the_scenario_invalid_is_an_error_naming_it() {
         assert!(!out.exists(), "{args:?} wrote {}", out.display());
     }
 }
+
+#[test]
+fn sweep_values_are_the_decimals_the_user_wrote() {
+    // 0.001:0.006:11 steps by 0.0005: every value printed and written as a short
+    // decimal (0.0045, not 0.0045000000000000005).
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "sweep",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "50",
+            "--quiet",
+        ])
+        .args(["--set", "insurance.premium_rate=0.001:0.006:11", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    let values: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "0.001", "0.0015", "0.002", "0.0025", "0.003", "0.0035", "0.004", "0.0045", "0.005",
+            "0.0055", "0.006"
+        ]
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("insurance.premium_rate = 0.0045 "),
+        "{table}"
+    );
+    // The chart's tick labels are the swept values.
+    let svg = std::fs::read_to_string(dir.path().join("sweep.svg")).unwrap();
+    for v in ["0.001", "0.002", "0.006"] {
+        assert!(
+            svg.contains(&format!(">{v}<")) || svg.contains(&format!(">\n{v}\n<")),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn a_swept_run_setting_and_its_flag_are_refused_together() {
+    for (set, flag) in [
+        ("simulation.paths=100:300:3", "--paths"),
+        ("simulation.seed=1:3:3", "--seed"),
+    ] {
+        let out = cashrisk()
+            .args([
+                "sweep",
+                "tests/fixtures/small.toml",
+                "--set",
+                set,
+                flag,
+                "10",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with(&format!("{flag}: cannot be combined with --set")),
+            "{err}"
+        );
+    }
+}

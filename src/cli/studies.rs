@@ -91,6 +91,21 @@ pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
         flag: "--set",
         message,
     })?;
+    // A swept run setting and the flag that fixes it would contradict each other.
+    for (key, flag, given) in [
+        ("simulation.paths", "--paths", args.sim.paths.is_some()),
+        ("simulation.seed", "--seed", args.sim.seed.is_some()),
+    ] {
+        if spec.key == key && given {
+            return Err(Error::Usage {
+                flag,
+                message: format!(
+                    "cannot be combined with --set {key}=...: the sweep sets {key} in each \
+                     case; leave out {flag}"
+                ),
+            });
+        }
+    }
     let out_path = args
         .out
         .clone()
