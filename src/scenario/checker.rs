@@ -17,6 +17,36 @@ fn num(x: f64) -> String {
     }
 }
 
+/// For a share or rate written as a percentage (`indemnity = 90`, `pd = 2`,
+/// `credit_line_rate = 4.35`): the fraction the user meant, as text ("0.0435"), when
+/// the key holds values up to 1, x is in [2, 100] and x / 100 is in its range.
+fn percent_as_fraction(x: f64, range: Range) -> Option<String> {
+    let up_to_one = matches!(
+        range,
+        Range::Closed(_, 1.0)
+            | Range::ClosedOpen(_, 1.0)
+            | Range::OpenClosed(_, 1.0)
+            | Range::Open(_, 1.0)
+    );
+    // From 2 up: 1.2 for a share is more likely a slip than 1.2 %.
+    if !up_to_one || !(2.0..=100.0).contains(&x) || !range.contains(x / 100.0) {
+        return None;
+    }
+    // Shift the decimal point of the number as written, so 4.35 gives 0.0435 (not
+    // 4.35 / 100 = 0.043499999999999997).
+    let written = format!("{x}");
+    let (whole, fraction) = written.split_once('.').unwrap_or((&written, ""));
+    let whole = format!("{whole:0>3}");
+    let (ones, hundredths) = whole.split_at(whole.len() - 2);
+    let text = format!("{}.{hundredths}{fraction}", ones.trim_start_matches('0'));
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    Some(if text.starts_with('.') {
+        format!("0{text}")
+    } else {
+        text.to_string()
+    })
+}
+
 /// Collects problems while converting raw values.
 #[derive(Debug, Default)]
 pub struct Checker {
@@ -77,10 +107,16 @@ impl Checker {
             return 0.0;
         }
         if !range.contains(x) {
-            self.push(
-                path,
-                format!("is {}, out of range; use {}", num(x), range.describe()),
-            );
+            let message = match percent_as_fraction(x, range) {
+                Some(fraction) => format!(
+                    "is {}, out of range; write {fraction} for {} % ({})",
+                    num(x),
+                    num(x),
+                    range.describe()
+                ),
+                None => format!("is {}, out of range; use {}", num(x), range.describe()),
+            };
+            self.push(path, message);
         }
         x
     }
@@ -169,5 +205,36 @@ impl Checker {
                 String::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_are_read_back_as_the_fraction_meant() {
+        let unit = Range::OpenClosed(0.0, 1.0);
+        assert_eq!(percent_as_fraction(90.0, unit).as_deref(), Some("0.9"));
+        assert_eq!(
+            percent_as_fraction(4.35, Range::Closed(0.0, 1.0)).as_deref(),
+            Some("0.0435")
+        );
+        assert_eq!(
+            percent_as_fraction(2.0, Range::ClosedOpen(0.0, 1.0)).as_deref(),
+            Some("0.02")
+        );
+        assert_eq!(percent_as_fraction(100.0, unit).as_deref(), Some("1"));
+        assert_eq!(percent_as_fraction(12.5, unit).as_deref(), Some("0.125"));
+        assert_eq!(percent_as_fraction(1.2, unit), None);
+        // Not a percentage: too large, below 1, negative, or not a share key.
+        assert_eq!(percent_as_fraction(150.0, unit), None);
+        assert_eq!(percent_as_fraction(-5.0, unit), None);
+        assert_eq!(
+            percent_as_fraction(100.0, Range::ClosedOpen(0.0, 1.0)),
+            None
+        );
+        assert_eq!(percent_as_fraction(20.0, Range::Closed(0.0, 1000.0)), None);
+        assert_eq!(percent_as_fraction(5.0, Range::NonNegMoney), None);
     }
 }

@@ -41,6 +41,17 @@ impl KeyPath {
         self.0.is_empty()
     }
 
+    /// True when this path is `prefix` or lies under it (array elements compared by
+    /// position).
+    pub fn starts_with(&self, prefix: &KeyPath) -> bool {
+        self.0.len() >= prefix.0.len()
+            && self.0.iter().zip(&prefix.0).all(|(a, b)| match (a, b) {
+                (Seg::Key(a), Seg::Key(b)) => a == b,
+                (Seg::Index(a, _), Seg::Index(b, _)) => a == b,
+                _ => false,
+            })
+    }
+
     /// The path as the key table writes it ([`super::keys`]): array elements as `[]`,
     /// so `buyers["Nordhaus"].lgd` is `buyers[].lgd`.
     pub fn pattern(&self) -> String {

@@ -9,6 +9,7 @@
 pub mod buyers;
 mod checker;
 mod errors;
+mod jargon;
 pub mod keys;
 mod lgd_de;
 mod locate;
@@ -322,9 +323,34 @@ impl ScenarioFile {
 
     /// Validates scenario text; `path` only labels the messages.
     pub fn parse(path: &Path, text: String) -> Result<ScenarioFile, ScenarioError> {
-        let raw = parse::parse_raw(path, &text)?;
-        let base = validate::validate(&raw)
-            .map_err(|problems| ScenarioError::new(path, &text, problems))?;
+        let parse::Parsed {
+            raw,
+            mut problems,
+            complete,
+        } = parse::parse_raw(path, &text)?;
+        // Every problem of the file at once: structural ones, then the range checks of
+        // the keys that were read (a key left out for a type error is not also
+        // "required"). If a whole table could not be read, its keys are unknown and
+        // the range checks would mislead: structural problems alone.
+        if !problems.is_empty() && !complete {
+            return Err(ScenarioError::new(path, &text, problems));
+        }
+        let base = match validate::validate(&raw) {
+            Ok(base) if problems.is_empty() => base,
+            Ok(_) => return Err(ScenarioError::new(path, &text, problems)),
+            Err(more) => {
+                let structural: Vec<KeyPath> = problems
+                    .iter()
+                    .map(|p| p.path.clone())
+                    .filter(|p| !p.is_root())
+                    .collect();
+                problems.extend(
+                    more.into_iter()
+                        .filter(|p| !structural.iter().any(|s| p.path.starts_with(s))),
+                );
+                return Err(ScenarioError::new(path, &text, problems));
+            }
+        };
         let file = ScenarioFile {
             path: path.to_path_buf(),
             text,

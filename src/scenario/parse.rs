@@ -8,28 +8,57 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// Parses the TOML text into the raw structs, collecting every structural problem.
-pub fn parse_raw(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
-    let root = match DeTable::parse(text) {
-        Ok(root) => root,
-        Err(err) => {
+/// What [`parse_raw`] made of valid TOML: the raw structs, with every key that had a
+/// structural problem left out, and those problems.
+pub struct Parsed {
+    /// The raw scenario without the keys that had problems.
+    pub raw: RawScenario,
+    /// Type errors, unknown keys and tables that are not tables.
+    pub problems: Vec<Problem>,
+    /// False when a whole table or array element had to be left out (its keys are
+    /// then unknown, so range checks of the rest would report spurious problems).
+    pub complete: bool,
+}
+
+/// Parses the TOML text into the raw structs, collecting every structural problem; only
+/// a TOML syntax error is returned as an error.
+pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
+    // Every syntax error of the file (the parser recovers and goes on), each with
+    // advice for the mistakes people make in TOML (a thousands separator, curly
+    // quotes, 5 % for a rate), one per line.
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut lines_seen = Vec::new();
+        for err in &errors {
             let offset = err.span().map(|s| s.start);
-            let detail = err.message().trim().trim_end_matches('.').to_string();
-            let hint = if detail.contains("duplicate key") {
-                " (each key, and each [table] header, may appear only once)"
-            } else {
-                ""
+            let line_start = offset.map_or(0, |o| {
+                text[..o.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
+            });
+            if lines_seen.contains(&line_start) {
+                continue;
+            }
+            lines_seen.push(line_start);
+            let line = text[line_start..].lines().next().unwrap_or("");
+            let message = match super::jargon::advice(line) {
+                Some(advice) => advice,
+                None => {
+                    let detail = err.message().trim().trim_end_matches('.').to_string();
+                    let hint = if detail.contains("duplicate key") {
+                        " (each key, and each [table] header, may appear only once)"
+                    } else {
+                        ""
+                    };
+                    format!("this is not valid TOML: {detail}{hint}")
+                }
             };
-            let message = format!("this is not valid TOML: {detail}{hint}");
-            return Err(ScenarioError::new(
-                path,
-                text,
-                vec![Problem::at_offset(KeyPath::root(), message, offset)],
-            ));
+            problems.push(Problem::at_offset(KeyPath::root(), message, offset));
         }
-    };
+        return Err(ScenarioError::new(path, text, problems));
+    }
     let mut problems = Vec::new();
     let mut raw = RawScenario::default();
+    let mut complete = true;
     for (key, value) in root.get_ref().iter() {
         let name: &str = key.get_ref();
         let at = KeyPath::root().key(name);
@@ -51,11 +80,51 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> 
             )),
         }
     }
-    if problems.is_empty() {
-        Ok(raw)
-    } else {
-        Err(ScenarioError::new(path, text, problems))
+    // A key left out of a table is counted by `left_out` below; a section or element
+    // left out entirely makes the parse incomplete.
+    let expected = [
+        (
+            root.get_ref().contains_key("scenario"),
+            raw.scenario.is_some(),
+        ),
+        (
+            root.get_ref().contains_key("simulation"),
+            raw.simulation.is_some(),
+        ),
+        (
+            root.get_ref().contains_key("company"),
+            raw.company.is_some(),
+        ),
+        (
+            root.get_ref().contains_key("revenue"),
+            raw.revenue.is_some(),
+        ),
+        (root.get_ref().contains_key("costs"), raw.costs.is_some()),
+        (root.get_ref().contains_key("credit"), raw.credit.is_some()),
+        (
+            root.get_ref().contains_key("insurance"),
+            raw.insurance.is_some(),
+        ),
+    ];
+    complete &= expected.iter().all(|(given, read)| given == read);
+    for (name, read) in [
+        ("buyers", raw.buyers.len()),
+        ("buyer_groups", raw.buyer_groups.len()),
+        ("stress", raw.stress.len()),
+    ] {
+        let given = root
+            .get_ref()
+            .get(name)
+            .and_then(|v| v.get_ref().as_array())
+            .map_or(0, |a| a.len());
+        complete &= given == read;
     }
+    let _ = path;
+    Ok(Parsed {
+        raw,
+        problems,
+        complete,
+    })
 }
 
 fn section<T: DeserializeOwned>(
@@ -117,34 +186,86 @@ fn elements<T: DeserializeOwned>(
     out
 }
 
+/// At most this many bad keys are reported per table (each costs one more try).
+const MAX_TRIES: usize = 64;
+
+/// Deserializes `value`; on a problem, records it, leaves out the key it is about and
+/// tries again, so that every bad key of a table is reported at once. `None` when the
+/// problem is not about one key (a required serde field is missing).
 fn deserialize_value<T: DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,
     at: &KeyPath,
     problems: &mut Vec<Problem>,
 ) -> Option<T> {
-    let de = value.clone().into_deserializer();
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Some(v),
-        Err(err) => {
-            let mut path = at.clone();
-            for seg in err.path().iter() {
-                match seg {
-                    serde_path_to_error::Segment::Seq { index } => path = path.index(*index, None),
-                    serde_path_to_error::Segment::Map { key } => path = path.key(key),
-                    serde_path_to_error::Segment::Enum { variant } => path = path.key(variant),
-                    serde_path_to_error::Segment::Unknown => {}
-                }
-            }
-            let inner = err.into_inner();
-            let (path, message) = humanize(path, inner.message());
-            problems.push(Problem::at_offset(
-                path,
-                message,
-                inner.span().map(|s| s.start),
-            ));
-            None
+    let mut value = value.clone();
+    for _ in 0..MAX_TRIES {
+        let de = value.clone().into_deserializer();
+        let err = match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => return Some(v),
+            Err(err) => err,
+        };
+        let segments: Vec<serde_path_to_error::Segment> = err.path().iter().cloned().collect();
+        record(err, at, problems);
+        if !leave_out(&mut value, &segments) {
+            return None;
         }
     }
+    None
+}
+
+/// Removes the key at `segments` (an array element's problem removes the whole array
+/// key it belongs to); false when there is no key to remove.
+fn leave_out(value: &mut Spanned<DeValue<'_>>, segments: &[serde_path_to_error::Segment]) -> bool {
+    use serde_path_to_error::Segment;
+    // The last key named in the path.
+    let Some(last) = segments
+        .iter()
+        .rposition(|s| matches!(s, Segment::Map { .. }))
+    else {
+        return false;
+    };
+    let mut here = value;
+    for seg in &segments[..last] {
+        here = match (seg, here.get_mut()) {
+            (Segment::Map { key }, DeValue::Table(t)) => match t.get_mut(key.as_str()) {
+                Some(v) => v,
+                None => return false,
+            },
+            (Segment::Seq { index }, DeValue::Array(a)) => match a.get_mut(*index) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (&segments[last], here.get_mut()) {
+        (Segment::Map { key }, DeValue::Table(t)) => t.remove(key.as_str()).is_some(),
+        _ => false,
+    }
+}
+
+/// Records a deserialization error as a problem at its key.
+fn record(
+    err: serde_path_to_error::Error<toml::de::Error>,
+    at: &KeyPath,
+    problems: &mut Vec<Problem>,
+) {
+    let mut path = at.clone();
+    for seg in err.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Seq { index } => path = path.index(*index, None),
+            serde_path_to_error::Segment::Map { key } => path = path.key(key),
+            serde_path_to_error::Segment::Enum { variant } => path = path.key(variant),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let inner = err.into_inner();
+    let (path, message) = humanize(path, inner.message());
+    problems.push(Problem::at_offset(
+        path,
+        message,
+        inner.span().map(|s| s.start),
+    ));
 }
 
 fn describe_value(v: &DeValue<'_>) -> String {
@@ -199,6 +320,14 @@ fn humanize(path: KeyPath, message: &str) -> (KeyPath, String) {
             .replace("string", "the text")
             .replace("integer", "the integer")
             .replace('`', "");
+        if path.pattern() == "simulation.start_month"
+            && let Some(month) = super::jargon::month_number(&found)
+        {
+            return (
+                path,
+                format!("must be the month's number, 1 to 12: write start_month = {month}"),
+            );
+        }
         let wanted = match expected.trim() {
             "f64" => "a number, such as 0.25 or 300000.0".to_string(),
             "i64" => "a whole number written as an integer (30, not 30.0)".to_string(),

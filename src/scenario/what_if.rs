@@ -300,7 +300,9 @@ pd = 0.01
 terms_days = 30
 lgd = 0.5
 "#;
-        super::super::parse::parse_raw("t.toml".as_ref(), text).unwrap()
+        super::super::parse::parse_raw("t.toml".as_ref(), text)
+            .unwrap()
+            .raw
     }
 
     #[test]
