@@ -47,6 +47,8 @@ th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid #b9c0c8; }
 th.u { color: var(--uninsured); } th.i { color: var(--insured); }
 tr.group td { font-weight: bold; text-align: left; background: #f7f8fa; }
+.warnings { background: #fdf3e1; border-left: 5px solid #E69F00; padding: 0.2rem 1rem; }
+.warnings h2 { border: none; margin-top: 0.6rem; }
 figure { margin: 1.2rem 0; page-break-inside: avoid; break-inside: avoid; }
 figure svg { width: 100%; height: auto; border: 1px solid #e4e7eb; }
 figure svg text { font-family: "DejaVu Sans", sans-serif; }
@@ -393,8 +395,24 @@ pub fn render(run: &crate::run::Run, summary: &Summary, charts: &[Chart]) -> Str
         );
     }
     h.line("<p class=\"answer\">{}</p>", &[&Html::text(&headline(s))]);
+    let warnings = crate::scenario::plausible::warnings(scenario);
+    if !warnings.is_empty() {
+        h.push_markup(
+            "<div class=\"warnings\"><h2>Check these inputs</h2>\n<p>Valid, but far from what \
+             real companies and policies show; a slip is likely.</p><ul>\n",
+        );
+        for w in &warnings {
+            h.line(
+                "<li><code>{}</code>: {}</li>",
+                &[&Html::text(&w.key), &Html::text(&w.message)],
+            );
+        }
+        h.push_markup("</ul></div>\n");
+    }
     h.push_markup("<h2>Key figures</h2>\n");
     h.push(&key_figures(s));
+    h.push_markup("<h2>What the policy costs and brings</h2>\n");
+    h.push(&policy_text(s));
     h.push_markup("<h2>Charts</h2>\n");
     for chart in charts {
         h.line(
@@ -407,8 +425,6 @@ pub fn render(run: &crate::run::Run, summary: &Summary, charts: &[Chart]) -> Str
             ],
         );
     }
-    h.push_markup("<h2>What the policy costs and brings</h2>\n");
-    h.push(&policy_text(s));
     h.push_markup("<h2>Assumptions</h2>\n");
     h.push(&assumptions(scenario));
     h.push_markup("<h2>How this was computed</h2>\n");

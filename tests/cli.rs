@@ -548,3 +548,135 @@ fn sweep_keys_and_buyer_names_get_the_same_suggestions() {
         assert!(err.contains(hint), "{set}: {err}");
     }
 }
+
+#[test]
+fn implausible_values_are_warned_about_and_denied_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/implausible.toml",
+            "--paths",
+            "200",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let err = String::from_utf8(out.stderr).unwrap();
+    for expected in [
+        "warning: tests/fixtures/implausible.toml: insurance.premium_rate: is 30 % of insured turnover",
+        "Did you mean 0.003 (0.30 %)?",
+        "69.83 % of sales are cash sales",
+        "write share = 0.35 (200 x 0.00175)",
+        "buyers[\"Big\"].pd: is 40 % a year",
+        "buyers[\"Big\"].terms_days: is 240 days",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        report.contains("Check these inputs") && report.contains("is 30 % of insured turnover")
+    );
+    // --deny-warnings: an error, nothing written.
+    let target = dir.path().join("denied");
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/implausible.toml",
+            "--deny-warnings",
+            "--out",
+        ])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("(an error with --deny-warnings)")
+    );
+    assert!(!target.exists());
+    // validate says what share is sold for cash, and denies too.
+    let out = cashrisk()
+        .args([
+            "validate",
+            "tests/fixtures/implausible.toml",
+            "scenarios/textile_exporter.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("69.83 % of sales for cash") && text.contains("10.00 % of sales for cash"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 stress cases") && text.contains("201 buyers"),
+        "{text}"
+    );
+    let out = cashrisk()
+        .args([
+            "validate",
+            "--deny-warnings",
+            "tests/fixtures/implausible.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_examples_have_no_plausibility_warnings() {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push("scenarios/templates/minimal.toml".into());
+    for path in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+    {
+        let file = cashrisk::scenario::ScenarioFile::load(&path).unwrap();
+        assert!(
+            file.warnings().is_empty(),
+            "{}: {:?}",
+            path.display(),
+            file.warnings()
+        );
+    }
+}
+
+#[test]
+fn a_batch_denying_warnings_skips_the_implausible_file_and_finishes_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(
+        "tests/fixtures/implausible.toml",
+        input.join("implausible.toml"),
+    )
+    .unwrap();
+    std::fs::copy("tests/fixtures/small.toml", input.join("small.toml")).unwrap();
+    let out = cashrisk()
+        .arg("batch")
+        .arg(&input)
+        .args(["--paths", "100", "--quiet", "--deny-warnings", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("(an error with --deny-warnings)") && err.contains("skipped"),
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    assert!(
+        csv.contains("small.toml") && !csv.contains("implausible"),
+        "{csv}"
+    );
+}

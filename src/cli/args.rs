@@ -98,6 +98,10 @@ pub struct SimArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Treat plausibility warnings (a value far outside the usual range, such as a
+    /// premium rate of 30 %) as errors: the file is not run (exit 2).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Flags of `cashrisk run`.
@@ -145,6 +149,9 @@ pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Treat plausibility warnings as errors (exit 2).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Flags of `cashrisk stress` and `cashrisk sensitivity`.

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::output;
 use crate::run::Run;
-use crate::scenario::{ScenarioFile, WhatIf};
+use crate::scenario::WhatIf;
 use crate::summary::Summary;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -181,8 +181,11 @@ pub(crate) fn batch_command(args: &BatchArgs) -> Result<(), Error> {
             continue;
         }
         folders.insert(folder.clone(), path.clone());
-        let file = match ScenarioFile::load(path) {
-            Ok(f) => f,
+        let file = match load_denying(path, args.sim.deny_warnings) {
+            Ok(f) => {
+                check_warnings(&f, false)?;
+                f
+            }
             Err(err) => {
                 failed += 1;
                 io_only &= err.io;

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::output::{OutputDir, RunFolder};
 use crate::run::{RunResult, run};
+use crate::scenario::ScenarioFile;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,6 +35,44 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) -> Result<(), 
 /// A line of a job whose exit code says more than its output (batch, validate): when
 /// stdout is closed the job still finishes, so that its files are whole and its exit
 /// code tells whether every scenario was good.
+/// Loads a scenario file and reports its plausibility warnings on stderr; with
+/// `--deny-warnings` they make the file an error.
+pub(crate) fn load_scenario(path: &Path, deny_warnings: bool) -> Result<ScenarioFile, Error> {
+    let file = load_denying(path, deny_warnings)?;
+    check_warnings(&file, false)?;
+    Ok(file)
+}
+
+/// Loads a scenario file; with `deny_warnings`, a file with plausibility warnings is
+/// an error (for commands that go on with the next file).
+pub(crate) fn load_denying(
+    path: &Path,
+    deny_warnings: bool,
+) -> Result<ScenarioFile, crate::scenario::ScenarioError> {
+    let file = ScenarioFile::load(path)?;
+    if deny_warnings && !file.warnings().is_empty() {
+        return Err(file.warnings_as_error());
+    }
+    Ok(file)
+}
+
+/// Prints the plausibility warnings of a loaded file (stderr), or with
+/// `deny_warnings` returns them as the file's error.
+pub(crate) fn check_warnings(file: &ScenarioFile, deny_warnings: bool) -> Result<(), Error> {
+    let warnings = file.warnings();
+    if deny_warnings && !warnings.is_empty() {
+        return Err(Error::Scenario(file.warnings_as_error()));
+    }
+    for w in warnings {
+        eprintln!(
+            "warning: {}: {}",
+            crate::text::path(&file.path),
+            crate::text::terminal_line(&w.to_string())
+        );
+    }
+    Ok(())
+}
+
 pub(crate) fn progress(printed: Result<(), Error>) -> Result<(), Error> {
     match printed {
         Err(Error::StdoutClosed) => Ok(()),

@@ -4,7 +4,6 @@ use super::args::ValidateArgs;
 use super::common::*;
 use crate::error::Error;
 use crate::output;
-use crate::scenario::ScenarioFile;
 
 /// The text of a starter template.
 pub fn template_text(t: super::args::Template) -> &'static str {
@@ -53,20 +52,29 @@ pub(crate) fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
     let mut failed = 0;
     let mut io_only = true;
     for path in &args.files {
-        match ScenarioFile::load(path) {
+        match load_denying(path, args.deny_warnings) {
             Ok(file) => {
+                check_warnings(&file, false)?;
                 let s = &file.base;
+                let plural = |n: usize, one: &str, many: &str| {
+                    format!(
+                        "{} {}",
+                        crate::table::thousands(n as f64),
+                        if n == 1 { one } else { many }
+                    )
+                };
                 progress(outln!(
-                    "ok: {} (\"{}\": {} buyers, {} stress cases, {})",
+                    "ok: {} (\"{}\": {}, {}, {}, {} of sales for cash)",
                     crate::text::path(path),
                     s.name,
-                    s.buyer_count(),
-                    s.stress.len(),
+                    plural(s.buyer_count(), "buyer", "buyers"),
+                    plural(s.stress.len(), "stress case", "stress cases"),
                     if s.insurance.is_some() {
                         "insured"
                     } else {
                         "no policy"
-                    }
+                    },
+                    crate::table::percent(s.cash_share())
                 ))?;
             }
             Err(err) => {

@@ -194,7 +194,7 @@ pub(crate) fn check_break_even(scenario: &Scenario) -> Result<(), Error> {
 
 /// Checks the flags of `run` and prepares everything it needs.
 pub(crate) fn run_plan(args: &RunArgs) -> Result<RunPlan, Error> {
-    let file = ScenarioFile::load(&args.file)?;
+    let file = super::common::load_scenario(&args.file, args.sim.deny_warnings)?;
     let (what_if, scenario) =
         scenario_for_run(&file, args.stress.as_deref(), args.sim.paths, args.sim.seed)?;
     if args.break_even {

@@ -6,7 +6,7 @@ use super::plan::*;
 use crate::error::Error;
 use crate::model::Model;
 use crate::run::Run;
-use crate::scenario::{Scenario, ScenarioFile, WhatIf};
+use crate::scenario::{Scenario, WhatIf};
 use crate::study::{self, Case};
 use crate::summary::Summary;
 use std::io::IsTerminal;
@@ -58,7 +58,7 @@ pub(crate) fn run_cases(
 }
 
 pub(crate) fn stress_command(args: &StudyArgs) -> Result<(), Error> {
-    let file = ScenarioFile::load(&args.file)?;
+    let file = load_scenario(&args.file, args.sim.deny_warnings)?;
     let out_path = args
         .out
         .clone()
@@ -86,7 +86,7 @@ pub(crate) fn stress_command(args: &StudyArgs) -> Result<(), Error> {
 }
 
 pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
-    let file = ScenarioFile::load(&args.file)?;
+    let file = load_scenario(&args.file, args.sim.deny_warnings)?;
     let spec = study::parse_sweep(&args.set).map_err(|message| Error::Usage {
         flag: "--set",
         message,
@@ -133,7 +133,7 @@ pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
 }
 
 pub(crate) fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
-    let file = ScenarioFile::load(&args.file)?;
+    let file = load_scenario(&args.file, args.sim.deny_warnings)?;
     let out_path = args
         .out
         .clone()

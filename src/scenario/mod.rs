@@ -14,6 +14,7 @@ pub mod keys;
 mod lgd_de;
 mod locate;
 mod parse;
+pub mod plausible;
 pub mod raw;
 pub mod schema;
 mod stress;
@@ -369,6 +370,26 @@ impl ScenarioFile {
             return Err(ScenarioError::new(path, &file.text, problems));
         }
         Ok(file)
+    }
+
+    /// The plausibility warnings of the base scenario ([`plausible`]).
+    pub fn warnings(&self) -> Vec<plausible::Warning> {
+        plausible::warnings(&self.base)
+    }
+
+    /// The warnings as the file's error (`--deny-warnings`).
+    pub fn warnings_as_error(&self) -> ScenarioError {
+        let problems = self
+            .warnings()
+            .into_iter()
+            .map(|w| {
+                Problem::new(
+                    KeyPath::root(),
+                    format!("{w} (an error with --deny-warnings)"),
+                )
+            })
+            .collect();
+        ScenarioError::new(&self.path, &self.text, problems)
     }
 
     /// The built-in stress cases for this file's base scenario (see `stress::builtin`).
