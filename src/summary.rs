@@ -220,6 +220,26 @@ pub struct PolicySummary {
     pub figures: InsuredSummary,
     /// This variant minus uninsured, per path.
     pub difference: Difference,
+    /// What the policy is worth for liquidity (the verdict's figures).
+    pub decision: PolicyDecision,
+}
+
+/// What a policy costs against what it does for liquidity (docs/figures.md, "The
+/// verdict").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PolicyDecision {
+    /// The policy's expected net cost a year: minus the mean change in end balance,
+    /// scaled to 365 days.
+    pub net_cost_per_year: f64,
+    /// Net cost a year per percentage point of shortfall probability avoided; null
+    /// when the policy does not lower the probability.
+    pub cost_per_point_avoided: Option<f64>,
+    /// The extra committed credit line that gives the uninsured company the policy's
+    /// shortfall probability (0 when the policy does not lower it).
+    pub same_protection_credit_line: f64,
+    /// The yearly fee on that line at which it costs what the policy costs (net cost
+    /// a year / line); null when the line is 0 or the policy costs nothing.
+    pub same_protection_fee: Option<f64>,
 }
 
 /// One variant as the renderers read it: its name and figures, and for a policy
@@ -303,7 +323,18 @@ struct SummaryJson<'a> {
     uninsured: &'a VariantSummary,
     insured: &'a InsuredSummary,
     difference: &'a Difference,
-    decision: &'a DecisionFigures,
+    decision: DecisionJson<'a>,
+}
+
+/// `decision` in summary.json: the extra credit lines, the first policy's verdict
+/// figures (with a policy), the break-even rate (when computed).
+#[derive(Serialize)]
+struct DecisionJson<'a> {
+    extra_credit_line: &'a [crate::decision::ExtraLiquidity; 2],
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a PolicyDecision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    break_even_premium_rate: Option<Option<f64>>,
 }
 
 impl Serialize for Summary {
@@ -315,7 +346,11 @@ impl Serialize for Summary {
             uninsured: &self.uninsured,
             insured: self.insured(),
             difference: self.difference(),
-            decision: &self.decision,
+            decision: DecisionJson {
+                extra_credit_line: &self.decision.extra_credit_line,
+                policy: self.shown_policies().first().map(|p| &p.decision),
+                break_even_premium_rate: self.decision.break_even_premium_rate,
+            },
         }
         .serialize(serializer)
     }
@@ -402,7 +437,14 @@ fn timing(days: &[u64]) -> ShortfallTiming {
 
 /// Policy variant `v` of a run: its figures, what the policy cost and paid, and its
 /// paired difference against the uninsured variant.
-fn policy(r: &RunResult, v: usize, name: &str, credit_loss: CreditLoss) -> PolicySummary {
+fn policy(
+    r: &RunResult,
+    v: usize,
+    name: &str,
+    credit_loss: CreditLoss,
+    floor: f64,
+    horizon_days: u32,
+) -> PolicySummary {
     let n = r.paths() as f64;
     let result = &r.variants[v];
     let sums = BlockSums::total(&result.blocks);
@@ -431,9 +473,11 @@ fn policy(r: &RunResult, v: usize, name: &str, credit_loss: CreditLoss) -> Polic
             .zip(&r.variants[UNINSURED].end_balance)
             .map(|(i, u)| i - u),
     );
+    let decision = policy_decision(r, v, floor, end_change.estimate, horizon_days);
     PolicySummary {
         name: name.to_string(),
         figures,
+        decision,
         difference: Difference {
             shortfall_probability: stats::paired_probability_change(
                 result.rescued,
@@ -445,6 +489,42 @@ fn policy(r: &RunResult, v: usize, name: &str, credit_loss: CreditLoss) -> Polic
             paths_rescued: result.rescued,
             paths_harmed: result.harmed,
         },
+    }
+}
+
+/// The verdict's figures of policy variant `v`, whose mean change in end balance is
+/// `end_change`.
+fn policy_decision(
+    r: &RunResult,
+    v: usize,
+    floor: f64,
+    end_change: f64,
+    horizon_days: u32,
+) -> PolicyDecision {
+    let n = r.paths();
+    let count = |v: usize| r.variants[v].shortfall_days.iter().sum::<u64>();
+    let (uninsured, insured) = (count(UNINSURED), count(v));
+    let net_cost_per_year = -end_change * 365.0 / horizon_days as f64;
+    let avoided_points = 100.0 * (uninsured as f64 - insured as f64) / n as f64;
+    // The line that leaves at most as many uninsured paths short as the policy does.
+    let same_protection_credit_line = if insured < uninsured {
+        crate::decision::extra_liquidity(
+            &r.variants[UNINSURED].min_headroom,
+            floor,
+            stats::Level {
+                num: insured,
+                den: n,
+            },
+        )
+    } else {
+        0.0
+    };
+    PolicyDecision {
+        net_cost_per_year,
+        cost_per_point_avoided: (avoided_points > 0.0).then(|| net_cost_per_year / avoided_points),
+        same_protection_credit_line,
+        same_protection_fee: (same_protection_credit_line > 0.0 && net_cost_per_year > 0.0)
+            .then(|| net_cost_per_year / same_protection_credit_line),
     }
 }
 
@@ -466,7 +546,16 @@ impl Summary {
         };
         let uninsured = variant(result, UNINSURED, credit_loss);
         let policies = (1..result.variants.len())
-            .map(|v| policy(result, v, run.variant_name(v), credit_loss))
+            .map(|v| {
+                policy(
+                    result,
+                    v,
+                    run.variant_name(v),
+                    credit_loss,
+                    scenario.min_headroom,
+                    scenario.horizon_days,
+                )
+            })
             .collect();
         Summary {
             cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -93,11 +93,13 @@ pub fn horizon_words(days: u32) -> String {
     }
 }
 
-/// The one-sentence answer that opens the report.
+/// The answer that opens the terminal report and the report: what the policy does for
+/// this company's liquidity and at what net cost, against the extra credit line that
+/// would do the same (docs/figures.md, "The verdict").
 pub fn headline(s: &Summary) -> String {
     let within = horizon_words(s.simulation.horizon_days);
+    let c = s.scenario.currency.as_str();
     let u = &s.uninsured.shortfall_probability;
-    let i = &s.insured().common.shortfall_probability;
     let range = |e: &Estimate| {
         if e.ci95[0].is_finite() {
             format!(
@@ -110,34 +112,78 @@ pub fn headline(s: &Summary) -> String {
             percent(e.estimate)
         }
     };
-    if !s.scenario.insured {
+    let Some(policy) = s.shown_policies().first() else {
         return format!(
             "The chance of a liquidity shortfall within {within} is {} \
              (the scenario has no [insurance] table: add one to see what a policy changes).",
             range(u)
         );
-    }
-    let premium = money(&s.scenario.currency, s.insured().premium_paid.mean);
-    let verb = if i.estimate < u.estimate {
-        "falls"
-    } else if i.estimate > u.estimate {
-        "rises"
-    } else {
-        "stays"
     };
-    if verb == "stays" {
-        return format!(
-            "With the policy the chance of a liquidity shortfall within {within} stays at {}, \
-             for an expected premium of {premium}.",
+    let i = &policy.figures.common.shortfall_probability;
+    let d = &policy.decision;
+    let cost = if d.net_cost_per_year > 0.0 {
+        format!("at a net cost of {} a year", money(c, d.net_cost_per_year))
+    } else {
+        format!(
+            "and on average returns {} a year more than it costs",
+            money(c, -d.net_cost_per_year)
+        )
+    };
+    // A difference whose paired interval includes 0 may be noise: say so.
+    let change = &policy.difference.shortfall_probability;
+    let noise = if change.ci95[0] <= 0.0 && change.ci95[1] >= 0.0 {
+        " (a difference within the simulation's noise: its 95 % interval includes 0)"
+    } else {
+        ""
+    };
+    let first = if i.estimate < u.estimate {
+        let per_point = match d.cost_per_point_avoided {
+            Some(x) if x > 0.0 => format!(" ({} per percentage point avoided)", money(c, x)),
+            _ => String::new(),
+        };
+        format!(
+            "The policy lowers the chance of running short of liquidity within {within} from \
+             {} to {}{noise}, {cost}{per_point}.",
+            range(u),
+            range(i)
+        )
+    } else if i.estimate > u.estimate {
+        format!(
+            "The policy raises the chance of running short of liquidity within {within} from \
+             {} to {}{noise}, {cost}.",
+            range(u),
+            range(i)
+        )
+    } else {
+        format!(
+            "With the policy the chance of running short of liquidity within {within} stays \
+             at {}, {cost}.",
             range(u)
-        );
-    }
-    format!(
-        "With the policy the chance of a liquidity shortfall within {within} {verb} from {} to {}, \
-         for an expected premium of {premium}.",
-        range(u),
-        range(i)
-    )
+        )
+    };
+    let one_percent = s.decision.extra_credit_line[1].by_variant[crate::variant::UNINSURED];
+    let second = if one_percent == 0.0 {
+        " Without it the chance is already at most 1 %, with no extra credit line: \
+         the policy is not worth buying for its liquidity effect."
+            .to_string()
+    } else if d.same_protection_credit_line > 0.0 {
+        match d.same_protection_fee {
+            Some(fee) => format!(
+                " An extra credit line of {} would give the same protection; the policy costs \
+                 what that line would at a fee of {} a year.",
+                money(c, d.same_protection_credit_line),
+                percent(fee)
+            ),
+            None => format!(
+                " An extra credit line of {} would give the same protection, which the \
+                 policy gives while returning more than it costs.",
+                money(c, d.same_protection_credit_line)
+            ),
+        }
+    } else {
+        String::new()
+    };
+    format!("{first}{second}")
 }
 
 /// The narrowest label column, and the width of every other column.

@@ -496,3 +496,50 @@ fn a_swept_run_setting_and_its_flag_are_refused_together() {
         );
     }
 }
+
+#[test]
+fn the_verdicts_credit_line_gives_the_policys_protection_at_the_stated_fee() {
+    // The textile exporter's policy lowers P(shortfall). The same-protection line X,
+    // added to the uninsured company's credit line and simulated again, leaves at
+    // most as many paths short as the policy does; one unit less leaves more. The
+    // net cost is minus the mean change in end balance (365 days: a year), the cost
+    // per point that over the points avoided, the fee that over X.
+    let text = std::fs::read_to_string("scenarios/textile_exporter.toml").unwrap();
+    let f = file(&text);
+    let paths = 4000;
+    let with_line = |extra: f64| {
+        let what_if = WhatIf::set("line", "company.credit_line", f.base.credit_line + extra);
+        let s = f.what_if(&what_if.with_run(Some(paths), None)).unwrap();
+        summarize(&s, "x", &run(&Model::new(&s), 0, s.paths, 2, &|_| {}))
+    };
+    let base = with_line(0.0);
+    let policy = &base.policies[0];
+    let d = policy.decision;
+    let (pu, pi) = (
+        base.uninsured.shortfall_probability.estimate,
+        policy.figures.common.shortfall_probability.estimate,
+    );
+    assert!(
+        pi < pu,
+        "the example's policy lowers the probability: {pu} -> {pi}"
+    );
+    let x = d.same_protection_credit_line;
+    assert!(x > 0.0);
+    assert!(with_line(x).uninsured.shortfall_probability.estimate <= pi);
+    assert!(with_line(x - 1.0).uninsured.shortfall_probability.estimate > pi);
+    let cost = -policy.difference.end_balance_mean.estimate;
+    assert_eq!(d.net_cost_per_year, cost);
+    let points = 100.0 * (pu - pi);
+    assert!((d.cost_per_point_avoided.unwrap() - cost / points).abs() <= 1e-9 * cost.abs());
+    assert_eq!(d.same_protection_fee, (cost > 0.0).then(|| cost / x));
+    // Over two years the net cost is given a year: half the change in end balance.
+    let two = f
+        .what_if(&WhatIf::set("h", "simulation.horizon_days", 730.0).with_run(Some(500), None))
+        .unwrap();
+    let s = summarize(&two, "x", &run(&Model::new(&two), 0, 500, 2, &|_| {}));
+    let p = &s.policies[0];
+    assert_eq!(
+        p.decision.net_cost_per_year,
+        -p.difference.end_balance_mean.estimate * 0.5
+    );
+}
