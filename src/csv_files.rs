@@ -114,6 +114,8 @@ pub const CASE_COLUMNS: &[&str] = &[
     "payouts_received_mean",
     "paths_rescued",
     "paths_harmed",
+    "net_cost_per_year",
+    "minimum_premium_binds",
 ];
 
 /// What names a study case in its first column.
@@ -173,6 +175,14 @@ impl Row for CaseRow<'_> {
         );
         cells.push(s.difference().paths_rescued.to_string());
         cells.push(s.difference().paths_harmed.to_string());
+        // The policy's figures; empty without a policy.
+        match s.shown_policies().first() {
+            Some(p) => {
+                cells.push(num(p.decision.net_cost_per_year));
+                cells.push(p.figures.minimum_premium_binds.to_string());
+            }
+            None => cells.extend([String::new(), String::new()]),
+        }
         cells
     }
 }

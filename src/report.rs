@@ -44,6 +44,7 @@ h2 { font-size: 1.25rem; border-bottom: 1px solid #d7dbe0; padding-bottom: 0.2re
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { padding: 0.3rem 0.5rem; border-bottom: 1px solid #e4e7eb; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
+td:not(:first-child), th:not(:first-child) { white-space: nowrap; }
 thead th { border-bottom: 2px solid #b9c0c8; }
 th.u { color: var(--uninsured); } th.i { color: var(--insured); }
 tr.group td { font-weight: bold; text-align: left; background: #f7f8fa; }
@@ -445,4 +446,89 @@ pub fn render(run: &crate::run::Run, summary: &Summary, charts: &[Chart]) -> Str
     h.push_markup(DEFINITIONS);
     h.push_markup("\n</body></html>\n");
     h.into_string()
+}
+
+/// The report of a study (`stress`, `sweep`, `sensitivity`): the decision view of its
+/// cases: the study's tables ([`crate::study::case_tables`]), its chart, and the
+/// verdict of each case.
+pub fn render_study(
+    title: &str,
+    file: &str,
+    cases: &[crate::study::Case],
+    chart: &Chart,
+) -> String {
+    let mut h = Html::default();
+    let heading = Html::text(title);
+    h.line(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} — cashrisk</title><style>{}{}</style></head><body>",
+        &[&heading, embedded_fonts(), &Html::markup(CSS)],
+    );
+    h.line("<h1>{}</h1>", &[&heading]);
+    if let Some(first) = cases.first() {
+        let s = &first.summary;
+        h.line(
+            "<p class=\"sub\">Scenario file <code>{}</code>: {} cases, each {} paths of {} days \
+             on seed {} (the same random numbers in every case, so that a difference \
+             between cases is the case, not noise); cashrisk {}.</p>",
+            &[
+                &Html::text(file),
+                &shown(cases.len()),
+                &Html::text(&thousands(s.simulation.paths as f64)),
+                &shown(s.simulation.horizon_days),
+                &shown(s.simulation.seed),
+                &Html::text(&s.cashrisk_version),
+            ],
+        );
+    }
+    for t in crate::study::case_tables(cases) {
+        h.line("<h2>{}</h2>", &[&Html::text(&t.heading)]);
+        h.push_markup("<table><thead><tr><th>Case</th>");
+        for (column, text) in t.columns.iter().enumerate() {
+            h.push(&heading_cell(column, text, cases));
+        }
+        // A note column ("minimum premium binds") when any row has one.
+        if t.rows
+            .iter()
+            .any(|(_, cells)| cells.len() > t.columns.len())
+        {
+            h.push_markup("<th>Note</th>");
+        }
+        h.push_markup("</tr></thead><tbody>\n");
+        for (label, cells) in &t.rows {
+            let mut row_cells = vec![Html::text(label)];
+            row_cells.extend(cells.iter().map(|c| Html::text(c)));
+            row(&mut h, &row_cells);
+        }
+        h.push_markup("</tbody></table>\n");
+    }
+    h.line(
+        "<figure id=\"{}\" role=\"img\" aria-label=\"{}\">{}</figure>",
+        &[
+            &Html::text(chart.name),
+            &Html::text(&chart.title),
+            &Html::chart_svg(chart),
+        ],
+    );
+    h.push_markup("<h2>What each case says</h2>\n<dl>\n");
+    for case in cases {
+        h.line(
+            "<dt>{}</dt><dd>{}</dd>",
+            &[
+                &Html::text(&case.label),
+                &Html::text(&headline(&case.summary)),
+            ],
+        );
+    }
+    h.push_markup("</dl>\n<h2>What the figures mean</h2>\n");
+    h.push_markup(DEFINITIONS);
+    h.push_markup("\n</body></html>\n");
+    h.into_string()
+}
+
+/// A column heading of a study table, in its variant's colour where it names one.
+fn heading_cell(column: usize, text: &str, cases: &[crate::study::Case]) -> Html {
+    let variants = cases.first().map_or(0, |c| c.summary.variant_count());
+    heading(column, text, variants)
 }

@@ -332,40 +332,160 @@ pub fn render_sweep_csv(key: &str, values: &[f64], summaries: &[Summary]) -> Str
     render(&CaseRow::header(&key), &rows)
 }
 
-/// The terminal table of a study: P(shortfall) of both variants and the change.
+/// One table of a study: a heading, column headings, and a row of cells per case
+/// (after the case's label). The terminal and the study's report render the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseTable {
+    /// What the table shows (the heading of the label column).
+    pub heading: String,
+    /// The headings of the other columns.
+    pub columns: Vec<String>,
+    /// Per case: its label and cells (a row may have one note cell more).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+/// The tables of a study, one row per case in each: the chance of a shortfall per
+/// variant and its change; the mean end balance per variant and its paired change;
+/// cash-flow-at-risk per variant and the policy's net cost a year, with a note where
+/// the minimum premium binds.
+pub fn case_tables(cases: &[Case]) -> Vec<CaseTable> {
+    use crate::table::{money, percent, signed_money};
+    let Some(first) = cases.first() else {
+        return Vec::new();
+    };
+    let currency = first.summary.scenario.currency.as_str();
+    let names: Vec<String> = first
+        .summary
+        .variants()
+        .map(|v| v.name.to_string())
+        .collect();
+    let policy_names: Vec<String> = first
+        .summary
+        .shown_policies()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let one = policy_names.len() == 1;
+    let per_policy = |what: &str| -> Vec<String> {
+        policy_names
+            .iter()
+            .map(|p| {
+                if one {
+                    what.to_string()
+                } else {
+                    format!("{what}, {p}")
+                }
+            })
+            .collect()
+    };
+    let rows = |cells: &dyn Fn(&Summary) -> Vec<String>| -> Vec<(String, Vec<String>)> {
+        cases
+            .iter()
+            .map(|c| (c.label.clone(), cells(&c.summary)))
+            .collect()
+    };
+    let interval = |e: &Estimate| {
+        format!(
+            "{} ({:.2}-{:.2})",
+            percent(e.estimate),
+            100.0 * e.ci95[0],
+            100.0 * e.ci95[1]
+        )
+    };
+    let mut cfar_columns: Vec<String> = names.iter().map(|n| format!("CFaR {n}")).collect();
+    cfar_columns.extend(per_policy("Net cost a year"));
+    vec![
+        CaseTable {
+            heading: "P(shortfall)".to_string(),
+            columns: names.iter().cloned().chain(per_policy("Change")).collect(),
+            rows: rows(&|s| {
+                s.variants()
+                    .map(|v| interval(&v.figures.shortfall_probability))
+                    .chain(s.shown_policies().iter().map(|p| {
+                        format!(
+                            "{:+.2} pp",
+                            100.0 * p.difference.shortfall_probability.estimate
+                        )
+                    }))
+                    .collect()
+            }),
+        },
+        CaseTable {
+            heading: format!(
+                "Mean end balance (day {})",
+                first.summary.simulation.horizon_days - 1
+            ),
+            columns: names.iter().cloned().chain(per_policy("Change")).collect(),
+            rows: rows(&|s| {
+                s.variants()
+                    .map(|v| money(currency, v.figures.end_balance.mean))
+                    .chain(
+                        s.shown_policies().iter().map(|p| {
+                            signed_money(currency, p.difference.end_balance_mean.estimate)
+                        }),
+                    )
+                    .collect()
+            }),
+        },
+        CaseTable {
+            heading: "Cash-flow-at-risk (95 %)".to_string(),
+            columns: cfar_columns,
+            rows: rows(&|s| {
+                let mut row: Vec<String> = s
+                    .variants()
+                    .map(|v| money(currency, v.figures.cfar95))
+                    .chain(
+                        s.shown_policies()
+                            .iter()
+                            .map(|p| money(currency, p.decision.net_cost_per_year)),
+                    )
+                    .collect();
+                let binding: Vec<&str> = s
+                    .shown_policies()
+                    .iter()
+                    .filter(|p| p.figures.minimum_premium_binds)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                if !binding.is_empty() {
+                    row.push(if one {
+                        "minimum premium binds".to_string()
+                    } else {
+                        format!("minimum premium binds: {}", binding.join(", "))
+                    });
+                }
+                row
+            }),
+        },
+    ]
+}
+
+/// The terminal tables of a study ([`case_tables`]).
 pub fn render_cases_table(title: &str, cases: &[Case]) -> String {
-    use crate::table::percent;
     let width = cases
         .iter()
         .map(|c| c.label.chars().count())
         .max()
         .unwrap_or(4)
-        .clamp(10, 72);
-    let mut out = format!("{title}\n\n");
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:>26}  {:>26}  {:>12}",
-        "Case", "P(shortfall) uninsured", "P(shortfall) insured", "Change"
-    );
-    for c in cases {
-        let s = &c.summary;
-        let cell = |e: &Estimate| {
-            format!(
-                "{} ({:.2}-{:.2})",
-                percent(e.estimate),
-                100.0 * e.ci95[0],
-                100.0 * e.ci95[1]
-            )
-        };
-        let label: String = c.label.chars().take(width).collect();
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:>26}  {:>26}  {:>9.2} pp",
-            label,
-            cell(&s.uninsured.shortfall_probability),
-            cell(&s.insured().common.shortfall_probability),
-            100.0 * s.difference().shortfall_probability.estimate
-        );
+        .clamp(28, 72);
+    let mut out = format!("{title}\n");
+    for t in case_tables(cases) {
+        let _ = write!(out, "\n{:<width$}", t.heading);
+        for c in &t.columns {
+            let _ = write!(out, "  {c:>22}");
+        }
+        out.push('\n');
+        for (label, cells) in &t.rows {
+            let label: String = label.chars().take(width).collect();
+            let _ = write!(out, "{label:<width$}");
+            for (k, c) in cells.iter().enumerate() {
+                if k < t.columns.len() {
+                    let _ = write!(out, "  {c:>22}");
+                } else {
+                    let _ = write!(out, "    {c}");
+                }
+            }
+            out.push('\n');
+        }
     }
     out
 }

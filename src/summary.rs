@@ -122,6 +122,10 @@ pub struct InsuredSummary {
     /// The insurer's share of later payments and recoveries on claimed invoices,
     /// dated before H, mean per path.
     pub paid_to_insurer: Mean,
+    /// True when the premium paid is the minimum premium of every policy year in
+    /// every path: the turnover premium never used up a deposit, so a lower premium
+    /// rate changes nothing.
+    pub minimum_premium_binds: bool,
 }
 
 /// Insured minus uninsured, per path.
@@ -444,10 +448,13 @@ fn policy(
     credit_loss: CreditLoss,
     floor: f64,
     horizon_days: u32,
+    minimum_premium: f64,
 ) -> PolicySummary {
     let n = r.paths() as f64;
     let result = &r.variants[v];
     let sums = BlockSums::total(&result.blocks);
+    // The deposits every path pays: the minimum premium of each policy year.
+    let deposits = minimum_premium * horizon_days.div_ceil(365) as f64;
     let figures = InsuredSummary {
         common: variant(r, v, credit_loss),
         premium_paid: Mean {
@@ -465,6 +472,8 @@ fn policy(
         paid_to_insurer: Mean {
             mean: sums.paid_to_insurer / n,
         },
+        // Up to the rounding of the sum over paths.
+        minimum_premium_binds: deposits > 0.0 && sums.premium_paid / n <= deposits * (1.0 + 1e-12),
     };
     let end_change = stats::mean_interval(
         result
@@ -504,7 +513,8 @@ fn policy_decision(
     let n = r.paths();
     let count = |v: usize| r.variants[v].shortfall_days.iter().sum::<u64>();
     let (uninsured, insured) = (count(UNINSURED), count(v));
-    let net_cost_per_year = -end_change * 365.0 / horizon_days as f64;
+    // 365 / H first: exactly 1 for a one-year horizon, so the cost is the change.
+    let net_cost_per_year = -end_change * (365.0 / horizon_days as f64);
     let avoided_points = 100.0 * (uninsured as f64 - insured as f64) / n as f64;
     // The line that leaves at most as many uninsured paths short as the policy does.
     let same_protection_credit_line = if insured < uninsured {
@@ -554,6 +564,10 @@ impl Summary {
                     credit_loss,
                     scenario.min_headroom,
                     scenario.horizon_days,
+                    scenario
+                        .insurance
+                        .as_ref()
+                        .map_or(0.0, |p| p.minimum_premium),
                 )
             })
             .collect();

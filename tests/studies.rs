@@ -119,7 +119,15 @@ fn a_sweep_uses_common_random_numbers() {
     let rows: Vec<Vec<f64>> = csv
         .lines()
         .skip(1)
-        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|x| match x {
+                    "true" => 1.0,
+                    "false" => 0.0,
+                    x => x.parse().unwrap(),
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(rows.len(), 5);
     // Columns: value, uninsured_shortfall(1..3), insured(4..6), change(7..9),
@@ -542,4 +550,69 @@ fn the_verdicts_credit_line_gives_the_policys_protection_at_the_stated_fee() {
         p.decision.net_cost_per_year,
         -p.difference.end_balance_mean.estimate * 0.5
     );
+}
+
+#[test]
+fn a_study_shows_cash_figures_and_writes_a_report() {
+    // A premium sweep on the small company: at 0.01 % the turnover premium (about
+    // 0.0001 x 960,000 = 96 a year) is far below the minimum premium of 2,000, which
+    // then binds; at 0.5 % (about 4,800) it does not. The net cost a year is minus the
+    // paired change in end balance.
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "sweep",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "300",
+            "--quiet",
+        ])
+        .args(["--set", "insurance.premium_rate=0.0001:0.005:3", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let table = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "P(shortfall)",
+        "Mean end balance (day 364)",
+        "Cash-flow-at-risk (95 %)",
+        "Net cost a year",
+    ] {
+        assert!(table.contains(part), "{part}\n{table}");
+    }
+    let binds: Vec<&str> = table
+        .lines()
+        .filter(|l| l.contains("minimum premium binds"))
+        .collect();
+    assert_eq!(binds.len(), 1, "{table}");
+    assert!(
+        binds[0].starts_with("insurance.premium_rate = 0.0001 "),
+        "{table}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows[0][col("minimum_premium_binds")], "true");
+    assert_eq!(rows[2][col("minimum_premium_binds")], "false");
+    for r in &rows {
+        let cost: f64 = r[col("net_cost_per_year")].parse().unwrap();
+        let change: f64 = r[col("end_balance_change")].parse().unwrap();
+        assert_eq!(cost, -change);
+    }
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    for part in [
+        "Mean end balance (day 364)",
+        "What each case says",
+        "insurance.premium_rate = 0.0025",
+        "<svg",
+        "minimum premium binds",
+    ] {
+        assert!(report.contains(part), "report lacks {part}");
+    }
 }

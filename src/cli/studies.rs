@@ -17,6 +17,7 @@ fn finish_study(
     mut out: crate::output::RunFolder,
     chart: &crate::charts::Chart,
     title: &str,
+    file: &str,
     results: &[Case],
 ) -> Result<(), Error> {
     stage_write(
@@ -25,6 +26,8 @@ fn finish_study(
         chart.svg.as_bytes(),
     )?;
     stage_write(&mut out, &format!("{}.png", chart.name), &chart.png)?;
+    let report = crate::report::render_study(title, file, results, chart);
+    stage_write(&mut out, "report.html", report.as_bytes())?;
     let (out, count) = commit(out)?;
     out!(
         "{}",
@@ -82,7 +85,7 @@ pub(crate) fn stress_command(args: &StudyArgs) -> Result<(), Error> {
     );
     let chart =
         crate::charts::studies::cases("stress", &title, &labels, &summaries).map_err(Error::Bug)?;
-    finish_study(out, &chart, &title, &results)
+    finish_study(out, &chart, &title, &label, &results)
 }
 
 pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
@@ -129,7 +132,7 @@ pub(crate) fn sweep_command(args: &SweepArgs) -> Result<(), Error> {
     );
     let chart = crate::charts::studies::sweep(&title, &spec.key, &spec.values, &summaries)
         .map_err(Error::Bug)?;
-    finish_study(out, &chart, &title, &results)
+    finish_study(out, &chart, &title, &label, &results)
 }
 
 pub(crate) fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
@@ -191,5 +194,5 @@ pub(crate) fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         file.base.name
     );
     let chart = crate::charts::studies::tornado(&title, &panels).map_err(Error::Bug)?;
-    finish_study(out, &chart, &title, &results)
+    finish_study(out, &chart, &title, &label, &results)
 }
