@@ -15,7 +15,8 @@
 //! - **Portable streams**: every random number is Philox4x32-10 of (seed, path,
 //!   stream, index) ([`rng`]); path k never depends on another path, and a stress case
 //!   never shifts which number an invoice gets.
-//! - **Flat memory**: a run keeps five numbers per path plus fixed-size histograms.
+//! - **Small memory**: a run keeps five numbers (40 bytes) per path plus fixed-size
+//!   histograms; shards keep each process small.
 //! - **Honest input handling**: a bad scenario is an error that names the file, the
 //!   key and the fix ([`scenario`]); nothing is silently repaired.
 //! - **Safe output**: a run's files appear all at once or not at all, temporary files

@@ -208,9 +208,7 @@ fn policy_text(s: &Summary) -> Html {
          within the horizon. On claimed invoices that are paid late or recovered, the \
          insurer takes its share of the later payment, <b>{}</b>; the changed balance \
          changes interest by {}. In all the policy {} ({} per path, 95 % interval {} to {}). \
-         Net of payouts the expected credit loss falls from {} to {}. \
-         It rescues {} paths from a shortfall and tips {} into one \
-         (premiums, and the insurer's share of late payments, leave less cash).</p>",
+         Net of payouts the expected credit loss falls from {} to {}. {}</p>",
         &[
             &Html::text(&money(c, premium)),
             &Html::text(&money(c, payouts)),
@@ -222,10 +220,37 @@ fn policy_text(s: &Summary) -> Html {
             &Html::text(&thousands(e.ci95[1])),
             &Html::text(&money(c, s.uninsured.credit_loss.mean)),
             &Html::text(&money(c, s.insured().net_credit_loss.mean)),
-            &Html::text(&thousands(s.difference().paths_rescued as f64)),
-            &Html::text(&thousands(s.difference().paths_harmed as f64)),
+            &Html::text(&rescued_and_harmed(
+                s.difference().paths_rescued,
+                s.difference().paths_harmed,
+            )),
         ],
     )
+}
+
+/// What the policy does to individual paths, explaining harm only where there is some.
+fn rescued_and_harmed(rescued: u64, harmed: u64) -> String {
+    let paths = |n: u64| match n {
+        1 => "1 path".to_string(),
+        n => format!("{} paths", thousands(n as f64)),
+    };
+    match (rescued, harmed) {
+        (0, 0) => "It neither rescues a path from a shortfall nor tips one into it.".to_string(),
+        (r, 0) => format!(
+            "It rescues {} from a shortfall and tips none into one.",
+            paths(r)
+        ),
+        (r, h) => format!(
+            "It rescues {} from a shortfall and tips {} into one (there, the premiums or \
+             the insurer's share of a late payment leave less cash at the wrong moment).",
+            if r == 0 {
+                "no path".to_string()
+            } else {
+                paths(r)
+            },
+            paths(h)
+        ),
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -531,4 +556,29 @@ pub fn render_study(
 fn heading_cell(column: usize, text: &str, cases: &[crate::study::Case]) -> Html {
     let variants = cases.first().map_or(0, |c| c.summary.variant_count());
     heading(column, text, variants)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn harm_is_explained_only_where_there_is_some() {
+        assert_eq!(
+            rescued_and_harmed(0, 0),
+            "It neither rescues a path from a shortfall nor tips one into it."
+        );
+        assert_eq!(
+            rescued_and_harmed(1, 0),
+            "It rescues 1 path from a shortfall and tips none into one."
+        );
+        let both = rescued_and_harmed(1234, 2);
+        assert!(both.starts_with(
+            "It rescues 1,234 paths from a shortfall and tips 2 paths into one (there"
+        ));
+        assert!(
+            rescued_and_harmed(0, 1)
+                .starts_with("It rescues no path from a shortfall and tips 1 path")
+        );
+    }
 }

@@ -680,3 +680,40 @@ fn a_batch_denying_warnings_skips_the_implausible_file_and_finishes_the_others()
         "{csv}"
     );
 }
+
+#[test]
+fn json_output_says_on_stderr_where_the_files_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "run",
+            "tests/fixtures/small.toml",
+            "--paths",
+            "100",
+            "--quiet",
+            "--json",
+        ])
+        .args(["--no-charts", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    serde_json::from_slice::<Value>(&out.stdout).expect("stdout is JSON alone");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("wrote 2 files to "), "{err}");
+}
+
+#[test]
+fn init_refuses_an_existing_file_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    std::fs::write(&file, "x").unwrap();
+    let out = cashrisk().arg("init").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("cashrisk init: ") && err.contains("mine.toml already exists"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}

@@ -208,10 +208,16 @@ impl Progress {
                 Some(total),
                 indicatif::ProgressDrawTarget::hidden(),
             );
+            // indicatif's {per_sec} prints "41688.2507/s": a whole number reads better.
             if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} paths, {per_sec}, about {eta} left",
+                "{bar:40} {human_pos}/{human_len} paths, {paths_per_second} paths/s, about {eta} left",
             ) {
-                bar.set_style(style);
+                bar.set_style(style.with_key(
+                    "paths_per_second",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}", crate::table::thousands(state.per_sec()));
+                    },
+                ));
             }
             bar
         });

@@ -28,7 +28,7 @@ pub(crate) fn init_command(args: &super::args::InitArgs) -> Result<(), Error> {
     output::write_new(&args.file, text.as_bytes()).map_err(|source| {
         if source.kind() == std::io::ErrorKind::AlreadyExists {
             Error::Usage {
-                flag: "FILE",
+                flag: "cashrisk init",
                 message: format!(
                     "{} already exists; choose another name (init never overwrites)",
                     crate::text::path(&args.file)

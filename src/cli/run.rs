@@ -145,6 +145,8 @@ pub(crate) fn run_command(args: &RunArgs) -> Result<(), Error> {
     let (out, count) = commit(out)?;
     if args.json {
         out!("{}", output::render_json(&summary))?;
+        // stdout is the JSON; say on stderr where the files went.
+        eprintln!("wrote {count} files to {}", crate::text::path(&out));
         return Ok(());
     }
     out!("{}", crate::text::terminal(&crate::table::render(&summary)))?;
