@@ -63,7 +63,12 @@ dd { margin: 0; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   h2 { page-break-after: avoid; break-after: avoid; }
   table, dl { page-break-inside: avoid; break-inside: avoid; }
-  .answer { border-left-width: 3px; }
+  .answer { border-left-width: 3px; font-size: 10.5pt; }
+  /* Page 1 holds the answer and every key figure. */
+  table.key { font-size: 7.6pt; line-height: 1.2; }
+  table.key th, table.key td { padding: 0.06rem 0.35rem; }
+  table.key .small { font-size: 0.9em; }
+  h1 { margin-top: 0; }
 }
 "#;
 
@@ -123,7 +128,7 @@ fn heading(column: usize, text: &str, variants: usize) -> Html {
 fn key_figures(s: &Summary) -> Html {
     let c = &s.scenario.currency;
     let headings = crate::figures::column_headings(s);
-    let mut t = Html::markup("<table><thead><tr><th></th>");
+    let mut t = Html::markup("<table class=\"key\"><thead><tr><th></th>");
     for (column, text) in headings.iter().enumerate() {
         t.push(&heading(column, text, s.variant_count()));
     }
@@ -253,6 +258,30 @@ fn rescued_and_harmed(rescued: u64, harmed: u64) -> String {
     }
 }
 
+/// The scheduled flows themselves: "; scheduled: day 180 -EUR 120,000 (tax), ...".
+fn scheduled_items(sc: &Scenario) -> String {
+    if sc.scheduled.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = sc
+        .scheduled
+        .iter()
+        .map(|f| {
+            let label = if f.label.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", f.label)
+            };
+            format!(
+                "day {} {}{label}",
+                f.day,
+                signed_money(&sc.currency, f.amount)
+            )
+        })
+        .collect();
+    format!("; scheduled: {}", items.join(", "))
+}
+
 fn pct(x: f64) -> String {
     format!("{:.2} %", 100.0 * x)
 }
@@ -296,11 +325,11 @@ fn assumptions(sc: &Scenario) -> Html {
     item(
         "Costs",
         format!(
-            "suppliers {} of sales, paid after {} days; fixed {} a month; {} scheduled items",
+            "suppliers {} of sales, paid after {} days; fixed {} a month{}",
             pct(sc.variable_ratio),
             sc.supplier_terms_days,
             m(sc.fixed_monthly),
-            sc.scheduled.len()
+            scheduled_items(sc)
         ),
     );
     item(
@@ -337,28 +366,28 @@ fn assumptions(sc: &Scenario) -> Html {
     t.push_markup("</dl>\n");
     t.push_markup(
         "<table><thead><tr><th>Buyer</th><th>Share</th><th>Terms</th><th>PD</th><th>LGD</th>\
-         <th>Paid on time</th><th>Late by (mean)</th><th>Limit</th></tr></thead><tbody>\n",
+         <th>Paid on time</th><th>Late by (mean)</th><th>Limit (a group: each member)</th></tr></thead><tbody>\n",
     );
     let lgd = |l: &Lgd| match l {
         Lgd::Fixed(v) => format!("{v}"),
         Lgd::Beta { mean, sd } => format!("{mean} ± {sd}"),
     };
     let default_limit = sc.insurance.as_ref().map_or(0.0, |p| p.default_limit);
-    let limit = |l: Option<f64>| {
-        if sc.insurance.is_none() {
-            "–".to_string()
-        } else {
-            m(l.unwrap_or(default_limit))
-        }
+    let limit = |l: Option<f64>| match l.unwrap_or(default_limit) {
+        _ if sc.insurance.is_none() => "–".to_string(),
+        0.0 => "not covered".to_string(),
+        x => m(x),
     };
+    // A group's share as written: the combined share of its members (the limit is
+    // each member's).
     let buyer_rows = sc
         .buyers
         .iter()
-        .map(|b| (b.name.clone(), b.share, b))
+        .map(|b| (b.name.clone(), pct(b.share), b))
         .chain(sc.groups.iter().map(|g| {
             (
-                format!("{} ({} buyers, each)", g.terms.name, g.count),
-                g.terms.share,
+                format!("{} ({} buyers)", g.terms.name, thousands(g.count as f64)),
+                format!("{} in all", pct(g.total_share)),
                 &g.terms,
             )
         }));
@@ -371,7 +400,7 @@ fn assumptions(sc: &Scenario) -> Html {
             &mut t,
             &[
                 &name,
-                &pct(share),
+                &share,
                 &format!("{} days", b.terms_days),
                 &pct(b.pd),
                 &lgd(&b.lgd),

@@ -717,3 +717,62 @@ fn init_refuses_an_existing_file_in_plain_words() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
+
+#[test]
+fn the_report_puts_the_answer_first_and_lists_what_the_file_says() {
+    // The policy section comes before the charts; the buyer table shows a group's
+    // combined share, "not covered" for a buyer without a limit, and the scheduled
+    // flows themselves.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        r#"
+[scenario]
+name = "Report layout"
+[company]
+opening_cash = 50000.0
+[revenue]
+monthly = 100000.0
+[[costs.scheduled]]
+day = 100
+amount = -25000.0
+label = "tax"
+[[buyers]]
+name = "Uncovered"
+share = 0.3
+terms_days = 30
+pd = 0.02
+lgd = 0.9
+limit = 0.0
+[[buyer_groups]]
+name = "Shops"
+count = 20
+share = 0.6
+terms_days = 30
+pd = 0.02
+lgd = 0.9
+limit = 5000.0
+[insurance]
+indemnity = 0.9
+premium_rate = 0.003
+"#,
+    )
+    .unwrap();
+    let out = cashrisk()
+        .arg("run")
+        .arg(&file)
+        .args(["--paths", "100", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let at = |s: &str| report.find(s).unwrap_or_else(|| panic!("report lacks {s}"));
+    assert!(at("class=\"answer\"") < at("<h2>Key figures</h2>"));
+    assert!(at("<h2>Key figures</h2>") < at("<h2>What the policy costs and brings</h2>"));
+    assert!(at("<h2>What the policy costs and brings</h2>") < at("<h2>Charts</h2>"));
+    assert!(report.contains("<td>not covered</td>"));
+    assert!(report.contains("<td>Shops (20 buyers)</td><td>60.00 % in all</td>"));
+    assert!(report.contains("scheduled: day 100 -EUR 25,000 (tax)"));
+}
