@@ -347,6 +347,8 @@ fn draw_fan<DB: DrawingBackend>(
         .iter()
         .flat_map(|b| b.levels[0].iter().chain(&b.levels[4]).copied());
     let y = y_range(all, d.threshold);
+    // Room above the bands for the legend, so that it never covers the median.
+    let y = y.start..(y.end + 0.45 * (y.end - y.start));
     let fmt = axis_money(&d.currency);
     for (v, panel) in panels.iter().enumerate() {
         let (c, last) = (colour(v), v + 1 == count);
@@ -400,6 +402,26 @@ fn draw_fan<DB: DrawingBackend>(
             .map_err(err)?
             .label(format!("{}: median", d.names[v]))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+        if v != UNINSURED {
+            // The policy's effect at a glance: the uninsured median and 5th percentile
+            // drawn over the policy's bands.
+            let u = colour(UNINSURED);
+            for (level, label) in [(2, "uninsured: median"), (0, "uninsured: 5th percentile")] {
+                chart
+                    .draw_series(LineSeries::new(
+                        d.bands[UNINSURED].levels[level]
+                            .iter()
+                            .enumerate()
+                            .map(|(t, &y)| (t as f64, y)),
+                        u.stroke_width(1),
+                    ))
+                    .map_err(err)?
+                    .label(label)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], u.stroke_width(1))
+                    });
+            }
+        }
         chart
             .draw_series(LineSeries::new(
                 [(0.0, d.threshold), (days, d.threshold)],
@@ -585,13 +607,19 @@ fn draw_loss<DB: DrawingBackend>(
         series.push((net, colour(INSURED + k), label));
     }
     for (curve, c, label) in series {
-        // A step curve; probabilities of 0 are below the axis and end the curve.
-        let mut points = Vec::new();
+        // A step curve where a step is wide enough to see (the tail, where each step
+        // is a path); in the dense body, where steps are narrower than a pixel, a line
+        // through the points instead, which has no hairs of tiny steps. Probabilities
+        // of 0 are below the axis and end the curve.
+        let visible = xmax / 400.0;
+        let mut points = vec![(0.0, 1.0)];
         let mut prev: f64 = 1.0;
         let mut x0: f64 = 0.0;
         for &(x, p) in curve.iter() {
-            points.push((x0, prev.max(floor)));
-            points.push((x, prev.max(floor)));
+            if x - x0 > visible {
+                points.push((x, prev.max(floor)));
+            }
+            points.push((x, p.max(floor)));
             x0 = x;
             prev = p;
             if p <= 0.0 {
@@ -599,7 +627,7 @@ fn draw_loss<DB: DrawingBackend>(
             }
         }
         chart
-            .draw_series(LineSeries::new(points, c.stroke_width(3)))
+            .draw_series(LineSeries::new(points, c.stroke_width(2)))
             .map_err(err)?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
@@ -904,7 +932,9 @@ pub const CHARTS: &[ChartSpec] = &[
         title: title_fan,
         caption: "Upper panel without the policy, lower panel with it. The line is the median \
              headroom of each day; the bands hold the middle 50 % and 90 % of paths, day by \
-             day. Headroom is cash plus the unused credit line.",
+             day; the thin vermillion lines of the lower panel repeat the uninsured median \
+             and 5th percentile, so the policy's effect shows as the gap. Headroom is cash \
+             plus the unused credit line.",
         needs_policy: false,
         svg: |d, r, t| draw_fan(d, r, t),
         png: |d, r, t| draw_fan(d, r, t),
@@ -1100,6 +1130,9 @@ pub mod studies {
         })
     }
 
+    /// The longest case name the cases chart shows whole.
+    const MAX_CASE_LABEL: usize = 66;
+
     fn draw_cases<DB: DrawingBackend>(
         root: &DrawingArea<DB, Shift>,
         title: &str,
@@ -1109,23 +1142,39 @@ pub mod studies {
         root.fill(&WHITE).map_err(err)?;
         let n = cases.len();
         let top = highest(cases).mul_add(1.1, 0.0).min(100.0);
+        // Room for the longest case name (about 7 pixels a character at 13 px), and on
+        // the right for the last tick's label.
+        let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(10);
+        let label_area = (longest.min(MAX_CASE_LABEL) as u32 * 7 + 24).clamp(120, 480);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
             .margin(16)
+            .margin_right(40)
             .x_label_area_size(44)
-            .y_label_area_size(380)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(0.0..top, 0.0..n as f64)
             .map_err(err)?;
         chart
             .configure_mesh()
             .x_desc("Probability of a liquidity shortfall, % (95 % interval)")
-            .x_label_formatter(&|v| format!("{v:.1} %"))
+            .x_label_formatter(&|v| {
+                if top >= 10.0 {
+                    format!("{v:.0} %")
+                } else {
+                    format!("{v:.1} %")
+                }
+            })
             .y_labels(2 * n + 1)
             .y_label_formatter(&|y| {
                 let i = (y - 0.5).round();
                 if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
                     let label = &labels[n - 1 - i as usize];
-                    label.chars().take(56).collect()
+                    if label.chars().count() > MAX_CASE_LABEL {
+                        let cut: String = label.chars().take(MAX_CASE_LABEL - 1).collect();
+                        format!("{cut}…")
+                    } else {
+                        label.clone()
+                    }
                 } else {
                     String::new()
                 }
@@ -1281,19 +1330,36 @@ pub mod studies {
         )
     }
 
-    /// Rows of a tornado panel: (input, effect down, effect up) in percentage points,
-    /// sorted by the width of the effect, widest first.
-    pub fn tornado_rows(rows: &[(String, (f64, f64))]) -> Vec<TornadoRow> {
-        let mut out: Vec<TornadoRow> = rows
+    /// The panels of a tornado chart: for each panel title, the rows (input, effect
+    /// down, effect up) in percentage points. Every panel lists the inputs in the same
+    /// order, widest effect in any panel first, so that one column of labels names the
+    /// rows of all panels.
+    pub fn tornado_panels(
+        titles: &[&str],
+        inputs: &[(String, Vec<(f64, f64)>)],
+    ) -> Vec<TornadoPanel> {
+        let width = |effects: &[(f64, f64)]| {
+            effects
+                .iter()
+                .map(|(d, u)| (d - u).abs().max(d.abs()).max(u.abs()))
+                .fold(0.0, f64::max)
+        };
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        order.sort_by(|&a, &b| width(&inputs[b].1).total_cmp(&width(&inputs[a].1)));
+        titles
             .iter()
-            .map(|(n, (d, u))| (n.clone(), 100.0 * d, 100.0 * u))
-            .collect();
-        out.sort_by(|a, b| {
-            let wa = (a.1 - a.2).abs().max(a.1.abs()).max(a.2.abs());
-            let wb = (b.1 - b.2).abs().max(b.1.abs()).max(b.2.abs());
-            wb.total_cmp(&wa)
-        });
-        out
+            .enumerate()
+            .map(|(p, title)| {
+                let rows = order
+                    .iter()
+                    .map(|&i| {
+                        let (d, u) = inputs[i].1[p];
+                        (inputs[i].0.clone(), 100.0 * d, 100.0 * u)
+                    })
+                    .collect();
+                (title.to_string(), rows)
+            })
+            .collect()
     }
 
     fn draw_tornado<DB: DrawingBackend>(
@@ -1303,20 +1369,30 @@ pub mod studies {
     ) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(err)?;
         let titled = root.titled(title, (FONT, 20)).map_err(err)?;
-        let areas = titled.split_evenly((1, panels.len()));
+        // One scale for every panel, and plots of equal width: the first panel is wider
+        // by the column of labels it carries for all.
+        const LABELS: u32 = 210;
+        let width = titled.dim_in_pixel().0;
+        let count = panels.len().max(1) as u32;
+        let first = LABELS + width.saturating_sub(LABELS) / count;
+        let (left, rest) = titled.split_horizontally(first);
+        let mut areas = vec![left];
+        if count > 1 {
+            areas.extend(rest.split_evenly((1, count as usize - 1)));
+        }
+        let extent = panels
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().flat_map(|r| [r.1.abs(), r.2.abs()]))
+            .fold(0.05, f64::max)
+            * 1.2;
         for (k, ((panel_title, rows), area)) in panels.iter().zip(areas.iter()).enumerate() {
             let n = rows.len().max(1);
-            let extent = rows
-                .iter()
-                .flat_map(|r| [r.1.abs(), r.2.abs()])
-                .fold(0.05, f64::max)
-                * 1.2;
             let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
             let mut chart = ChartBuilder::on(area)
                 .caption(panel_title, (FONT, 15))
                 .margin(8)
                 .x_label_area_size(40)
-                .y_label_area_size(if k == 0 { 210 } else { 8 })
+                .y_label_area_size(if k == 0 { LABELS } else { 8 })
                 .build_cartesian_2d(-extent..extent, 0.0..n as f64)
                 .map_err(err)?;
             chart
@@ -1376,15 +1452,21 @@ pub mod studies {
         use super::*;
 
         #[test]
-        fn tornado_rows_are_in_percentage_points_widest_first() {
-            let rows = vec![
-                ("a".to_string(), (-0.001, 0.001)),
-                ("b".to_string(), (0.02, -0.03)),
+        fn tornado_panels_share_one_order_widest_first_in_percentage_points() {
+            // "a" is narrow in the first panel but the widest in the second: it comes
+            // first in both, so the one label column is right for every panel.
+            let inputs = vec![
+                ("a".to_string(), vec![(-0.001, 0.001), (0.05, 0.0)]),
+                ("b".to_string(), vec![(0.02, -0.03), (0.0, 0.0)]),
             ];
-            let t = tornado_rows(&rows);
-            assert_eq!(t[0].0, "b");
-            assert!((t[0].1 - 2.0).abs() < 1e-12 && (t[0].2 + 3.0).abs() < 1e-12);
-            assert_eq!(t[1].0, "a");
+            let panels = tornado_panels(&["one", "two"], &inputs);
+            for (_, rows) in &panels {
+                assert_eq!(rows[0].0, "a");
+                assert_eq!(rows[1].0, "b");
+            }
+            let b = &panels[0].1[1];
+            assert!((b.1 - 2.0).abs() < 1e-12 && (b.2 + 3.0).abs() < 1e-12);
+            assert_eq!(panels[1].0, "two");
         }
     }
 }

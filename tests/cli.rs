@@ -776,3 +776,40 @@ premium_rate = 0.003
     assert!(report.contains("<td>Shops (20 buyers)</td><td>60.00 % in all</td>"));
     assert!(report.contains("scheduled: day 100 -EUR 25,000 (tax)"));
 }
+
+#[test]
+fn charts_show_whole_case_names_and_the_policy_over_the_uninsured_fan() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args([
+            "stress",
+            "scenarios/textile_exporter.toml",
+            "--paths",
+            "200",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("stress"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let svg = std::fs::read_to_string(dir.path().join("stress/stress.svg")).unwrap();
+    // The longest built-in name (64 characters) is shown whole, and so is the 100 % tick.
+    assert!(svg.contains("Built-in: largest buyer (Nordhaus Retail GmbH) defaults on day 90"));
+    assert!(svg.contains("100 %"));
+    let out = cashrisk()
+        .args([
+            "run",
+            "scenarios/textile_exporter.toml",
+            "--paths",
+            "200",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let fan = std::fs::read_to_string(dir.path().join("run/headroom_fan.svg")).unwrap();
+    assert!(fan.contains("uninsured: 5th percentile") && fan.contains("insured: median"));
+}

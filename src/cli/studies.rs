@@ -166,29 +166,23 @@ pub(crate) fn sensitivity_command(args: &StudyArgs) -> Result<(), Error> {
         "sensitivity.csv",
         study::render_sensitivity_csv(&base, &rows).as_bytes(),
     )?;
-    let panels: Vec<crate::charts::studies::TornadoPanel> = [
-        "P(shortfall) uninsured",
-        "P(shortfall) insured",
-        "Change (insured − uninsured)",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(p, title)| {
-        let effects: Vec<(String, (f64, f64))> = rows
-            .iter()
-            .map(|r| {
-                (
-                    format!("{} {}", r.name, r.step),
-                    study::effects(&base, r)[p],
-                )
-            })
-            .collect();
-        (
-            title.to_string(),
-            crate::charts::studies::tornado_rows(&effects),
-        )
-    })
-    .collect();
+    let inputs: Vec<(String, Vec<(f64, f64)>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                format!("{} {}", r.name, r.step),
+                study::effects(&base, r).to_vec(),
+            )
+        })
+        .collect();
+    let panels = crate::charts::studies::tornado_panels(
+        &[
+            "P(shortfall) uninsured",
+            "P(shortfall) insured",
+            "Change (insured − uninsured)",
+        ],
+        &inputs,
+    );
     let title = format!(
         "{}: what moves the shortfall probability (input down: green, up: purple)",
         file.base.name
