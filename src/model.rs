@@ -478,8 +478,8 @@ impl Model {
             fixed_flows[day as usize] -= s.fixed_monthly;
         }
         for flow in &s.scheduled {
-            if flow.day < horizon {
-                fixed_flows[flow.day as usize] += flow.amount;
+            for day in flow.days(horizon) {
+                fixed_flows[day as usize] += flow.amount;
             }
         }
 

@@ -272,8 +272,11 @@ fn scheduled_items(sc: &Scenario) -> String {
             } else {
                 format!(" ({})", f.label)
             };
+            let every = f
+                .every_days
+                .map_or(String::new(), |e| format!(" every {e} days"));
             format!(
-                "day {} {}{label}",
+                "day {}{every} {}{label}",
                 f.day,
                 signed_money(&sc.currency, f.amount)
             )

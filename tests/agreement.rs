@@ -34,7 +34,12 @@ pub struct Seen {
 
 /// The scale against which amounts of money are compared.
 fn money_scale(s: &Scenario) -> f64 {
-    let scheduled: f64 = s.scheduled.iter().map(|f| f.amount.abs()).sum();
+    // A recurring flow counts once per occurrence.
+    let scheduled: f64 = s
+        .scheduled
+        .iter()
+        .map(|f| f.amount.abs() * f.days(s.horizon_days).count() as f64)
+        .sum();
     s.opening_cash.abs() + s.credit_line + scheduled + 12.0 * s.revenue_monthly + 1.0
 }
 
@@ -174,6 +179,11 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         day = 370
         amount = -60000.0
         label = "Tax"
+        [[costs.scheduled]]
+        day = 20
+        amount = -7000.0
+        label = "Quarterly VAT"
+        every_days = 91
         [credit]
         correlation = 0.3
         recovery_lag_days = 0
@@ -248,7 +258,10 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
         0f64..0.9,
         0u32..90,
         0f64..5e4,
-        proptest::collection::vec((0u32..900, -1e5f64..1e5), 0..3),
+        proptest::collection::vec(
+            (0u32..900, -1e5f64..1e5, proptest::option::of(1u32..200)),
+            0..3,
+        ),
     );
     let lgd = prop_oneof![
         (0f64..=1.0).prop_map(|v| format!("{v}")),
@@ -309,8 +322,11 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 "[costs]\nvariable_ratio = {vr}\nsupplier_terms_days = {sup}\n\
                  fixed_monthly = {fixed}\n"
             );
-            for (day, amount) in scheduled {
+            for (day, amount, every) in scheduled {
                 t += &format!("[[costs.scheduled]]\nday = {day}\namount = {amount}\nlabel = \"x\"\n");
+                if let Some(every) = every {
+                    t += &format!("every_days = {every}\n");
+                }
             }
             t += &format!("[credit]\ncorrelation = {rho}\nrecovery_lag_days = {}\n", seed % 200);
             let delay_text = |d: Option<(f64, f64, f64)>| {

@@ -545,3 +545,46 @@ fn the_policy_account_adds_up_to_the_change_in_end_balance() {
     assert!(summary.uninsured.interest_paid.mean > 0.0);
     assert!(cashrisk::figures::interest_effect(&summary.uninsured, &policy.figures.common) != 0.0);
 }
+
+#[test]
+fn a_recurring_scheduled_flow_repeats_every_n_days_within_the_horizon() {
+    // H = 100. Cash sales of 1 on the month starts 0, 30, 60, 91 (s(m) = floor(m 365 /
+    // 12)). "Rent" of -10 from day 5 every 40 days: days 5, 45, 85 (125 is past H).
+    // "Tax" of -3 on day 91 every 365 days: day 91 only. Day 91: 1 - 3 = -2.
+    let s = scenario(
+        r#"
+[scenario]
+name = "Recurring"
+[simulation]
+horizon_days = 100
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1.0
+[[costs.scheduled]]
+day = 5
+amount = -10.0
+label = "Rent"
+every_days = 40
+[[costs.scheduled]]
+day = 91
+amount = -3.0
+label = "Tax"
+every_days = 365
+"#,
+    );
+    let (out, common, _) = one_path(&s, 0);
+    ledger_is(
+        &common,
+        &[
+            (0, 1.0),
+            (5, -10.0),
+            (30, 1.0),
+            (45, -10.0),
+            (60, 1.0),
+            (85, -10.0),
+            (91, -2.0),
+        ],
+    );
+    close(out.end_balance[0], 4.0 - 33.0);
+}

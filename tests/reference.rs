@@ -128,8 +128,17 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         add(&mut common, day, cash_sale);
         add(&mut common, day + sup, -vr * cash_sale);
     }
+    // Section 21: a recurring flow is dated day + k * every_days, k = 0, 1, ...,
+    // while that is before H.
     for flow in &s.scheduled {
-        add(&mut common, flow.day as u64, flow.amount);
+        let mut day = flow.day as u64;
+        while day < h as u64 {
+            add(&mut common, day, flow.amount);
+            match flow.every_days {
+                Some(every) => day += every as u64,
+                None => break,
+            }
+        }
     }
 
     let policies: Vec<&Policy> = s.insurance.iter().collect();

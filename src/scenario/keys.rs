@@ -244,6 +244,7 @@ keys! {
     SCHEDULED_DAY = "costs.scheduled[].day", ANY_DAY, Required, "day = 180", "Day of the flow.";
     SCHEDULED_AMOUNT = "costs.scheduled[].amount", Number(Money), Required, "amount = -120000.0", "Signed amount: negative is an outflow.";
     SCHEDULED_LABEL = "costs.scheduled[].label", Label, IfAbsent::Text(""), "", "What the flow is.";
+    SCHEDULED_EVERY_DAYS = "costs.scheduled[].every_days", Whole { lo: 1, hi: MAX_DAYS, advice: "use a whole number of days >= 1, such as 365 for a yearly flow or 91 for a quarterly one" }, Means("once"), "every_days = 91", "Repeats the flow every this many days from its day while within the horizon (MODEL.md section 21).";
 
     CREDIT = "credit", Table, Means("the defaults below"), "", "Defaults and recoveries.";
     CORRELATION = "credit.correlation", Number(ClosedOpen(0.0, 1.0)), num(0.0), "", "Asset correlation rho: every buyer's loading on the common economic factor.";

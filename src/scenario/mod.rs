@@ -100,6 +100,25 @@ pub struct ScheduledFlow {
     pub amount: f64,
     /// Free-text label.
     pub label: String,
+    /// With `every_days`, the flow repeats every this many days (MODEL.md section 21).
+    pub every_days: Option<u32>,
+}
+
+impl ScheduledFlow {
+    /// The days of the flow before `horizon`: its day, and with `every_days` each
+    /// day + k * every_days (k = 1, 2, ...) while that is before `horizon`.
+    pub fn days(&self, horizon: u32) -> impl Iterator<Item = u32> + '_ {
+        let step = self.every_days.unwrap_or(u32::MAX) as u64;
+        (0u64..)
+            .map(move |k| self.day as u64 + k * step)
+            .take_while(move |&d| d < horizon as u64)
+            .take(if self.every_days.is_some() {
+                usize::MAX
+            } else {
+                1
+            })
+            .map(|d| d as u32)
+    }
 }
 
 /// The trade credit insurance policy (MODEL.md section 7).

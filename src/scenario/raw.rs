@@ -55,6 +55,7 @@ pub struct RawScheduled {
     pub day: Option<i64>,
     pub amount: Option<f64>,
     pub label: Option<String>,
+    pub every_days: Option<i64>,
 }
 
 /// `[costs]`

@@ -58,6 +58,9 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
             day: c.days(&at, &keys::SCHEDULED_DAY, s.day),
             amount: c.number(&at, &keys::SCHEDULED_AMOUNT, s.amount),
             label: c.text(&at, &keys::SCHEDULED_LABEL, &s.label),
+            every_days: s
+                .every_days
+                .map(|_| c.whole(&at, &keys::SCHEDULED_EVERY_DAYS, s.every_days) as u32),
         });
     }
 
