@@ -228,6 +228,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         pd_multiplier = 2.0
         lgd_add = 0.2
         delay_multiplier = 2.0
+        terms_days_add = 25
     "#;
     let loaded = file(text);
     let mut seen = Seen::default();
@@ -371,7 +372,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 }
             }
             t += "[[stress]]\nname = \"Worse\"\npd_multiplier = 3.0\ndelay_multiplier = 1.5\n\
-                  lgd_add = 0.1\n";
+                  lgd_add = 0.1\nterms_days_add = 30\n";
             if let Some(name) = names.first() {
                 t += &format!(
                     "[[stress]]\nname = \"Forced\"\nforce_default = [{{ buyer = \"{name}\", \

@@ -588,3 +588,33 @@ every_days = 365
     );
     close(out.end_balance[0], 4.0 - 33.0);
 }
+
+#[test]
+fn terms_days_add_moves_every_payment_and_refuses_negative_terms() {
+    // Acme's terms of 10 days become 10 + 15 = 25: the invoices of days 0, 15, 30,
+    // 45, 60 are paid on 25, 40, 55, 70, 85 (75 + 25 = 100 is at H, not counted).
+    let text = format!("{ACME}[[stress]]\nname = \"Slow\"\nterms_days_add = 15\n");
+    let s = stressed(&text, "Slow");
+    let (_, common, _) = one_path(&s, 3);
+    ledger_is(
+        &common,
+        &[
+            (25, 1500.0),
+            (40, 1500.0),
+            (55, 1500.0),
+            (70, 1500.0),
+            (85, 1500.0),
+        ],
+    );
+    // Terms of 10 - 11 = -1 are refused, naming the case and the buyer.
+    let bad = format!("{ACME}[[stress]]\nname = \"Too fast\"\nterms_days_add = -11\n");
+    let err = cashrisk::scenario::ScenarioFile::parse("t.toml".as_ref(), bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"Too fast\"")
+            && err.contains("buyers[\"Acme\"].terms_days")
+            && err.contains("is -1"),
+        "{err}"
+    );
+}

@@ -287,6 +287,7 @@ keys! {
     REVENUE_MULTIPLIER = "stress[].revenue_multiplier", MULTIPLIER, Means("unchanged"), "", "Scales revenue.monthly.";
     LIMIT_MULTIPLIER = "stress[].limit_multiplier", MULTIPLIER, Means("unchanged"), "", "Scales every own, group and default limit.";
     LGD_ADD = "stress[].lgd_add", Number(Closed(-1.0, 1.0)), Means("unchanged"), "", "Added to every fixed LGD and Beta mean, capped at 1.";
+    TERMS_DAYS_ADD = "stress[].terms_days_add", Whole { lo: -MAX_DAYS, hi: MAX_DAYS, advice: "use a whole number of days, negative to shorten terms, such as 30" }, Means("unchanged"), "terms_days_add = 30", "Added to every buyer's terms_days; a result below 0 is an error (MODEL.md section 21).";
     FORCE_DEFAULT = "stress[].force_default", Tables, Means("none"), "", "Buyers that default on a fixed day in every path.";
     FORCED_BUYER = "stress[].force_default[].buyer", Name, Required, "buyer = \"Nordhaus Retail GmbH\"", "The buyer (a group member is GROUP#k).";
     FORCED_DAY = "stress[].force_default[].day", ANY_DAY, Required, "day = 90", "Its default day; a day >= H means no default.";

@@ -170,6 +170,8 @@ pub struct StressCase {
     pub limit_multiplier: Option<f64>,
     /// Added to every LGD mean, capped at 1.
     pub lgd_add: Option<f64>,
+    /// Added to every buyer's payment terms (MODEL.md section 21).
+    pub terms_days_add: Option<i64>,
     /// Buyers that default on a fixed day in every path.
     pub force_default: Vec<ForcedDefault>,
 }

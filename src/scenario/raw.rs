@@ -153,6 +153,7 @@ pub struct RawStress {
     pub revenue_multiplier: Option<f64>,
     pub limit_multiplier: Option<f64>,
     pub lgd_add: Option<f64>,
+    pub terms_days_add: Option<i64>,
     pub force_default: Option<Vec<RawForcedDefault>>,
 }
 

@@ -100,6 +100,11 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
         if let (Some(k), Some(limit)) = (case.limit_multiplier, t.limit.as_mut()) {
             *limit *= k;
         }
+        // A result below 0 is refused by the validation that follows, naming the case
+        // and the buyer.
+        if let (Some(add), Some(terms)) = (case.terms_days_add, t.terms_days.as_mut()) {
+            *terms = terms.saturating_add(add);
+        }
         if let Some(add) = case.lgd_add {
             match t.lgd.as_mut() {
                 Some(RawLgd::Fixed(v)) => *v = (*v + add).min(1.0),

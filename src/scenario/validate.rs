@@ -351,6 +351,9 @@ fn stress_cases(
         let limit_multiplier = c.maybe_number(&at, &keys::LIMIT_MULTIPLIER, s.limit_multiplier);
         let correlation = c.maybe_number(&at, &keys::STRESS_CORRELATION, s.correlation);
         let lgd_add = c.maybe_number(&at, &keys::LGD_ADD, s.lgd_add);
+        let terms_days_add = s
+            .terms_days_add
+            .map(|_| c.whole(&at, &keys::TERMS_DAYS_ADD, s.terms_days_add));
         let mut force_default = Vec::new();
         for (j, f) in s.force_default.iter().flatten().enumerate() {
             let at = at.key("force_default").index(j, None);
@@ -373,6 +376,7 @@ fn stress_cases(
             revenue_multiplier,
             limit_multiplier,
             lgd_add,
+            terms_days_add,
             force_default,
         });
     }
