@@ -32,19 +32,9 @@ fn percent_as_fraction(x: f64, range: Range) -> Option<String> {
     if !up_to_one || !(2.0..=100.0).contains(&x) || !range.contains(x / 100.0) {
         return None;
     }
-    // Shift the decimal point of the number as written, so 4.35 gives 0.0435 (not
-    // 4.35 / 100 = 0.043499999999999997).
-    let written = format!("{x}");
-    let (whole, fraction) = written.split_once('.').unwrap_or((&written, ""));
-    let whole = format!("{whole:0>3}");
-    let (ones, hundredths) = whole.split_at(whole.len() - 2);
-    let text = format!("{}.{hundredths}{fraction}", ones.trim_start_matches('0'));
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    Some(if text.starts_with('.') {
-        format!("0{text}")
-    } else {
-        text.to_string()
-    })
+    // The decimal point of the number as written, moved two places (the one rule
+    // that also serves `growth = 5%`).
+    Some(super::jargon::percent_as_fraction_text(&format!("{x}")))
 }
 
 /// Collects problems while converting raw values.

@@ -28,7 +28,7 @@ pub fn advice(line: &str) -> Option<String> {
         if number.parse::<f64>().is_ok() {
             return Some(format!(
                 "`{key}`: write a rate as a fraction, {key} = {} for {number} %",
-                fraction(number)
+                percent_as_fraction_text(number)
             ));
         }
     }
@@ -98,8 +98,9 @@ fn is_thousands(value: &str) -> bool {
         && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// "4.35" -> "0.0435": the decimal point moved two places, as written.
-fn fraction(percent: &str) -> String {
+/// "4.35" -> "0.0435": the decimal point moved two places in the number as written
+/// (not 4.35 / 100 = 0.043499999999999997).
+pub fn percent_as_fraction_text(percent: &str) -> String {
     let (whole, decimals) = percent.split_once('.').unwrap_or((percent, ""));
     let whole = format!("{:0>3}", whole.trim_start_matches('+'));
     let (ones, hundredths) = whole.split_at(whole.len() - 2);
@@ -136,12 +137,12 @@ mod tests {
         assert_eq!(advice("monthly = 5000000"), None);
         assert_eq!(advice("[company"), None);
         assert_eq!(advice("x = [1, 2]"), None);
-        assert_eq!(fraction("100"), "1");
+        assert_eq!(percent_as_fraction_text("100"), "1");
         assert_eq!(month_number("the text \"March\""), Some(3));
         assert_eq!(month_number("Sept."), Some(9));
         assert_eq!(month_number("dec"), Some(12));
         assert_eq!(month_number("ma"), None);
         assert_eq!(month_number("Spring"), None);
-        assert_eq!(fraction("0.5"), "0.005");
+        assert_eq!(percent_as_fraction_text("0.5"), "0.005");
     }
 }
