@@ -85,7 +85,7 @@ fn end_balance_change(s: &Scenario, threads: usize) -> f64 {
 
 /// The break-even premium rate of the scenario `what_if` makes of `file`, or `None`
 /// (no policy, or no rate in [0, 1] works). Each trial is the what-if with
-/// `insurance.premium_rate` set, validated like any other. `at_scenario_rate` is the
+/// the first policy's `premium_rate` set, validated like any other. `at_scenario_rate` is the
 /// change already known from the main run.
 pub fn break_even_premium_rate(
     file: &ScenarioFile,
@@ -94,11 +94,12 @@ pub fn break_even_premium_rate(
     threads: usize,
 ) -> Result<Option<f64>, ScenarioError> {
     let scenario = file.what_if(what_if)?;
-    let Some(policy) = scenario.insurance.as_ref() else {
+    let Some(policy) = scenario.first_policy() else {
         return Ok(None);
     };
+    let key = format!("{}.premium_rate", policy.key);
     let trial = |r: f64| -> Result<f64, ScenarioError> {
-        let at_rate = what_if.clone().and_set("insurance.premium_rate", r);
+        let at_rate = what_if.clone().and_set(&key, r);
         Ok(end_balance_change(&file.what_if(&at_rate)?, threads))
     };
     solve(trial, policy.premium_rate, at_scenario_rate)

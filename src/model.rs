@@ -311,10 +311,27 @@ pub struct BuyerModel {
     /// Draws of [`Model::draws`] up to this position (exclusive) are those of this
     /// buyer and the buyers before it.
     pub draws_end: usize,
-    /// Insurer's credit limit (0 when not covered or without insurance).
-    pub limit: f64,
-    /// True when the policy covers this buyer (limit > 0 and a policy exists).
+    /// True when some policy covers this buyer (its limit there is > 0).
     pub covered: bool,
+    /// The policies that cover it: bit k for policy k ([`Model::policies`]).
+    pub coverage: u8,
+    /// The shortest waiting period of the policies that cover it (`u32::MAX` when
+    /// none does): an invoice paid later than this may be claimed by one of them.
+    pub waiting: u32,
+    /// Index into [`Model::coverage_classes`] of its coverage (unused when not
+    /// covered): buyers covered by the same policies add to one insured turnover.
+    pub turnover_class: usize,
+}
+
+/// One policy as the path loop sees it (MODEL.md sections 7 and 14).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyModel {
+    /// Its terms.
+    pub terms: Policy,
+    /// The limit of each buyer under it, in buyer order (0: not covered).
+    pub limits: Vec<f64>,
+    /// Its deposits per day, length H.
+    pub deposit_flows: Vec<f64>,
 }
 
 /// The copula parameters of a buyer, shared by all buyers with the same values (all
@@ -381,10 +398,8 @@ pub struct Model {
     pub variable_ratio: f64,
     /// Supplier terms.
     pub supplier_terms_days: u32,
-    /// Fixed and scheduled flows per day (both variants), length H.
+    /// Fixed and scheduled flows per day (every variant), length H.
     pub fixed_flows: Vec<f64>,
-    /// Deposits per day (insured only), length H.
-    pub deposit_flows: Vec<f64>,
     /// Number of policy years that start before H.
     pub policy_years: usize,
     /// Policy year of each month's premium: floor(s(m) / 365).
@@ -413,9 +428,13 @@ pub struct Model {
     /// [`crate::rng`]): each randomly defaulting buyer's factor, then each late-paying
     /// buyer's invoices, in buyer order.
     pub draws: DrawList,
-    /// The policy, if any.
-    pub policy: Option<Policy>,
-    /// Number of variants: uninsured, then the policy's.
+    /// The policies, in file order: variant 1 + k is policy k's.
+    pub policies: Vec<PolicyModel>,
+    /// The distinct coverages of covered buyers (bit k: policy k), in order of first
+    /// appearance: one insured turnover is kept per class, and policy k's turnover
+    /// is the sum of the classes with bit k. With one policy there is one class.
+    pub coverage_classes: Vec<u8>,
+    /// Number of variants: uninsured, then one per policy (two without a policy).
     pub variants: usize,
 }
 
@@ -423,6 +442,12 @@ impl Model {
     /// Number of variants simulated ([`crate::variant`]).
     pub fn variants(&self) -> usize {
         self.variants
+    }
+
+    /// Number of policy ledgers: one per variant after the uninsured one (all zeros
+    /// without a policy).
+    pub fn ledgers(&self) -> usize {
+        self.variants - 1
     }
 
     /// Number of months simulated.
@@ -441,9 +466,6 @@ impl Model {
     /// Number of potential invoices per path of the buyers the policy covers: the most
     /// claims a path can have (each invoice is claimed at most once).
     pub fn claimable_invoices_per_path(&self) -> u64 {
-        if self.policy.is_none() {
-            return 0;
-        }
         self.buyers
             .iter()
             .filter(|b| b.covered)
@@ -483,14 +505,7 @@ impl Model {
             }
         }
 
-        let policy = s.insurance.clone();
         let policy_years = horizon.div_ceil(YEAR_DAYS) as usize;
-        let mut deposit_flows = vec![0.0; horizon as usize];
-        if let Some(p) = &policy {
-            for y in 0..policy_years {
-                deposit_flows[y * YEAR_DAYS as usize] -= p.minimum_premium;
-            }
-        }
         let month_policy_year = month_starts[..months]
             .iter()
             .map(|&d| (d / YEAR_DAYS) as usize)
@@ -530,7 +545,6 @@ impl Model {
             delay_tables.push(DelayTable::new(mu, sigma));
             delay_tables.len() - 1
         };
-        let default_limit = s.insurance.as_ref().map_or(0.0, |p| p.default_limit);
         let mut buyers = Vec::with_capacity(s.buyer_count());
         // A stress case's forced default days by buyer number (the first for a buyer
         // named twice).
@@ -542,14 +556,21 @@ impl Model {
         }
         // Each buyer's copula numbers, interned into classes below.
         let mut buyer_copulas: Vec<Copula> = Vec::with_capacity(s.buyer_count());
-        let mut add = |terms: &BuyerTerms, name: String, calendar: usize| {
+        // Each buyer's limit under each policy, policy by policy.
+        let mut limits: Vec<Vec<f64>> = vec![Vec::with_capacity(s.buyer_count()); s.policies.len()];
+        let mut add = |terms: &BuyerTerms, name: String, group: Option<&str>, calendar: usize| {
             let rho = terms.correlation.unwrap_or(s.correlation);
             let lambda = -portable::ln_1p(-terms.pd);
-            let limit = if s.insurance.is_some() {
-                terms.limit.unwrap_or(default_limit)
-            } else {
-                0.0
-            };
+            let mut coverage = 0u8;
+            let mut waiting = u32::MAX;
+            for (k, policy) in s.policies.iter().enumerate() {
+                let limit = policy.limit_of(&name, group, terms.limit);
+                limits[k].push(limit);
+                if limit > 0.0 {
+                    coverage |= 1 << k;
+                    waiting = waiting.min(policy.waiting_period_days);
+                }
+            }
             let forced_default = forced.get(&buyers.len()).copied();
             buyer_copulas.push(Copula {
                 sqrt_rho: rho.sqrt(),
@@ -598,25 +619,51 @@ impl Model {
                     }
                 }),
                 calendar,
-                limit,
-                covered: limit > 0.0,
+                covered: coverage != 0,
+                coverage,
+                waiting,
+                turnover_class: usize::MAX,
                 name,
             });
         };
         for b in &s.buyers {
             let cal = calendar_of(b.invoices_per_month);
-            add(b, b.name.clone(), cal);
+            add(b, b.name.clone(), None, cal);
         }
         for g in &s.groups {
             let cal = calendar_of(g.terms.invoices_per_month);
             for k in 1..=g.count {
-                add(
-                    &g.terms,
-                    crate::scenario::buyers::member_name(&g.terms.name, k),
-                    cal,
-                );
+                let name = crate::scenario::buyers::member_name(&g.terms.name, k);
+                add(&g.terms, name, Some(&g.terms.name), cal);
             }
         }
+        let mut coverage_classes: Vec<u8> = Vec::new();
+        for buyer in buyers.iter_mut().filter(|b| b.covered) {
+            buyer.turnover_class = match coverage_classes.iter().position(|&c| c == buyer.coverage)
+            {
+                Some(i) => i,
+                None => {
+                    coverage_classes.push(buyer.coverage);
+                    coverage_classes.len() - 1
+                }
+            };
+        }
+        let policies = s
+            .policies
+            .iter()
+            .zip(limits)
+            .map(|(terms, limits)| {
+                let mut deposit_flows = vec![0.0; horizon as usize];
+                for y in 0..policy_years {
+                    deposit_flows[y * YEAR_DAYS as usize] -= terms.minimum_premium;
+                }
+                PolicyModel {
+                    terms: terms.clone(),
+                    limits,
+                    deposit_flows,
+                }
+            })
+            .collect();
 
         let mut copulas: Vec<Copula> = Vec::new();
         let mut draws = DrawList::default();
@@ -652,7 +699,6 @@ impl Model {
             variable_ratio: s.variable_ratio,
             supplier_terms_days: s.supplier_terms_days,
             fixed_flows,
-            deposit_flows,
             policy_years,
             month_policy_year,
             opening_cash: s.opening_cash,
@@ -666,7 +712,8 @@ impl Model {
             delay_tables,
             copulas,
             draws,
-            policy,
+            policies,
+            coverage_classes,
             variants: s.variants(),
         }
     }

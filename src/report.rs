@@ -293,11 +293,8 @@ fn assumptions(sc: &Scenario) -> Html {
     let c = &sc.currency;
     let m = |x: f64| money(c, x);
     let mut t = Html::markup("<dl>\n");
-    let mut item = |k: &'static str, v: String| {
-        t.line(
-            "<dt>{}</dt><dd>{}</dd>",
-            &[&Html::markup(k), &Html::text(&v)],
-        );
+    let mut item = |k: &str, v: String| {
+        t.line("<dt>{}</dt><dd>{}</dd>", &[&Html::text(k), &Html::text(&v)]);
     };
     item(
         "Company",
@@ -342,9 +339,17 @@ fn assumptions(sc: &Scenario) -> Html {
             sc.correlation, sc.recovery_lag_days
         ),
     );
-    match &sc.insurance {
-        Some(p) => item(
-            "Policy",
+    if sc.policies.is_empty() {
+        item("Policy", "none".to_string());
+    }
+    for p in &sc.policies {
+        let title = if sc.policies.len() == 1 {
+            "Policy".to_string()
+        } else {
+            format!("Policy: {}", p.name)
+        };
+        item(
+            &title,
             format!(
                 "indemnity {}, premium {} of insured turnover, minimum premium {}, first loss {}, \
                  maximum liability {}, waiting period {} days, settlement after {} days",
@@ -360,8 +365,7 @@ fn assumptions(sc: &Scenario) -> Html {
                 p.waiting_period_days,
                 p.settlement_days
             ),
-        ),
-        None => item("Policy", "none".to_string()),
+        );
     }
     if let Some(name) = &sc.applied_stress {
         item("Stress case", name.clone());
@@ -369,49 +373,76 @@ fn assumptions(sc: &Scenario) -> Html {
     t.push_markup("</dl>\n");
     t.push_markup(
         "<table><thead><tr><th>Buyer</th><th>Share</th><th>Terms</th><th>PD</th><th>LGD</th>\
-         <th>Paid on time</th><th>Late by (mean)</th><th>Limit (a group: each member)</th></tr></thead><tbody>\n",
+         <th>Paid on time</th><th>Late by (mean)</th>",
     );
+    // One limit column per policy (a dash without one).
+    match sc.policies.as_slice() {
+        [] | [_] => t.push_markup("<th>Limit (a group: each member)</th>"),
+        many => {
+            for p in many {
+                t.push_markup("<th>");
+                t.push_text(&format!("Limit, {} (a group: each member)", p.name));
+                t.push_markup("</th>");
+            }
+        }
+    }
+    t.push_markup("</tr></thead><tbody>\n");
     let lgd = |l: &Lgd| match l {
         Lgd::Fixed(v) => format!("{v}"),
         Lgd::Beta { mean, sd } => format!("{mean} ± {sd}"),
     };
-    let default_limit = sc.insurance.as_ref().map_or(0.0, |p| p.default_limit);
-    let limit = |l: Option<f64>| match l.unwrap_or(default_limit) {
-        _ if sc.insurance.is_none() => "–".to_string(),
-        0.0 => "not covered".to_string(),
-        x => m(x),
+    // A buyer's (or a group's, each member's) limit under each policy, and how many
+    // of a group's members the policy's limits set apart.
+    let limits = |name: &str, own: Option<f64>, group: bool| -> Vec<String> {
+        if sc.policies.is_empty() {
+            return vec!["–".to_string()];
+        }
+        sc.policies
+            .iter()
+            .map(|p| {
+                let text = match p.limit_of(name, None, own) {
+                    0.0 => "not covered".to_string(),
+                    x => m(x),
+                };
+                let prefix = format!("{name}#");
+                let apart = p
+                    .limits
+                    .keys()
+                    .filter(|k| group && k.starts_with(&prefix))
+                    .count();
+                match apart {
+                    0 => text,
+                    1 => format!("{text} (1 member apart)"),
+                    n => format!("{text} ({n} members apart)"),
+                }
+            })
+            .collect()
     };
     // A group's share as written: the combined share of its members (the limit is
     // each member's).
     let buyer_rows = sc
         .buyers
         .iter()
-        .map(|b| (b.name.clone(), pct(b.share), b))
+        .map(|b| (b.name.clone(), pct(b.share), b, false))
         .chain(sc.groups.iter().map(|g| {
             (
                 format!("{} ({} buyers)", g.terms.name, thousands(g.count as f64)),
                 format!("{} in all", pct(g.total_share)),
                 &g.terms,
+                true,
             )
         }));
-    for (name, share, b) in buyer_rows {
+    for (name, share, b, group) in buyer_rows {
         let (on_time, late) = match &b.delay {
             Some(d) => (pct(d.on_time), format!("{} days", d.mean_days)),
             None => ("100.00 %".to_string(), "–".to_string()),
         };
-        text_row(
-            &mut t,
-            &[
-                &name,
-                &share,
-                &format!("{} days", b.terms_days),
-                &pct(b.pd),
-                &lgd(&b.lgd),
-                &on_time,
-                &late,
-                &limit(b.limit),
-            ],
-        );
+        let terms = format!("{} days", b.terms_days);
+        let (pd, lgd) = (pct(b.pd), lgd(&b.lgd));
+        let limits = limits(&b.name, b.limit, group);
+        let mut cells: Vec<&str> = vec![&name, &share, &terms, &pd, &lgd, &on_time, &late];
+        cells.extend(limits.iter().map(String::as_str));
+        text_row(&mut t, &cells);
     }
     t.push_markup("</tbody></table>\n");
     t

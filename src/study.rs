@@ -287,18 +287,27 @@ pub fn sensitivity_inputs(file: &ScenarioFile) -> Vec<Input> {
             case(&|c| c.delay_multiplier = Some(1.25)),
         );
     }
-    if let Some(p) = &b.insurance {
+    // Each policy's own terms move together: "premium rates" is every quote's rate.
+    if !b.policies.is_empty() {
+        let every = |f: &dyn Fn(&crate::scenario::Policy) -> (&'static str, f64)| {
+            let mut w = WhatIf::base();
+            for p in &b.policies {
+                let (key, value) = f(p);
+                w = w.and_set(&format!("{}.{key}", p.key), value);
+            }
+            w
+        };
         add(
             "premium rate",
             "±50 %",
-            set("insurance.premium_rate", p.premium_rate * 0.5),
-            set("insurance.premium_rate", (p.premium_rate * 1.5).min(1.0)),
+            every(&|p| ("premium_rate", p.premium_rate * 0.5)),
+            every(&|p| ("premium_rate", (p.premium_rate * 1.5).min(1.0))),
         );
         add(
             "indemnity",
             "±0.05",
-            set("insurance.indemnity", (p.indemnity - 0.05).max(0.01)),
-            set("insurance.indemnity", (p.indemnity + 0.05).min(1.0)),
+            every(&|p| ("indemnity", (p.indemnity - 0.05).max(0.01))),
+            every(&|p| ("indemnity", (p.indemnity + 0.05).min(1.0))),
         );
     }
     out

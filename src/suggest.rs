@@ -3,7 +3,7 @@
 //!
 //! A candidate is scored by Jaro-Winkler similarity (the `strsim` crate) against the
 //! whole name and, for dotted keys, against its last part, so `premium_rate` finds
-//! `insurance.premium_rate`; the best score above 0.8 wins, case ignored.
+//! `insurance.premium_rate`; the best score above 0.8 wins (the first of a tie), case ignored.
 
 /// The candidate nearest to `name`, if any is near enough.
 pub fn nearest<'a, S: AsRef<str>>(name: &str, candidates: &'a [S]) -> Option<&'a str> {
@@ -24,6 +24,8 @@ pub fn nearest<'a, S: AsRef<str>>(name: &str, candidates: &'a [S]) -> Option<&'a
             (whole.max(last), c)
         })
         .filter(|(score, _)| *score > 0.8)
+        // The first of equally near candidates (`max_by` keeps the last).
+        .rev()
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }

@@ -565,8 +565,8 @@ impl Summary {
                     scenario.min_headroom,
                     scenario.horizon_days,
                     scenario
-                        .insurance
-                        .as_ref()
+                        .policies
+                        .get(v - 1)
                         .map_or(0.0, |p| p.minimum_premium),
                 )
             })
@@ -578,7 +578,7 @@ impl Summary {
                 file: file.to_string(),
                 stress: scenario.applied_stress.clone(),
                 currency: scenario.currency.clone(),
-                insured: scenario.insurance.is_some(),
+                insured: !scenario.policies.is_empty(),
             },
             simulation: SimulationInfo {
                 paths: n,

@@ -13,7 +13,7 @@
 
 use crate::reference::{self, ReferencePath};
 use crate::util::file;
-use cashrisk::engine::{INSURED, NoObserver, PathOutcome, Scratch, UNINSURED, simulate_paths};
+use cashrisk::engine::{NoObserver, PathOutcome, Scratch, simulate_paths};
 use cashrisk::model::Model;
 use cashrisk::rng::PATHS;
 use cashrisk::scenario::{Scenario, ScenarioFile};
@@ -75,10 +75,15 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
         );
     };
     amount("credit loss", e.credit_loss, r.credit_loss);
-    // Without a policy the insured variant is the uninsured one.
-    let insured = r.variants.len() - 1;
-    for (variant, v) in [(UNINSURED, 0), (INSURED, insured)] {
-        let rv = &r.variants[v];
+    // Without a policy the insured variant is the uninsured one (the reference has
+    // no variant for it).
+    assert_eq!(
+        r.variants.len().max(2),
+        s.variants(),
+        "{label}: number of variants"
+    );
+    for variant in 0..s.variants() {
+        let rv = &r.variants[variant.min(r.variants.len() - 1)];
         let what = |figure: &str| format!("{figure} of variant {variant}");
         amount(
             &what("minimum headroom"),
@@ -102,14 +107,26 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
             "{label}: {}",
             what("shortfall day")
         );
+        let ep = e.policy(variant);
+        amount(&what("premium paid"), ep.premium_paid, rv.premium_paid);
+        amount(
+            &what("payouts received"),
+            ep.payouts_received,
+            rv.payouts_received,
+        );
+        amount(
+            &what("net credit loss"),
+            ep.net_credit_loss,
+            rv.net_credit_loss,
+        );
+        amount(
+            &what("paid to the insurer"),
+            ep.paid_to_insurer,
+            rv.paid_to_insurer,
+        );
+        assert_eq!(ep.claims, rv.claims, "{label}: {}", what("claims"));
     }
-    let rv = &r.variants[insured];
-    amount("premium paid", e.premium_paid, rv.premium_paid);
-    amount("payouts received", e.payouts_received, rv.payouts_received);
-    amount("net credit loss", e.net_credit_loss, rv.net_credit_loss);
-    amount("paid to the insurer", e.paid_to_insurer, rv.paid_to_insurer);
-    assert_eq!(e.claims, rv.claims, "{label}: claims");
-
+    let rv = r.variants.last().unwrap();
     seen.paths += 1;
     seen.shortfalls += r.variants.iter().any(|v| v.shortfall_day.is_some()) as usize;
     seen.defaults += (r.credit_loss > 0.0) as usize;
@@ -211,7 +228,8 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         pd = 0.3
         lgd = 1.0
         delay = { on_time = 0.5, mean_days = 10.0, sd_days = 5.0 }
-        [insurance]
+        [[policies]]
+        name = "First loss and a cap"
         indemnity = 0.9
         premium_rate = 0.004
         minimum_premium = 3000.0
@@ -220,6 +238,19 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         waiting_period_days = 60
         settlement_days = 30
         default_limit = 4000.0
+        [[policies]]
+        name = "Own limits, longer wait"
+        indemnity = 0.8
+        premium_rate = 0.006
+        waiting_period_days = 120
+        settlement_days = 0
+        limits = { "A" = 60000.0, "G" = 1000.0, "G#3" = 9000.0, "B" = 0.0 }
+        [[policies]]
+        name = "No wait"
+        indemnity = 1.0
+        premium_rate = 0.002
+        waiting_period_days = 0
+        default_limit = 1000000.0
         [[stress]]
         name = "A fails"
         force_default = [{ buyer = "A", day = 45 }, { buyer = "G#3", day = 0 }]
@@ -296,6 +327,9 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             0u32..90,
             0f64..3e4,
         ),
+        // Limits of the policy's own: (which name, amount), the names being the
+        // buyers, the groups and a member of each group.
+        proptest::collection::vec((0usize..16, 0f64..1e5), 0..3),
     );
     (
         company,
@@ -303,10 +337,11 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
         costs,
         proptest::collection::vec(buyer, 0..4),
         proptest::collection::vec(group, 0..3),
-        proptest::option::of(policy),
+        // No policy, one as [insurance] or 1-3 as [[policies]].
+        (proptest::collection::vec(policy, 0..4), any::<bool>()),
         (0u64..10_000, 0.0f64..0.5, 0u32..900),
     )
-        .prop_map(|(company, revenue, costs, buyers, groups, policy, (seed, rho, forced))| {
+        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance), (seed, rho, forced))| {
             let (h, cash, line, rate, dep, floor) = company;
             let ((monthly, growth, vol, start), season) = revenue;
             let (vr, sup, fixed, scheduled) = costs;
@@ -336,6 +371,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 })
             };
             let mut names = Vec::new();
+            let mut limit_names = Vec::new();
             for (i, ((share, terms, pd, lgd, delay), (n, limit, own_rho))) in
                 buyers.into_iter().enumerate()
             {
@@ -351,6 +387,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                     t += &format!("correlation = {r}\n");
                 }
                 names.push(format!("B{i}"));
+                limit_names.push(format!("B{i}"));
             }
             for (i, (count, share, pd, lgd, delay, n)) in groups.into_iter().enumerate() {
                 t += &format!(
@@ -359,16 +396,37 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                     delay_text(delay)
                 );
                 names.push(format!("G{i}#{count}"));
+                limit_names.push(format!("G{i}"));
+                limit_names.push(format!("G{i}#{}", 1 + seed as u32 % count));
             }
-            if let Some(((ind, prem, minp, afl), (ml, wait, settle, default_limit))) = policy {
+            let one = policies.len() == 1 && as_insurance;
+            for (k, ((ind, prem, minp, afl), (ml, wait, settle, default_limit), limits)) in
+                policies.into_iter().enumerate()
+            {
+                if one {
+                    t += "[insurance]\n";
+                } else {
+                    t += &format!("[[policies]]\nname = \"P{k}\"\n");
+                }
                 t += &format!(
-                    "[insurance]\nindemnity = {ind}\npremium_rate = {prem}\n\
+                    "indemnity = {ind}\npremium_rate = {prem}\n\
                      minimum_premium = {minp}\naggregate_first_loss = {afl}\n\
                      waiting_period_days = {wait}\nsettlement_days = {settle}\n\
                      default_limit = {default_limit}\n"
                 );
                 if let Some(ml) = ml {
                     t += &format!("max_liability = {ml}\n");
+                }
+                let mut entries = std::collections::BTreeMap::new();
+                for (pick, amount) in limits {
+                    if !limit_names.is_empty() {
+                        entries.insert(limit_names[pick % limit_names.len()].clone(), amount);
+                    }
+                }
+                if !entries.is_empty() {
+                    let list: Vec<String> =
+                        entries.iter().map(|(n, a)| format!("\"{n}\" = {a}")).collect();
+                    t += &format!("limits = {{ {} }}\n", list.join(", "));
                 }
             }
             t += "[[stress]]\nname = \"Worse\"\npd_multiplier = 3.0\ndelay_multiplier = 1.5\n\

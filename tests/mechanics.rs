@@ -5,6 +5,7 @@
 //! written out in the comments.
 
 use crate::util::*;
+use cashrisk::engine::INSURED;
 use cashrisk::model::month_start;
 
 const GRID: &str = r#"
@@ -174,8 +175,8 @@ fn invoices_per_month_terms_and_premium_deposit() {
         &insured,
         &[(0, -20.0), (30, -10.0), (60, -30.0), (91, -30.0)],
     );
-    close(out.premium_paid, 20.0 + 10.0 + 30.0 + 30.0);
-    assert_eq!(out.claims, 0);
+    close(out.policy(INSURED).premium_paid, 20.0 + 10.0 + 30.0 + 30.0);
+    assert_eq!(out.policy(INSURED).claims, 0);
     assert_eq!(out.credit_loss, 0.0);
 }
 
@@ -206,11 +207,11 @@ fn default_stops_sales_and_an_insolvency_claim_is_paid_pro_rata() {
         ],
     );
     close(out.credit_loss, 900.0);
-    close(out.net_credit_loss, 900.0 - 0.6 * 810.0);
-    close(out.payouts_received, 810.0);
-    close(out.premium_paid, 60.0);
-    close(out.paid_to_insurer, 324.0);
-    assert_eq!(out.claims, 1);
+    close(out.policy(INSURED).net_credit_loss, 900.0 - 0.6 * 810.0);
+    close(out.policy(INSURED).payouts_received, 810.0);
+    close(out.policy(INSURED).premium_paid, 60.0);
+    close(out.policy(INSURED).paid_to_insurer, 324.0);
+    assert_eq!(out.policy(INSURED).claims, 1);
     // The balance: uninsured ends at 4500 + 600; insured adds 810 - 324 - 60.
     close(out.end_balance[0], 5100.0);
     close(out.end_balance[1], 5100.0 + 810.0 - 324.0 - 60.0);
@@ -258,10 +259,13 @@ fn limit_is_used_up_in_claim_order_and_maximum_liability_caps_payouts() {
     let (out, common, insured) = one_path(&s, 0);
     ledger_is(&common, &[(25, 1500.0)]);
     ledger_is(&insured, &[(25, 750.0)]);
-    assert_eq!(out.claims, 3);
-    close(out.payouts_received, 1500.0);
+    assert_eq!(out.policy(INSURED).claims, 3);
+    close(out.policy(INSURED).payouts_received, 1500.0);
     close(out.credit_loss, 1500.0);
-    close(out.net_credit_loss, 1500.0 - 0.5 * 900.0 - 0.5 * 600.0);
+    close(
+        out.policy(INSURED).net_credit_loss,
+        1500.0 - 0.5 * 900.0 - 0.5 * 600.0,
+    );
 }
 
 const SLOW: &str = r#"
@@ -304,7 +308,7 @@ fn protracted_default_claims_after_the_waiting_period() {
     // s(m) + 210 reaches the company only as 10 %: insured -900 on those days.
     let s = scenario(SLOW);
     let (out, common, insured) = one_path(&s, 0);
-    assert_eq!(out.claims, 7);
+    assert_eq!(out.policy(INSURED).claims, 7);
     let mut expected = Vec::new();
     for m in 0..6 {
         let start = month_start(m) as usize;
@@ -313,13 +317,13 @@ fn protracted_default_claims_after_the_waiting_period() {
     }
     expected.sort_by_key(|e| e.0);
     ledger_is(&insured, &expected);
-    close(out.payouts_received, 5400.0);
+    close(out.policy(INSURED).payouts_received, 5400.0);
     let paid: Vec<(usize, f64)> = (0..6)
         .map(|m| (month_start(m) as usize + 210, 1000.0))
         .collect();
     ledger_is(&common, &paid);
     assert_eq!(out.credit_loss, 0.0);
-    assert_eq!(out.net_credit_loss, 0.0);
+    assert_eq!(out.policy(INSURED).net_credit_loss, 0.0);
 }
 
 #[test]
@@ -327,7 +331,7 @@ fn a_payment_exactly_at_the_end_of_the_waiting_period_is_in_time() {
     // delay 200 * 0.75 = 150 = W: paid on u + W, no claim.
     let s = stressed(SLOW, "In time");
     let (out, _, insured) = one_path(&s, 0);
-    assert_eq!(out.claims, 0);
+    assert_eq!(out.policy(INSURED).claims, 0);
     assert!(entries(&insured).is_empty());
 }
 
@@ -339,10 +343,10 @@ fn insolvency_before_the_waiting_period_ends_is_an_insolvency_claim() {
     // insolvency claims on day 200. Payouts 900 on 190, 220 and 5 x 900 on 230.
     let s = stressed(SLOW, "Fails on day 200");
     let (out, _, insured) = one_path(&s, 0);
-    assert_eq!(out.claims, 7);
+    assert_eq!(out.policy(INSURED).claims, 7);
     ledger_is(&insured, &[(190, 900.0), (220, 900.0), (230, 4500.0)]);
     close(out.credit_loss, 7000.0);
-    close(out.net_credit_loss, 7000.0 - 7.0 * 900.0);
+    close(out.policy(INSURED).net_credit_loss, 7000.0 - 7.0 * 900.0);
 }
 
 #[test]
@@ -390,9 +394,9 @@ force_default = [{ buyer = "X", day = 100 }, { buyer = "Y", day = 400 }]
         &insured,
         &[(0, -1e6), (130, 1350.0), (365, -1e6), (430, 1350.0)],
     );
-    assert_eq!(out.claims, 4);
-    close(out.premium_paid, 2e6);
-    close(out.payouts_received, 2700.0);
+    assert_eq!(out.policy(INSURED).claims, 4);
+    close(out.policy(INSURED).premium_paid, 2e6);
+    close(out.policy(INSURED).payouts_received, 2700.0);
 }
 
 #[test]
@@ -436,7 +440,7 @@ fn without_a_policy_the_variants_are_identical() {
         assert!(entries(&insured).is_empty());
         assert_eq!(out.end_balance[0], out.end_balance[1]);
         assert_eq!(out.min_headroom[0], out.min_headroom[1]);
-        assert_eq!(out.premium_paid, 0.0);
+        assert_eq!(out.policy(INSURED).premium_paid, 0.0);
     }
 }
 
@@ -446,7 +450,7 @@ fn an_uncovered_buyer_makes_no_claims() {
     let text = ACME.replace("limit = 1000.0", "limit = 0.0");
     let s = stressed(&text, "Acme fails");
     let (out, _, insured) = one_path(&s, 0);
-    assert_eq!(out.claims, 0);
+    assert_eq!(out.policy(INSURED).claims, 0);
     ledger_is(&insured, &[(0, -20.0)]);
 }
 
@@ -506,7 +510,7 @@ lgd_add = 0.1
     );
     close(s.revenue_monthly, 500.0);
     assert_eq!(a.limit, Some(50.0));
-    assert_eq!(s.insurance.as_ref().unwrap().default_limit, 20.0);
+    assert_eq!(s.first_policy().unwrap().default_limit, 20.0);
     assert_eq!(
         a.lgd,
         cashrisk::scenario::Lgd::Fixed(1.0),

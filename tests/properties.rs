@@ -104,22 +104,21 @@ proptest! {
         let s = scenario(&text);
         let model = Model::new(&s);
         let mut scratch = Scratch::new(&model);
-        let limits: f64 = model.buyers.iter().map(|b| b.limit).sum();
         for path in 0..5 {
             let out = simulate_path(&model, path, &mut scratch, &mut NoObserver);
-            match &s.insurance {
-                None => {
-                    prop_assert!(!insured);
-                    prop_assert_eq!(out.payouts_received, 0.0);
-                    prop_assert_eq!(out.end_balance[0], out.end_balance[1]);
-                    prop_assert_eq!(out.min_headroom[0], out.min_headroom[1]);
-                }
-                Some(p) => {
-                    let years = s.horizon_days.div_ceil(365) as f64;
-                    prop_assert!(out.payouts_received <= p.indemnity * limits * (1.0 + 1e-12) + 1e-9);
-                    prop_assert!(out.payouts_received <= p.max_liability * years * (1.0 + 1e-12) + 1e-9);
-                    prop_assert!(out.net_credit_loss <= out.credit_loss + 1e-9);
-                }
+            if model.policies.is_empty() {
+                prop_assert!(!insured);
+                prop_assert_eq!(out.policy(1).payouts_received, 0.0);
+                prop_assert_eq!(out.end_balance[0], out.end_balance[1]);
+                prop_assert_eq!(out.min_headroom[0], out.min_headroom[1]);
+            }
+            for (k, policy) in model.policies.iter().enumerate() {
+                let (p, o) = (&policy.terms, out.policy(1 + k));
+                let limits: f64 = policy.limits.iter().sum();
+                let years = s.horizon_days.div_ceil(365) as f64;
+                prop_assert!(o.payouts_received <= p.indemnity * limits * (1.0 + 1e-12) + 1e-9);
+                prop_assert!(o.payouts_received <= p.max_liability * years * (1.0 + 1e-12) + 1e-9);
+                prop_assert!(o.net_credit_loss <= out.credit_loss + 1e-9);
             }
         }
     }

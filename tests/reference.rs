@@ -10,6 +10,8 @@
 //! against exact distributions on their own.
 //!
 //! Model version 2 extends this file first; the engine is then made equal to it.
+//! Done so far: several policies with their own limits (section 14), recurring
+//! scheduled flows and terms under stress (section 21).
 
 use cashrisk::dist::{self, portable};
 use cashrisk::rng::{LGD_STREAM_BASE, PathRng, open01};
@@ -69,17 +71,49 @@ struct Claim {
     later: (u64, f64),
 }
 
+/// One buyer of the scenario: its name (`GROUP#k` for a member), its group's name
+/// and its terms (the share is one buyer's).
+struct Buyer<'a> {
+    name: String,
+    group: Option<&'a str>,
+    terms: &'a BuyerTerms,
+}
+
 /// Every buyer of the scenario: named buyers in file order, then each group's members
-/// in order (section 4: each is a buyer b of its own). The share is one buyer's.
-fn buyers(s: &Scenario) -> Vec<(String, &BuyerTerms)> {
-    let mut all: Vec<(String, &BuyerTerms)> =
-        s.buyers.iter().map(|b| (b.name.clone(), b)).collect();
+/// in order (section 4: each is a buyer b of its own).
+fn buyers(s: &Scenario) -> Vec<Buyer<'_>> {
+    let mut all: Vec<Buyer> = s
+        .buyers
+        .iter()
+        .map(|b| Buyer {
+            name: b.name.clone(),
+            group: None,
+            terms: b,
+        })
+        .collect();
     for g in &s.groups {
         for k in 1..=g.count {
-            all.push((format!("{}#{k}", g.terms.name), &g.terms));
+            all.push(Buyer {
+                name: format!("{}#{k}", g.terms.name),
+                group: Some(&g.terms.name),
+                terms: &g.terms,
+            });
         }
     }
     all
+}
+
+/// Section 14: the limit of buyer `b` under `policy`: the policy's `limits` entry for
+/// the buyer (a member's own entry before its group's), else the buyer's own limit,
+/// else the policy's default limit.
+fn limit(policy: &Policy, b: &Buyer) -> f64 {
+    if let Some(&l) = policy.limits.get(&b.name) {
+        return l;
+    }
+    if let Some(&l) = b.group.and_then(|g| policy.limits.get(g)) {
+        return l;
+    }
+    b.terms.limit.unwrap_or(policy.default_limit)
 }
 
 /// Adds `amount` to day `day` of a ledger when the day is inside the horizon
@@ -141,7 +175,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         }
     }
 
-    let policies: Vec<&Policy> = s.insurance.iter().collect();
+    let policies: Vec<&Policy> = s.policies.iter().collect();
     let mut turnover = vec![vec![0.0; months.len()]; policies.len()];
     let mut claims: Vec<Vec<Claim>> = vec![Vec::new(); policies.len()];
     let mut credit_loss = 0.0;
@@ -149,7 +183,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let mut defaulted_loss = Vec::new();
 
     let all = buyers(s);
-    for (b, (name, terms)) in all.iter().enumerate() {
+    for (b, buyer) in all.iter().enumerate() {
+        let (name, terms) = (&buyer.name, buyer.terms);
         let stream = 1 + b as u32;
         // Section 6: the default day D(b), None when it is not before H.
         let forced = s.forced_defaults.iter().find(|f| &f.buyer == name);
@@ -225,8 +260,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 // Section 7, for each policy: insured turnover and the claim.
                 let mut claim_of = vec![None; policies.len()];
                 for (v, policy) in policies.iter().enumerate() {
-                    let limit = terms.limit.unwrap_or(policy.default_limit);
-                    if limit <= 0.0 {
+                    if limit(policy, buyer) <= 0.0 {
                         continue;
                     }
                     turnover[v][m as usize] += amount;
@@ -310,7 +344,7 @@ impl Variant {
 fn settle(
     s: &Scenario,
     policy: &Policy,
-    buyers: &[(String, &BuyerTerms)],
+    buyers: &[Buyer],
     turnover: &[f64],
     claims: &mut [Claim],
     flows: &mut [f64],
@@ -343,10 +377,7 @@ fn settle(
         let c = &claims[k];
         (c.day, c.buyer, c.issue_day, c.invoice)
     });
-    let mut limit_left: Vec<f64> = buyers
-        .iter()
-        .map(|(_, t)| t.limit.unwrap_or(policy.default_limit))
-        .collect();
+    let mut limit_left: Vec<f64> = buyers.iter().map(|b| limit(policy, b)).collect();
     let mut first_loss_left = vec![policy.aggregate_first_loss; years];
     let mut liability_left = vec![policy.max_liability; years];
     let mut payouts = vec![0.0; claims.len()];

@@ -7,6 +7,7 @@ mod conveniences;
 mod determinism;
 mod errors;
 mod mechanics;
+mod policies;
 mod properties;
 mod reference;
 mod security;

@@ -69,10 +69,10 @@ pub(crate) fn validate_command(args: &ValidateArgs) -> Result<(), Error> {
                     s.name,
                     plural(s.buyer_count(), "buyer", "buyers"),
                     plural(s.stress.len(), "stress case", "stress cases"),
-                    if s.insurance.is_some() {
-                        "insured"
-                    } else {
-                        "no policy"
+                    match s.policies.len() {
+                        0 => "no policy".to_string(),
+                        1 => "insured".to_string(),
+                        n => format!("{n} policies"),
                     },
                     crate::table::percent(s.cash_share())
                 ))?;

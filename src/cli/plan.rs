@@ -180,11 +180,11 @@ pub(crate) struct RunPlan {
 
 /// `--break-even` solves for the policy's premium rate: refused without a policy.
 pub(crate) fn check_break_even(scenario: &Scenario) -> Result<(), Error> {
-    if scenario.insurance.is_none() {
+    if scenario.policies.is_empty() {
         return Err(Error::Usage {
             flag: "--break-even",
             message: "needs a policy: the scenario has no [insurance] table, so there is no \
-                      premium rate to solve for; add an [insurance] table or leave out \
+                      premium rate to solve for; add an [insurance] table (or [[policies]]) or leave out \
                       --break-even"
                 .to_string(),
         });

@@ -18,7 +18,9 @@ pub(super) fn buyer_invoices(
     let h = model.horizon;
     let sup = model.supplier_terms_days;
     let vr = model.variable_ratio;
-    let waiting = model.policy.as_ref().map_or(0, |p| p.waiting_period_days);
+    // Insured turnover of the buyer's coverage class.
+    let months = model.months() * PATHS;
+    let turnover = buyer.turnover_class.saturating_mul(months);
     let lag = model.recovery_lag_days;
     let calendar = &model.calendars[buyer.calendar];
     for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
@@ -53,19 +55,17 @@ pub(super) fn buyer_invoices(
             scratch.common[at(later_day as usize, p)] += later_amount;
         }
         if buyer.covered {
-            scratch.turnover[at(m as usize, p)] += amount;
-            let claim_day = if delay > waiting && stop > due + waiting {
-                Some(due + waiting)
-            } else if defaulted {
-                Some(stop)
-            } else {
-                None
-            };
-            if let Some(day) = claim_day.filter(|&d| d < h) {
+            scratch.turnover[turnover + at(m as usize, p)] += amount;
+            // A claim of some policy that covers the buyer, before H: a protracted
+            // default under the shortest waiting period, or a default (D(b) < H).
+            let waiting = buyer.waiting;
+            if defaulted || (delay > waiting && due + waiting < h) {
                 scratch.claims[p].push(Claim {
-                    day,
                     buyer: b as u32,
                     invoice: i as u32,
+                    due,
+                    delay,
+                    stop,
                     amount,
                     later_day,
                     later_amount,

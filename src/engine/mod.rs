@@ -58,22 +58,14 @@ pub struct PathOutcome {
     pub interest_paid: [f64; MAX_VARIANTS],
     /// Interest earned on positive balances over the horizon, per variant.
     pub interest_earned: [f64; MAX_VARIANTS],
-    /// Sum of LGD * A over defaulted invoices (economic, both variants).
+    /// Sum of LGD * A over defaulted invoices (economic, every variant).
     pub credit_loss: f64,
-    /// Credit loss net of insurance: sum of LGD * (A - payout) over defaulted invoices.
-    pub net_credit_loss: f64,
-    /// Deposits and cash premiums dated before H.
-    pub premium_paid: f64,
-    /// Payouts dated before H.
-    pub payouts_received: f64,
-    /// Claims dated before H.
-    pub claims: u32,
-    /// The insurer's share of later payments and recoveries dated before H.
-    pub paid_to_insurer: f64,
+    /// What each variant's policy did ([`PathOutcome::policy`]).
+    pub policies: [PolicyOutcome; MAX_VARIANTS],
 }
 
-/// What one variant's policy did on a path (all zero uninsured, where the net credit
-/// loss is the credit loss).
+/// What one variant's policy did on a path (all zero uninsured and without a policy,
+/// where the net credit loss is the credit loss).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PolicyOutcome {
     /// Deposits and cash premiums dated before H.
@@ -82,7 +74,7 @@ pub struct PolicyOutcome {
     pub payouts_received: f64,
     /// Claims dated before H.
     pub claims: u32,
-    /// Credit loss net of payouts.
+    /// Credit loss net of payouts: sum of LGD * (A - payout) over defaulted invoices.
     pub net_credit_loss: f64,
     /// The insurer's share of later payments and recoveries dated before H.
     pub paid_to_insurer: f64,
@@ -91,20 +83,7 @@ pub struct PolicyOutcome {
 impl PathOutcome {
     /// What the policy of variant `v` did on this path.
     pub fn policy(&self, v: usize) -> PolicyOutcome {
-        if v == UNINSURED {
-            PolicyOutcome {
-                net_credit_loss: self.credit_loss,
-                ..PolicyOutcome::default()
-            }
-        } else {
-            PolicyOutcome {
-                premium_paid: self.premium_paid,
-                payouts_received: self.payouts_received,
-                claims: self.claims,
-                net_credit_loss: self.net_credit_loss,
-                paid_to_insurer: self.paid_to_insurer,
-            }
-        }
+        self.policies[v]
     }
 }
 
@@ -130,12 +109,18 @@ impl DayObserver for NoObserver {
 /// invoice for each of its [`PATHS`] lanes (the cost model counts them).
 pub const CLAIM_BYTES: u64 = std::mem::size_of::<Claim>() as u64;
 
-/// A claim waiting to be settled in claim order.
+/// An invoice that some policy covering its buyer may claim: it was paid later than
+/// the buyer's shortest waiting period, or it defaulted. Each policy works out its own
+/// claim day ([`Claim::day`]) and settles its claims in claim order.
 #[derive(Debug, Clone, Copy)]
 struct Claim {
-    day: u32,
     buyer: u32,
     invoice: u32,
+    /// Due day u(i) and delay d(i) (capped at 10^9 days).
+    due: u32,
+    delay: u32,
+    /// The buyer's default day D(b), `u32::MAX` when it does not default before H.
+    stop: u32,
     amount: f64,
     /// The payment still to come on the invoice (late payment or recovery), if any
     /// within the horizon: day and amount.
@@ -143,6 +128,30 @@ struct Claim {
     later_amount: f64,
     /// LGD of a defaulted invoice, 0 when the invoice is eventually paid.
     defaulted_lgd: f64,
+}
+
+impl Claim {
+    /// The claim day under a policy with waiting period `waiting` (MODEL.md section
+    /// 7), if it claims the invoice at all: the protracted default on u + W when the
+    /// invoice is paid more than W late and the buyer has not defaulted by u + W,
+    /// else the insolvency on D(b) when the invoice defaulted.
+    #[inline]
+    fn day(&self, waiting: u32) -> Option<u32> {
+        let protracted = self.due.saturating_add(waiting);
+        if self.delay > waiting && self.stop > protracted {
+            Some(protracted)
+        } else if self.defaulted() {
+            Some(self.stop)
+        } else {
+            None
+        }
+    }
+
+    /// True when the invoice defaulted: its payment would come on or after D(b).
+    #[inline]
+    fn defaulted(&self) -> bool {
+        self.stop != u32::MAX && self.due.saturating_add(self.delay) >= self.stop
+    }
 }
 
 /// Reusable buffers of one worker thread, for [`PATHS`] paths at once.
@@ -154,10 +163,17 @@ struct Claim {
 #[derive(Debug, Default)]
 pub struct Scratch {
     common: Vec<f64>,
-    insured: Vec<f64>,
+    /// One ledger per policy variant ([`Model::ledgers`]), each H days of
+    /// interleaved lanes, one after the other.
+    policy_flows: Vec<f64>,
     revenue: Vec<f64>,
+    /// Insured turnover per coverage class ([`Model::coverage_classes`]), each a
+    /// month-major array of lanes, one after the other.
     turnover: Vec<f64>,
     claims: [Vec<Claim>; PATHS],
+    /// One policy's claims of one lane in claim order: (day, buyer, invoice, index
+    /// into the lane's claims).
+    order: Vec<(u32, u32, u32, u32)>,
     limit_left: Vec<f64>,
     year_left: Vec<[f64; 3]>,
     /// First and second words of the current buyer's draws, for every lane.
@@ -180,10 +196,11 @@ impl Scratch {
             // One day more than the horizon: flows dated on or after H are added to
             // day H, which no scan reads, so the hot loop needs no branch on the date.
             common: vec![0.0; (h + 1) * PATHS],
-            insured: vec![0.0; h * PATHS],
+            policy_flows: vec![0.0; model.ledgers() * h * PATHS],
             revenue: vec![0.0; model.months() * PATHS],
-            turnover: vec![0.0; model.months() * PATHS],
+            turnover: vec![0.0; model.coverage_classes.len().max(1) * model.months() * PATHS],
             claims: std::array::from_fn(|_| Vec::with_capacity(64)),
+            order: Vec::with_capacity(64),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
             words: word_window(model),
@@ -191,12 +208,28 @@ impl Scratch {
         }
     }
 
-    /// The common and insured-only flow ledgers of the first path of the last call
-    /// (for tests).
+    /// The common flow ledger and the first policy's ledger of the first path of the
+    /// last call (for tests).
     pub fn ledgers(&self) -> (Vec<f64>, Vec<f64>) {
-        let lane0 = |cells: &[f64], days: usize| (0..days).map(|d| cells[at(d, 0)]).collect();
-        let h = self.insured.len() / PATHS;
-        (lane0(&self.common, h), lane0(&self.insured, h))
+        (self.lane0(&self.common), self.policy_ledger(0))
+    }
+
+    /// What policy `k` adds to the common ledger, day by day, in the first path of the
+    /// last call (for tests).
+    pub fn policy_ledger(&self, k: usize) -> Vec<f64> {
+        let h = self.common.len() / PATHS - 1;
+        self.lane0(self.ledger(k, h))
+    }
+
+    /// Days 0..H of lane 0 of an interleaved array.
+    fn lane0(&self, cells: &[f64]) -> Vec<f64> {
+        let h = self.common.len() / PATHS - 1;
+        (0..h).map(|d| cells[at(d, 0)]).collect()
+    }
+
+    /// The ledger of policy variant `1 + k`: H days of interleaved lanes.
+    fn ledger(&self, k: usize, horizon: usize) -> &[f64] {
+        &self.policy_flows[k * horizon * PATHS..(k + 1) * horizon * PATHS]
     }
 }
 
@@ -306,12 +339,12 @@ fn simulate_lanes<O: DayObserver>(
     for (day, cells) in scratch.common.chunks_exact_mut(PATHS).enumerate() {
         cells.fill(model.fixed_flows.get(day).copied().unwrap_or(0.0));
     }
-    for (cells, &flow) in scratch
-        .insured
-        .chunks_exact_mut(PATHS)
-        .zip(&model.deposit_flows)
-    {
+    let deposits = model.policies.iter().flat_map(|p| &p.deposit_flows);
+    for (cells, &flow) in scratch.policy_flows.chunks_exact_mut(PATHS).zip(deposits) {
         cells.fill(flow);
+    }
+    if model.policies.is_empty() {
+        scratch.policy_flows.fill(0.0);
     }
     for claims in &mut scratch.claims {
         claims.clear();
@@ -394,9 +427,11 @@ fn simulate_lanes<O: DayObserver>(
     }
 
     for p in 0..active {
-        out[p].net_credit_loss = out[p].credit_loss;
-        if let Some(policy) = &model.policy {
-            settle_policy(model, policy, scratch, p, &mut out[p]);
+        for v in 0..model.variants() {
+            out[p].policies[v].net_credit_loss = out[p].credit_loss;
+        }
+        for k in 0..model.policies.len() {
+            settle_policy(model, k, scratch, p, &mut out[p].policies[1 + k]);
         }
     }
     scan(model, scratch, active, observer, &mut out);
@@ -432,8 +467,8 @@ mod tests {
         let out = simulate_lanes(model, paths, &mut scratch, &mut record, how);
         let bits = |cells: &[f64]| cells.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         // Day H of the common ledger is the solvent loop's trash: not compared.
-        let mut all = bits(&scratch.common[..scratch.insured.len()]);
-        all.extend(bits(&scratch.insured));
+        let mut all = bits(&scratch.common[..model.horizon as usize * PATHS]);
+        all.extend(bits(&scratch.policy_flows));
         all.extend(
             record
                 .0

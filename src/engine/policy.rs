@@ -1,68 +1,97 @@
-//! The policy's settlement on one path: deposits, premiums, then the claims in claim
-//! order against limits, first loss and maximum liability (MODEL.md section 7).
+//! One policy's settlement on one path: deposits, premiums, then its claims in claim
+//! order against its limits, first loss and maximum liability (MODEL.md sections 7
+//! and 14). Each policy settles on its own from what the invoice loop recorded once
+//! for all of them: the insured turnover of each coverage class and the invoices
+//! some policy may claim.
 
 use super::*;
 
-/// Premiums, deposits and claims of the insured variant (MODEL.md section 7).
+/// Premiums, deposits and claims of policy `k` in lane `p`, into the ledger of
+/// variant 1 + k.
 pub(super) fn settle_policy(
     model: &Model,
-    policy: &crate::scenario::Policy,
+    k: usize,
     scratch: &mut Scratch,
     p: usize,
-    out: &mut PathOutcome,
+    out: &mut PolicyOutcome,
 ) {
+    let policy = &model.policies[k];
+    let terms = &policy.terms;
     let h = model.horizon;
+    let hu = h as usize;
+    let months = model.months() * PATHS;
+    let ledger = &mut scratch.policy_flows[k * hu * PATHS..(k + 1) * hu * PATHS];
     // Deposits are already in the ledger; count them as paid.
     for y in 0..model.policy_years {
-        out.premium_paid += policy.minimum_premium;
+        out.premium_paid += terms.minimum_premium;
         // [deposit left, first loss left, liability left]
         scratch.year_left[y] = [
-            policy.minimum_premium,
-            policy.aggregate_first_loss,
-            policy.max_liability,
+            terms.minimum_premium,
+            terms.aggregate_first_loss,
+            terms.max_liability,
         ];
     }
     for m in 0..model.months() {
-        let premium = policy.premium_rate * scratch.turnover[at(m, p)];
+        // The policy's insured turnover: its coverage classes in class order (one
+        // class, and so the very sum of the invoice loop, with one policy).
+        let mut turnover = 0.0;
+        for (c, &coverage) in model.coverage_classes.iter().enumerate() {
+            if coverage & (1 << k) != 0 {
+                turnover += scratch.turnover[c * months + at(m, p)];
+            }
+        }
+        let premium = terms.premium_rate * turnover;
         let left = &mut scratch.year_left[model.month_policy_year[m]][0];
         let from_deposit = premium.min(*left);
         *left -= from_deposit;
         let cash = premium - from_deposit;
         let due = model.month_starts[m + 1];
         if due < h && cash > 0.0 {
-            scratch.insured[at(due as usize, p)] -= cash;
+            ledger[at(due as usize, p)] -= cash;
             out.premium_paid += cash;
         }
     }
 
-    let claims = &mut scratch.claims[p];
+    let claims = &scratch.claims[p];
     if claims.is_empty() {
         return;
     }
-    claims.sort_unstable_by_key(|c| (c.day, c.buyer, c.invoice));
-    for c in claims.iter() {
-        scratch.limit_left[c.buyer as usize] = model.buyers[c.buyer as usize].limit;
+    // This policy's claims before H, in claim order (claim day, buyer, issue order).
+    let order = &mut scratch.order;
+    order.clear();
+    for (index, c) in claims.iter().enumerate() {
+        if model.buyers[c.buyer as usize].coverage & (1 << k) == 0 {
+            continue;
+        }
+        if let Some(day) = c.day(terms.waiting_period_days).filter(|&d| d < h) {
+            order.push((day, c.buyer, c.invoice, index as u32));
+        }
     }
-    for c in claims.iter() {
-        let limit_left = &mut scratch.limit_left[c.buyer as usize];
+    order.sort_unstable();
+    for &(_, buyer, _, _) in order.iter() {
+        scratch.limit_left[buyer as usize] = policy.limits[buyer as usize];
+    }
+    for &(day, buyer, _, index) in order.iter() {
+        let c = &claims[index as usize];
+        let limit_left = &mut scratch.limit_left[buyer as usize];
         let claimable = c.amount.min(*limit_left);
         *limit_left -= claimable;
-        let year = &mut scratch.year_left[(c.day / YEAR_DAYS) as usize];
+        let year = &mut scratch.year_left[(day / YEAR_DAYS) as usize];
         let retained = claimable.min(year[1]);
         year[1] -= retained;
-        let payout = (policy.indemnity * (claimable - retained)).min(year[2]);
+        let payout = (terms.indemnity * (claimable - retained)).min(year[2]);
         year[2] -= payout;
         out.claims += 1;
-        let payout_day = c.day + policy.settlement_days;
+        let payout_day = day + terms.settlement_days;
         if payout_day < h {
-            scratch.insured[at(payout_day as usize, p)] += payout;
+            ledger[at(payout_day as usize, p)] += payout;
             out.payouts_received += payout;
         }
         if payout > 0.0 {
             let insurer_share = payout / c.amount;
             if c.later_day < h {
                 let share = insurer_share * c.later_amount;
-                scratch.insured[at(c.later_day as usize, p)] -= share;
+                ledger[at(c.later_day as usize, p)] -= share;
                 out.paid_to_insurer += share;
             }
             out.net_credit_loss -= c.defaulted_lgd * payout;

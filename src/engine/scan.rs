@@ -50,10 +50,11 @@ pub(super) fn scan_avx512<O: DayObserver>(
     let zero = _mm512_setzero_pd();
     let never = _mm512_set1_epi64(-1);
     let days = model.horizon as usize;
-    assert!(scratch.common.len() >= days * PATHS && scratch.insured.len() == days * PATHS);
-    // Version 1 has one policy ledger: every variant after the first adds it.
-    debug_assert!(model.variants() <= 2);
+    assert!(scratch.common.len() >= days * PATHS);
     for variant in 0..model.variants() {
+        // Variant 1 + k adds policy k's ledger to the common one.
+        let ledger = scratch.ledger(variant.saturating_sub(1), days);
+        assert_eq!(ledger.len(), days * PATHS);
         let mut balance = _mm512_set1_pd(model.opening_cash);
         let mut min_headroom = _mm512_set1_pd(f64::INFINITY);
         let mut shortfall = never;
@@ -66,10 +67,7 @@ pub(super) fn scan_avx512<O: DayObserver>(
                 if variant == UNINSURED {
                     common
                 } else {
-                    _mm512_add_pd(
-                        common,
-                        _mm512_loadu_pd(scratch.insured.as_ptr().add(at(day, 0))),
-                    )
+                    _mm512_add_pd(common, _mm512_loadu_pd(ledger.as_ptr().add(at(day, 0))))
                 }
             };
             balance = _mm512_add_pd(balance, flow);
@@ -123,15 +121,16 @@ pub(super) fn scan_lanes<O: DayObserver>(
     let (line, floor) = (model.credit_line, model.min_headroom);
     let days = model.horizon as usize;
     let common = scratch.common[..days * PATHS].chunks_exact(PATHS);
-    // Version 1 has one policy ledger: every variant after the first adds it.
-    debug_assert!(model.variants() <= 2);
     for variant in 0..model.variants() {
         let mut balance = [model.opening_cash; PATHS];
         let mut min_headroom = [f64::INFINITY; PATHS];
         let mut shortfall = [u32::MAX; PATHS];
         let (mut paid, mut earned) = ([0.0; PATHS], [0.0; PATHS]);
         let mut headroom = [0.0; PATHS];
-        let insured = scratch.insured.chunks_exact(PATHS);
+        // Variant 1 + k adds policy k's ledger to the common one.
+        let insured = scratch
+            .ledger(variant.saturating_sub(1), days)
+            .chunks_exact(PATHS);
         for (day, (common, insured)) in common.clone().zip(insured).enumerate() {
             for p in 0..PATHS {
                 let flow = if variant == UNINSURED {

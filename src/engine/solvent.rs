@@ -32,6 +32,10 @@ pub(super) struct SolventPayer<'a> {
     waiting: u32,
     horizon: u32,
     covered: bool,
+    /// Start of the insured turnover of the buyer's coverage class in
+    /// [`Scratch::turnover`].
+    turnover: usize,
+    months: usize,
 }
 
 /// The arrays the invoice loop reads and writes, all interleaved ([`at`]).
@@ -56,12 +60,11 @@ impl<'a> SolventPayer<'a> {
             terms: buyer.terms_days,
             supplier_terms: model.supplier_terms_days,
             variable_ratio: model.variable_ratio,
-            waiting: model
-                .policy
-                .as_ref()
-                .map_or(u32::MAX, |p| p.waiting_period_days),
+            waiting: buyer.waiting,
             horizon: model.horizon,
             covered: buyer.covered,
+            turnover: buyer.turnover_class.saturating_mul(model.months() * PATHS),
+            months: model.months() * PATHS,
         }
     }
 
@@ -72,7 +75,12 @@ impl<'a> SolventPayer<'a> {
         let n = self.invoices.len();
         let mut lanes = Lanes {
             common: &mut scratch.common,
-            turnover: &mut scratch.turnover,
+            // An uncovered buyer adds no turnover: any class serves.
+            turnover: if self.covered {
+                &mut scratch.turnover[self.turnover..self.turnover + self.months]
+            } else {
+                &mut scratch.turnover[..self.months]
+            },
             revenue: &scratch.revenue,
             words: scratch.words.words(self.first_draw..self.first_draw + n),
             claims: &mut scratch.claims,
@@ -106,9 +114,11 @@ impl<'a> SolventPayer<'a> {
     #[inline(always)]
     fn protracted(&self, i: usize, due: u32, delay: u32, amount: f64) -> Option<Claim> {
         (delay > self.waiting && due + self.waiting < self.horizon).then_some(Claim {
-            day: due + self.waiting,
             buyer: self.buyer,
             invoice: i as u32,
+            due,
+            delay,
+            stop: u32::MAX,
             amount,
             later_day: due + delay,
             later_amount: amount,

@@ -35,6 +35,17 @@ pub fn index_of(buyers: &[BuyerTerms], groups: &[BuyerGroup], name: &str) -> Opt
 
 /// "there is no buyer named ...", with the nearest name or the names there are.
 pub fn unknown_buyer_message(name: &str, buyers: &[BuyerTerms], groups: &[BuyerGroup]) -> String {
+    if let Some((group, k)) = parse_member(name)
+        && let Some(g) = groups.iter().find(|g| g.terms.name == group)
+    {
+        return format!(
+            "there is no buyer named \"{name}\": group \"{group}\" has {} members, \
+             \"{}\" to \"{}\" (not {k})",
+            g.count,
+            member_name(group, 1),
+            member_name(group, g.count)
+        );
+    }
     let mut names: Vec<String> = buyers.iter().map(|b| b.name.clone()).collect();
     names.extend(groups.iter().map(|g| member_name(&g.terms.name, 1)));
     let hint = match crate::suggest::nearest(name, &names) {

@@ -70,12 +70,25 @@ impl KeyPath {
     }
 }
 
+/// A key as TOML writes it: bare when it can be, else quoted (a buyer's name in
+/// `limits."Nordhaus Retail GmbH"`).
+fn toml_key(k: &str) -> std::borrow::Cow<'_, str> {
+    let bare = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        k.into()
+    } else {
+        format!("{k:?}").into()
+    }
+}
+
 impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                Seg::Key(k) if i == 0 => write!(f, "{k}")?,
-                Seg::Key(k) => write!(f, ".{k}")?,
+                Seg::Key(k) if i == 0 => write!(f, "{}", toml_key(k))?,
+                Seg::Key(k) => write!(f, ".{}", toml_key(k))?,
                 Seg::Index(_, Some(name)) => write!(f, "[\"{name}\"]")?,
                 Seg::Index(i, None) => write!(f, "[{i}]")?,
             }

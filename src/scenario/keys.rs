@@ -9,7 +9,9 @@
 //! Paths are written as in a file: `company.credit_line`; an element of an array of
 //! tables is `[]` (`costs.scheduled[].day`). Named buyers and buyer groups share one
 //! field list, written under `buyer.` (`buyer.pd` is `buyers[].pd` and
-//! `buyer_groups[].pd`); `buyer_groups[].count` is the groups' own.
+//! `buyer_groups[].pd`); `buyer_groups[].count` is the groups' own. Likewise
+//! `[insurance]` and each `[[policies]]` entry share the fields written under
+//! `policy.`; `policies[].name` is the policies' own.
 
 /// Largest day number accepted anywhere (100 years): keeps day arithmetic far from overflow.
 pub const MAX_DAYS: i64 = 36_500;
@@ -17,6 +19,8 @@ pub const MAX_DAYS: i64 = 36_500;
 pub const MAX_MONEY: f64 = 1e15;
 /// The prefix of the fields named buyers and groups share.
 pub const BUYER: &str = "buyer.";
+/// The prefix of the fields `[insurance]` and `[[policies]]` share.
+pub const POLICY: &str = "policy.";
 
 /// The allowed range of a number.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,6 +126,8 @@ pub enum Kind {
     Table,
     /// An array of tables of the keys under it.
     Tables,
+    /// A table of credit limits by buyer, group or member name: amounts >= 0.
+    Limits,
 }
 
 /// What a key's absence means: its default, or that it is required.
@@ -160,10 +166,13 @@ impl Key {
 
     /// The full paths of the key: two for a field buyers and groups share.
     pub fn paths(&self) -> Vec<String> {
-        match self.path.strip_prefix(BUYER) {
-            Some(rest) => vec![format!("buyers[].{rest}"), format!("buyer_groups[].{rest}")],
-            None => vec![self.path.to_string()],
+        if let Some(rest) = self.path.strip_prefix(BUYER) {
+            return vec![format!("buyers[].{rest}"), format!("buyer_groups[].{rest}")];
         }
+        if let Some(rest) = self.path.strip_prefix(POLICY) {
+            return vec![format!("insurance.{rest}"), format!("policies[].{rest}")];
+        }
+        vec![self.path.to_string()]
     }
 
     /// True for the keys that hold whole numbers (TOML integers).
@@ -265,18 +274,21 @@ keys! {
     MEAN_DAYS = "buyer.delay.mean_days", Number(OpenClosed(0.0, MAX_DAYS as f64)), Required, "mean_days = 18.0", "Mean of the lognormal delay in days.";
     SD_DAYS = "buyer.delay.sd_days", Number(Closed(0.0, MAX_DAYS as f64)), num(0.0), "", "Sd of the lognormal delay in days; 0 is exactly mean_days.";
     INVOICES_PER_MONTH = "buyer.invoices_per_month", Whole { lo: 1, hi: 1000, advice: "use a whole number in 1..=1000" }, num(1.0), "", "Invoices per month, spread evenly over the month.";
-    LIMIT = "buyer.limit", Number(NonNegMoney), Means("insurance.default_limit"), "", "The insurer's credit limit on this buyer (for a group: on each member); covered when > 0.";
+    LIMIT = "buyer.limit", Number(NonNegMoney), Means("the policy's default_limit"), "", "The insurer's credit limit on this buyer (for a group: on each member); covered when > 0.";
     BUYER_CORRELATION = "buyer.correlation", Number(ClosedOpen(0.0, 1.0)), Means("credit.correlation"), "", "This buyer's own asset correlation.";
 
-    INSURANCE = "insurance", Table, Means("no policy (the insured variant is the uninsured one)"), "", "The trade credit insurance policy.";
-    INDEMNITY = "insurance.indemnity", Number(OpenClosed(0.0, 1.0)), Required, "indemnity = 0.90", "Insured percentage.";
-    PREMIUM_RATE = "insurance.premium_rate", Number(Closed(0.0, 1.0)), Required, "premium_rate = 0.0025", "Premium as a share of insured turnover, due on the first day of the next month.";
-    MINIMUM_PREMIUM = "insurance.minimum_premium", Number(NonNegMoney), num(0.0), "", "Deposit paid on the first day of each policy year; that year's premiums are taken from it first.";
-    AGGREGATE_FIRST_LOSS = "insurance.aggregate_first_loss", Number(NonNegMoney), num(0.0), "", "Per policy year, claimable amounts up to this are kept by the company.";
-    MAX_LIABILITY = "insurance.max_liability", Number(NonNegMoney), Means("unlimited"), "", "Cap on payouts per policy year.";
-    WAITING_PERIOD_DAYS = "insurance.waiting_period_days", ANY_DAY, num(180.0), "", "Protracted default: an invoice still unpaid this many days after its due day is claimed.";
-    SETTLEMENT_DAYS = "insurance.settlement_days", ANY_DAY, num(30.0), "", "Days from claim to payout.";
-    DEFAULT_LIMIT = "insurance.default_limit", Number(NonNegMoney), num(0.0), "", "Credit limit of buyers without their own limit.";
+    INSURANCE = "insurance", Table, Means("no policy (the insured variant is the uninsured one)"), "", "The trade credit insurance policy, named \"Insured\"; a file has `[insurance]` or `[[policies]]`, not both.";
+    POLICIES = "policies", Tables, Means("none"), "", "1 to 6 policies (quotes), simulated on the same paths, in the order the results list them (MODEL.md section 14).";
+    POLICY_NAME = "policies[].name", Name, Required, "name = \"Quote A\"", "Unique among policies; the results name the policy's column with it.";
+    INDEMNITY = "policy.indemnity", Number(OpenClosed(0.0, 1.0)), Required, "indemnity = 0.90", "Insured percentage.";
+    PREMIUM_RATE = "policy.premium_rate", Number(Closed(0.0, 1.0)), Required, "premium_rate = 0.0025", "Premium as a share of insured turnover, due on the first day of the next month.";
+    MINIMUM_PREMIUM = "policy.minimum_premium", Number(NonNegMoney), num(0.0), "", "Deposit paid on the first day of each policy year; that year's premiums are taken from it first.";
+    AGGREGATE_FIRST_LOSS = "policy.aggregate_first_loss", Number(NonNegMoney), num(0.0), "", "Per policy year, claimable amounts up to this are kept by the company.";
+    MAX_LIABILITY = "policy.max_liability", Number(NonNegMoney), Means("unlimited"), "", "Cap on payouts per policy year.";
+    WAITING_PERIOD_DAYS = "policy.waiting_period_days", ANY_DAY, num(180.0), "", "Protracted default: an invoice still unpaid this many days after its due day is claimed.";
+    SETTLEMENT_DAYS = "policy.settlement_days", ANY_DAY, num(30.0), "", "Days from claim to payout.";
+    DEFAULT_LIMIT = "policy.default_limit", Number(NonNegMoney), num(0.0), "", "Credit limit of buyers without a limit of their own or in this policy's limits.";
+    LIMITS = "policy.limits", Limits, Means("the buyers' own limits"), "limits = { \"Nordhaus Retail GmbH\" = 300000.0 }", "This policy's limits by buyer, group (each member) or member (GROUP#k, over its group's); before a buyer's own limit.";
 
     STRESS = "stress", Tables, Means("none"), "", "Stress cases: the base scenario with overrides, validated again.";
     STRESS_NAME = "stress[].name", Name, Required, "name = \"Recession\"", "Unique name of the case.";
@@ -366,6 +378,7 @@ mod tests {
                 "buyers",
                 "buyer_groups",
                 "insurance",
+                "policies",
                 "stress"
             ]
         );

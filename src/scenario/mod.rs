@@ -121,9 +121,15 @@ impl ScheduledFlow {
     }
 }
 
-/// The trade credit insurance policy (MODEL.md section 7).
+/// A trade credit insurance policy (MODEL.md sections 7 and 14): `[insurance]`, named
+/// "Insured", or one `[[policies]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
+    /// Unique among the file's policies.
+    pub name: String,
+    /// Where the file writes it, as `sweep --set` addresses its keys: `insurance` or
+    /// `policies["Quote A"]`.
+    pub key: String,
     /// Insured percentage.
     pub indemnity: f64,
     /// Premium as a share of insured turnover.
@@ -140,6 +146,22 @@ pub struct Policy {
     pub settlement_days: u32,
     /// Credit limit of buyers without their own.
     pub default_limit: f64,
+    /// This policy's limits by buyer, group or member name (MODEL.md section 14).
+    pub limits: std::collections::BTreeMap<String, f64>,
+}
+
+impl Policy {
+    /// The limit of a buyer under this policy (MODEL.md section 14): its entry in
+    /// `limits` by its own name (`name`, `GROUP#k` for a group member), else its
+    /// group's entry, else the buyer's own `limit`, else `default_limit`.
+    pub fn limit_of(&self, name: &str, group: Option<&str>, own: Option<f64>) -> f64 {
+        self.limits
+            .get(name)
+            .or_else(|| group.and_then(|g| self.limits.get(g)))
+            .copied()
+            .or(own)
+            .unwrap_or(self.default_limit)
+    }
 }
 
 /// A buyer forced to default on a given day by a stress case.
@@ -245,8 +267,9 @@ pub struct Inputs {
     pub buyers: Vec<BuyerTerms>,
     /// Buyer groups in file order.
     pub groups: Vec<BuyerGroup>,
-    /// The policy, if any.
-    pub insurance: Option<Policy>,
+    /// The policies in file order: `[insurance]` (one, "Insured") or `[[policies]]`
+    /// (1 to 6); empty without either.
+    pub policies: Vec<Policy>,
     /// Stress cases defined in the file.
     pub stress: Vec<StressCase>,
     /// Forced defaults of the stress case applied (empty for the base case).
@@ -256,10 +279,15 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Number of variants a run simulates ([`crate::variant`]): uninsured, and insured
-    /// (the uninsured one again without a policy).
+    /// Number of variants a run simulates ([`crate::variant`]): uninsured, then one per
+    /// policy (without a policy, the insured variant is the uninsured one again).
     pub fn variants(&self) -> usize {
-        2
+        1 + self.policies.len().max(1)
+    }
+
+    /// The first policy (version 1's `insurance`), if any.
+    pub fn first_policy(&self) -> Option<&Policy> {
+        self.policies.first()
     }
 
     /// Share of revenue paid in cash on the day of sale: max(0, 1 - sum of shares).

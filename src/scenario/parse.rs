@@ -73,6 +73,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
             "buyers" => raw.buyers = elements(value, &at, &mut problems),
             "buyer_groups" => raw.buyer_groups = elements(value, &at, &mut problems),
             "stress" => raw.stress = elements(value, &at, &mut problems),
+            "policies" => raw.policies = Some(elements(value, &at, &mut problems)),
             other => problems.push(Problem::at_offset(
                 at.clone(),
                 unknown_key_message(other, &super::keys::children(""), "at the top level"),
@@ -111,6 +112,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
         ("buyers", raw.buyers.len()),
         ("buyer_groups", raw.buyer_groups.len()),
         ("stress", raw.stress.len()),
+        ("policies", raw.policies.as_ref().map_or(0, Vec::len)),
     ] {
         let given = root
             .get_ref()

@@ -105,7 +105,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
     for (at, b) in all {
         buyer_warnings(&at, b, &mut warn);
     }
-    if let Some(p) = &s.insurance {
+    for p in &s.policies {
         if p.premium_rate > PREMIUM_RATE {
             let meant = if p.premium_rate / 100.0 <= 0.005 {
                 format!(
@@ -117,7 +117,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
                 String::new()
             };
             warn(
-                "insurance.premium_rate".into(),
+                format!("{}.premium_rate", p.key),
                 format!(
                     "is {} of insured turnover; premiums are typically 0.1-0.5 %, around \
                      0.25 % for many SMEs.{meant}",
@@ -127,7 +127,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
         }
         if p.indemnity < INDEMNITY {
             warn(
-                "insurance.indemnity".into(),
+                format!("{}.indemnity", p.key),
                 format!(
                     "is {}; insured percentages are usually 75-95 %, most often 90 %",
                     pct(p.indemnity)
@@ -136,7 +136,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
         }
         if p.waiting_period_days > WAITING_PERIOD_DAYS {
             warn(
-                "insurance.waiting_period_days".into(),
+                format!("{}.waiting_period_days", p.key),
                 format!(
                     "is {} days; waiting periods for protracted default are usually 60 days \
                      to 6 months",

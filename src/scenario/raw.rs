@@ -119,10 +119,12 @@ pub struct RawBuyer {
     pub correlation: Option<f64>,
 }
 
-/// `[insurance]`
+/// `[insurance]` or one `[[policies]]` entry (MODEL.md section 14): the same keys,
+/// and `name`, which validation refuses in `[insurance]` (that policy is "Insured").
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawInsurance {
+pub struct RawPolicy {
+    pub name: Option<String>,
     pub indemnity: Option<f64>,
     pub premium_rate: Option<f64>,
     pub minimum_premium: Option<f64>,
@@ -131,6 +133,8 @@ pub struct RawInsurance {
     pub waiting_period_days: Option<i64>,
     pub settlement_days: Option<i64>,
     pub default_limit: Option<f64>,
+    /// Limits by buyer, group or member name.
+    pub limits: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 /// One entry of `force_default`.
@@ -171,7 +175,9 @@ pub struct RawScenario {
     pub buyers: Vec<RawBuyer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buyer_groups: Vec<RawBuyer>,
-    pub insurance: Option<RawInsurance>,
+    pub insurance: Option<RawPolicy>,
+    /// `None` when the file has no `policies` key (`policies = []` is an error).
+    pub policies: Option<Vec<RawPolicy>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<RawStress>,
 }

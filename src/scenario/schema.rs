@@ -102,6 +102,15 @@ fn node(path: &str, key: &Key) -> Value {
             m.insert("minLength".into(), json!(1));
             m
         }
+        Kind::Limits => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("object"));
+            m.insert(
+                "additionalProperties".into(),
+                Value::Object(bounded("number", keys::Range::NonNegMoney)),
+            );
+            m
+        }
         Kind::Label | Kind::Text => {
             let mut m = Map::new();
             m.insert("type".into(), json!("string"));

@@ -130,7 +130,16 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
     {
         revenue.monthly = revenue.monthly.map(|m| m * k);
     }
-    if let (Some(k), Some(ins)) = (case.limit_multiplier, raw.insurance.as_mut()) {
-        ins.default_limit = ins.default_limit.map(|l| l * k);
+    if let Some(k) = case.limit_multiplier {
+        let policies = raw
+            .insurance
+            .iter_mut()
+            .chain(raw.policies.iter_mut().flatten());
+        for policy in policies {
+            policy.default_limit = policy.default_limit.map(|l| l * k);
+            for limit in policy.limits.iter_mut().flat_map(|l| l.values_mut()) {
+                *limit *= k;
+            }
+        }
     }
 }

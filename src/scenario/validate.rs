@@ -71,25 +71,7 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
 
     let (buyers, groups) = buyers_and_groups(&mut c, raw);
 
-    let insurance = raw.insurance.as_ref().map(|ins| {
-        let at = root.key("insurance");
-        Policy {
-            indemnity: c.number(&at, &keys::INDEMNITY, ins.indemnity),
-            premium_rate: c.number(&at, &keys::PREMIUM_RATE, ins.premium_rate),
-            minimum_premium: c.number(&at, &keys::MINIMUM_PREMIUM, ins.minimum_premium),
-            aggregate_first_loss: c.number(
-                &at,
-                &keys::AGGREGATE_FIRST_LOSS,
-                ins.aggregate_first_loss,
-            ),
-            max_liability: c
-                .maybe_number(&at, &keys::MAX_LIABILITY, ins.max_liability)
-                .unwrap_or(f64::INFINITY),
-            waiting_period_days: c.days(&at, &keys::WAITING_PERIOD_DAYS, ins.waiting_period_days),
-            settlement_days: c.days(&at, &keys::SETTLEMENT_DAYS, ins.settlement_days),
-            default_limit: c.number(&at, &keys::DEFAULT_LIMIT, ins.default_limit),
-        }
-    });
+    let policies = policies(&mut c, raw, &buyers, &groups);
 
     let stress = stress_cases(&mut c, raw, &buyers, &groups);
 
@@ -121,11 +103,132 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
         recovery_lag_days,
         buyers,
         groups,
-        insurance,
+        policies,
         stress,
         forced_defaults: Vec::new(),
         applied_stress: None,
     })
+}
+
+/// Most policies a file may compare (MODEL.md section 14).
+pub const MAX_POLICIES: usize = 6;
+
+/// `[insurance]` (one policy named "Insured") or the `[[policies]]` (1 to 6, names
+/// unique), each with its limits naming buyers, groups or members of the file.
+fn policies(
+    c: &mut Checker,
+    raw: &RawScenario,
+    buyers: &[BuyerTerms],
+    groups: &[BuyerGroup],
+) -> Vec<Policy> {
+    let root = KeyPath::root();
+    let mut out = Vec::new();
+    if let Some(ins) = &raw.insurance {
+        let at = root.key("insurance");
+        if raw.policies.is_some() {
+            c.push(
+                root.key("policies"),
+                "is given together with [insurance]; a file has one or the other: move the \
+                 [insurance] keys into a [[policies]] entry with a name, or remove [[policies]]",
+            );
+        }
+        if ins.name.is_some() {
+            c.push(
+                at.key("name"),
+                "is only for [[policies]]: the policy of [insurance] is called \"Insured\"; \
+                 remove it, or write the policy as a [[policies]] entry",
+            );
+        }
+        let name = "Insured".to_string();
+        out.push(policy(
+            c,
+            &at,
+            ins,
+            name,
+            "insurance".into(),
+            buyers,
+            groups,
+        ));
+        return out;
+    }
+    let Some(list) = &raw.policies else {
+        return out;
+    };
+    if list.is_empty() {
+        c.push(
+            root.key("policies"),
+            "is empty; give 1 to 6 [[policies]] entries, or remove the key",
+        );
+    }
+    if list.len() > MAX_POLICIES {
+        c.push(
+            root.key("policies"),
+            format!(
+                "has {} policies; at most {MAX_POLICIES} are compared in one run: \
+                 split the quotes over two files",
+                list.len()
+            ),
+        );
+    }
+    for (i, p) in list.iter().enumerate() {
+        let at = root.key("policies").index(i, p.name.as_deref());
+        let name = c.text(&at, &keys::POLICY_NAME, &p.name);
+        if out.iter().any(|q: &Policy| q.name == name) && !name.is_empty() {
+            c.push(
+                at.key("name"),
+                format!("\"{name}\" is used twice; give each policy its own name"),
+            );
+        } else if name.trim().eq_ignore_ascii_case("uninsured") {
+            c.push(
+                at.key("name"),
+                "\"Uninsured\" names the results without a policy; give the policy another name",
+            );
+        }
+        let key = format!("policies[{name:?}]");
+        out.push(policy(c, &at, p, name, key, buyers, groups));
+    }
+    out
+}
+
+/// One policy's terms at `at`.
+fn policy(
+    c: &mut Checker,
+    at: &KeyPath,
+    p: &RawPolicy,
+    name: String,
+    key: String,
+    buyers: &[BuyerTerms],
+    groups: &[BuyerGroup],
+) -> Policy {
+    let mut limits = std::collections::BTreeMap::new();
+    for (buyer, &limit) in p.limits.iter().flatten() {
+        let path = at.key(keys::LIMITS.name()).key(buyer);
+        let known = super::buyers::index_of(buyers, groups, buyer).is_some()
+            || groups.iter().any(|g| &g.terms.name == buyer);
+        if !known {
+            let message = super::buyers::unknown_buyer_message(buyer, buyers, groups);
+            c.push(
+                path.clone(),
+                format!("{message} (limits name buyers, groups or members GROUP#k)"),
+            );
+        }
+        limits.insert(buyer.clone(), c.check(path, limit, Range::NonNegMoney));
+    }
+    Policy {
+        name,
+        key,
+        indemnity: c.number(at, &keys::INDEMNITY, p.indemnity),
+        premium_rate: c.number(at, &keys::PREMIUM_RATE, p.premium_rate),
+        minimum_premium: c.number(at, &keys::MINIMUM_PREMIUM, p.minimum_premium),
+        aggregate_first_loss: c.number(at, &keys::AGGREGATE_FIRST_LOSS, p.aggregate_first_loss),
+        max_liability: c
+            .maybe_number(at, &keys::MAX_LIABILITY, p.max_liability)
+            .unwrap_or(f64::INFINITY),
+        waiting_period_days: c.days(at, &keys::WAITING_PERIOD_DAYS, p.waiting_period_days),
+        settlement_days: c.days(at, &keys::SETTLEMENT_DAYS, p.settlement_days),
+        default_limit: c.number(at, &keys::DEFAULT_LIMIT, p.default_limit),
+        limits,
+    }
 }
 
 fn seasonality(c: &mut Checker, at: &KeyPath, factors: &Option<Vec<f64>>) -> Option<[f64; 12]> {
