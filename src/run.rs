@@ -45,11 +45,11 @@ impl Run {
     /// The name of variant `v` as the results show it: "Uninsured", then each
     /// policy's (version 1: the policy of `[insurance]` is "Insured", MODEL.md
     /// section 14).
-    pub fn variant_name(&self, v: usize) -> &'static str {
-        if v == UNINSURED {
-            "Uninsured"
-        } else {
-            "Insured"
+    pub fn variant_name(&self, v: usize) -> &str {
+        match self.scenario.policies.get(v.wrapping_sub(1)) {
+            _ if v == UNINSURED => "Uninsured",
+            Some(policy) => &policy.name,
+            None => "Insured",
         }
     }
 }

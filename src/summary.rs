@@ -327,7 +327,20 @@ struct SummaryJson<'a> {
     uninsured: &'a VariantSummary,
     insured: &'a InsuredSummary,
     difference: &'a Difference,
+    /// Every policy in file order (MODEL.md section 14); empty without one.
+    policies: Vec<PolicyJson<'a>>,
     decision: DecisionJson<'a>,
+}
+
+/// One entry of `policies`: its name, every key of `insured`, its `difference` and
+/// its verdict figures.
+#[derive(Serialize)]
+struct PolicyJson<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    figures: &'a InsuredSummary,
+    difference: &'a Difference,
+    decision: &'a PolicyDecision,
 }
 
 /// `decision` in summary.json: the extra credit lines, the first policy's verdict
@@ -350,6 +363,16 @@ impl Serialize for Summary {
             uninsured: &self.uninsured,
             insured: self.insured(),
             difference: self.difference(),
+            policies: self
+                .shown_policies()
+                .iter()
+                .map(|p| PolicyJson {
+                    name: &p.name,
+                    figures: &p.figures,
+                    difference: &p.difference,
+                    decision: &p.decision,
+                })
+                .collect(),
             decision: DecisionJson {
                 extra_credit_line: &self.decision.extra_credit_line,
                 policy: self.shown_policies().first().map(|p| &p.decision),

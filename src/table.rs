@@ -112,7 +112,8 @@ pub fn headline(s: &Summary) -> String {
             percent(e.estimate)
         }
     };
-    let Some(policy) = s.shown_policies().first() else {
+    let policies = s.shown_policies();
+    let Some(policy) = best_policy(policies) else {
         return format!(
             "The chance of a liquidity shortfall within {within} is {} \
              (the scenario has no [insurance] table: add one to see what a policy changes).",
@@ -121,12 +122,36 @@ pub fn headline(s: &Summary) -> String {
     };
     let i = &policy.figures.common.shortfall_probability;
     let d = &policy.decision;
-    let cost = if d.net_cost_per_year > 0.0 {
-        format!("at a net cost of {} a year", money(c, d.net_cost_per_year))
+    let cost_of = |d: &crate::summary::PolicyDecision| {
+        if d.net_cost_per_year > 0.0 {
+            format!("at a net cost of {} a year", money(c, d.net_cost_per_year))
+        } else {
+            format!(
+                "and on average returns {} a year more than it costs",
+                money(c, -d.net_cost_per_year)
+            )
+        }
+    };
+    let cost = cost_of(d);
+    // With several quotes: the best one's sentence, then each other quote's figure.
+    let (subject, others) = if policies.len() == 1 {
+        ("The policy".to_string(), String::new())
     } else {
-        format!(
-            "and on average returns {} a year more than it costs",
-            money(c, -d.net_cost_per_year)
+        let others: Vec<String> = policies
+            .iter()
+            .filter(|p| p.name != policy.name)
+            .map(|p| {
+                format!(
+                    "\"{}\" gives {} {}",
+                    p.name,
+                    range(&p.figures.common.shortfall_probability),
+                    cost_of(&p.decision)
+                )
+            })
+            .collect();
+        (
+            format!("Of the {} policies, \"{}\"", policies.len(), policy.name),
+            format!(" {}.", others.join("; ")),
         )
     };
     // A difference whose paired interval includes 0 may be noise: say so.
@@ -141,11 +166,30 @@ pub fn headline(s: &Summary) -> String {
             Some(x) if x > 0.0 => format!(" ({} per percentage point avoided)", money(c, x)),
             _ => String::new(),
         };
+        let most = if policies.len() > 1 { " the most," } else { "" };
         format!(
-            "The policy lowers the chance of running short of liquidity within {within} from \
-             {} to {}{noise}, {cost}{per_point}.",
+            "{subject} lowers the chance of running short of liquidity within {within}{most} \
+             from {} to {}{noise}, {cost}{per_point}.{others}",
             range(u),
             range(i)
+        )
+    } else if policies.len() > 1 {
+        format!(
+            "None of the {} policies lowers the chance of running short of liquidity within \
+             {within} from {}:{}",
+            policies.len(),
+            range(u),
+            policies
+                .iter()
+                .map(|p| format!(
+                    " \"{}\" gives {} {}",
+                    p.name,
+                    range(&p.figures.common.shortfall_probability),
+                    cost_of(&p.decision)
+                ))
+                .collect::<Vec<_>>()
+                .join(";")
+                + "."
         )
     } else if i.estimate > u.estimate {
         format!(
@@ -162,21 +206,37 @@ pub fn headline(s: &Summary) -> String {
         )
     };
     let one_percent = s.decision.extra_credit_line[1].by_variant[crate::variant::UNINSURED];
+    let (it, the_policy) = if policies.len() == 1 {
+        ("it", "the policy".to_string())
+    } else {
+        ("a policy", format!("\"{}\"", policy.name))
+    };
     let second = if one_percent == 0.0 {
-        " Without it the chance is already at most 1 %, with no extra credit line: \
-         the policy is not worth buying for its liquidity effect."
-            .to_string()
+        let not_worth = if policies.len() == 1 {
+            "the policy is not worth buying"
+        } else {
+            "no policy is worth buying"
+        };
+        format!(
+            " Without {it} the chance is already at most 1 %, with no extra credit line: \
+             {not_worth} for its liquidity effect."
+        )
     } else if d.same_protection_credit_line > 0.0 {
+        let (as_what, costs) = if policies.len() == 1 {
+            (String::new(), "the policy costs".to_string())
+        } else {
+            (format!(" as {the_policy}"), format!("{the_policy} costs"))
+        };
         match d.same_protection_fee {
             Some(fee) => format!(
-                " An extra credit line of {} would give the same protection; the policy costs \
-                 what that line would at a fee of {} a year.",
+                " An extra credit line of {} would give the same protection{as_what}; \
+                 {costs} what that line would at a fee of {} a year.",
                 money(c, d.same_protection_credit_line),
                 percent(fee)
             ),
             None => format!(
-                " An extra credit line of {} would give the same protection, which the \
-                 policy gives while returning more than it costs.",
+                " An extra credit line of {} would give the same protection{as_what}, which \
+                 {the_policy} gives while returning more than it costs.",
                 money(c, d.same_protection_credit_line)
             ),
         }
@@ -186,22 +246,55 @@ pub fn headline(s: &Summary) -> String {
     format!("{first}{second}")
 }
 
-/// The narrowest label column, and the width of every other column.
+/// The policy the headline is about: the one with the lowest shortfall probability
+/// (on a tie, the lower net cost, then the first in file order).
+pub fn best_policy(
+    policies: &[crate::summary::PolicySummary],
+) -> Option<&crate::summary::PolicySummary> {
+    policies.iter().reduce(|best, p| {
+        let (a, b) = (
+            p.figures.common.shortfall_probability.estimate,
+            best.figures.common.shortfall_probability.estimate,
+        );
+        if a < b || (a == b && p.decision.net_cost_per_year < best.decision.net_cost_per_year) {
+            p
+        } else {
+            best
+        }
+    })
+}
+
+/// The narrowest label column, and the narrowest other column.
 const LABEL: usize = 34;
 const COL: usize = 24;
 
-fn row(out: &mut String, width: usize, label: &str, cells: &[String]) {
+/// One line of the table: the label, then each cell padded to its column's width,
+/// without trailing spaces.
+fn row(out: &mut String, width: usize, label: &str, cells: &[String], widths: &[usize]) {
     let _ = write!(out, "{label:<width$}");
-    for c in cells {
-        let _ = write!(out, "{c:<COL$}");
+    for (c, &w) in cells.iter().zip(widths) {
+        let _ = write!(out, "{c:<w$}");
+    }
+    while out.ends_with(' ') {
+        out.pop();
     }
     out.push('\n');
-    // Trim trailing spaces of the line just written.
-    while out.ends_with(" \n") {
-        out.pop();
-        out.pop();
-        out.push('\n');
+}
+
+/// `text` broken into lines of at most `width` characters at spaces (a longer word
+/// stays whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
     }
+    lines
 }
 
 fn day(d: Option<u32>) -> String {
@@ -230,28 +323,49 @@ pub fn render(s: &Summary) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", headline(s));
     out.push('\n');
-    let figures = crate::figures::key_figures(s);
-    // Wide enough for the longest figure label, so the columns stay aligned.
-    let width = figures
-        .iter()
-        .filter_map(|f| match f {
-            FigureRow::Figure(label, _) => Some(label.chars().count() + 4),
-            FigureRow::Standalone(label, _) => Some(label.chars().count() + 2),
-            FigureRow::Group(_) => None,
+    // Every row as text first: the label column is as wide as the longest label, each
+    // other column as wide as its widest cell (at least COL), and a heading longer
+    // than its column wraps onto more lines.
+    let rows: Vec<(String, Vec<String>)> = crate::figures::key_figures(s)
+        .into_iter()
+        .map(|figure| match figure {
+            FigureRow::Group(title) => (title, Vec::new()),
+            FigureRow::Figure(label, cells) => (
+                format!("  {}", label.replace('≤', "<=")),
+                texts(cells, currency),
+            ),
+            FigureRow::Standalone(label, cells) => (label, texts(cells, currency)),
         })
+        .collect();
+    let width = rows
+        .iter()
+        .filter(|(_, cells)| !cells.is_empty())
+        .map(|(label, _)| label.chars().count() + 2)
         .fold(LABEL, usize::max);
-    row(&mut out, width, "", &crate::figures::column_headings(s));
-    for figure in figures {
-        match figure {
-            FigureRow::Group(title) => row(&mut out, width, &title, &[]),
-            FigureRow::Figure(label, cells) => {
-                let label = format!("  {}", label.replace('≤', "<="));
-                row(&mut out, width, &label, &texts(cells, currency));
-            }
-            FigureRow::Standalone(label, cells) => {
-                row(&mut out, width, &label, &texts(cells, currency));
-            }
-        }
+    let headings = crate::figures::column_headings(s);
+    let widths: Vec<usize> = (0..headings.len())
+        .map(|k| {
+            rows.iter()
+                .filter_map(|(_, cells)| cells.get(k))
+                .map(|c| c.chars().count() + 1)
+                .fold(COL, usize::max)
+        })
+        .collect();
+    let wrapped: Vec<Vec<String>> = headings
+        .iter()
+        .zip(&widths)
+        .map(|(h, &w)| wrap(h, w - 1))
+        .collect();
+    let lines = wrapped.iter().map(Vec::len).max().unwrap_or(0);
+    for line in 0..lines {
+        let cells: Vec<String> = wrapped
+            .iter()
+            .map(|h| h.get(line).cloned().unwrap_or_default())
+            .collect();
+        row(&mut out, width, "", &cells, &widths);
+    }
+    for (label, cells) in rows {
+        row(&mut out, width, &label, &cells, &widths);
     }
     out
 }
@@ -303,6 +417,15 @@ mod tests {
         assert_eq!(thousands(100000.0), "100,000");
         assert_eq!(signed_money("EUR", -1234.0), "-EUR 1,234");
         assert_eq!(signed_money("EUR", 12.0), "+EUR 12");
+    }
+
+    #[test]
+    fn headings_wrap_at_spaces() {
+        assert_eq!(
+            wrap("Change, Quote A: cheap (95 % interval)", 22),
+            ["Change, Quote A: cheap", "(95 % interval)"]
+        );
+        assert_eq!(wrap("Uninsured", 3), ["Uninsured"]);
     }
 
     #[test]

@@ -334,7 +334,15 @@ fn docs_figures_md_defines_every_key_of_summary_json() {
     let mut keys = Vec::new();
     leaves(&json, "", &mut keys);
     assert!(keys.len() > 60, "{keys:?}");
-    let sections = ["uninsured.", "insured.", "difference.", "decision."];
+    let sections = [
+        "uninsured.",
+        "insured.",
+        "difference.",
+        "decision.",
+        "policies[i].difference.",
+        "policies[i].decision.",
+        "policies[i].",
+    ];
     let mut missing = Vec::new();
     for key in &keys {
         let short = sections

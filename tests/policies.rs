@@ -161,3 +161,67 @@ limit_multiplier = 0.5
     assert_eq!(coverage, [0b11, 0b10, 0b11, 0b11, 0b11]);
     assert_eq!(model.coverage_classes, [0b11, 0b10]);
 }
+
+#[test]
+fn every_output_names_every_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cashrisk()
+        .args(["run", "tests/fixtures/two_quotes.toml", "--paths", "2000"])
+        .args(["--quiet", "--json", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let policies = json["policies"].as_array().unwrap();
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Quote A: cheap, high first loss",
+            "Quote B: dearer, higher limits"
+        ]
+    );
+    // `insured` and `difference` stay the first policy's (MODEL.md section 14).
+    for key in ["shortfall_probability", "premium_paid", "payouts_received"] {
+        assert_eq!(json["insured"][key], policies[0][key], "{key}");
+    }
+    assert_eq!(json["difference"], policies[0]["difference"]);
+    assert_ne!(policies[0]["premium_paid"], policies[1]["premium_paid"]);
+    let ts = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
+    let header = ts.lines().next().unwrap();
+    assert!(header.contains(",insured_p5,") && header.ends_with(",policy2_shortfall_cdf"));
+
+    // The table: a column per variant, a change column per policy, and a headline
+    // about the policy with the lowest shortfall probability.
+    let table = cashrisk()
+        .args(["run", "tests/fixtures/two_quotes.toml", "--paths", "2000"])
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&table);
+    let text = String::from_utf8(table.stdout).unwrap();
+    let p = |k: usize| {
+        policies[k]["shortfall_probability"]["estimate"]
+            .as_f64()
+            .unwrap()
+    };
+    let best = if p(1) < p(0) { names[1] } else { names[0] };
+    let u = json["uninsured"]["shortfall_probability"]["estimate"]
+        .as_f64()
+        .unwrap();
+    if p(0).min(p(1)) < u {
+        assert!(
+            text.contains(&format!("Of the 2 policies, \"{best}\" lowers")),
+            "{text}"
+        );
+    } else {
+        assert!(text.contains("None of the 2 policies lowers"), "{text}");
+    }
+    let heading = text.lines().find(|l| l.contains("Uninsured")).unwrap();
+    assert!(heading.contains("Quote A: cheap, high") && heading.contains("Change, Quote A"));
+}
