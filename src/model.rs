@@ -149,6 +149,18 @@ impl DelayModel {
         self.on_time_or(late, w0)
     }
 
+    /// The delay of an invoice overdue by `o` >= 1 days on day 0, from its second word
+    /// w1: drawn given that it is at least o (MODEL.md section 20), capped at 10^9.
+    pub fn overdue_delay(&self, tables: &[DelayTable], o: u64, w1: u64) -> u32 {
+        let d = if self.sigma == 0.0 {
+            // X = mean_days: F jumps from 0 to 1 at round(mean_days).
+            (self.fixed_days as u64).max(o)
+        } else {
+            tables[self.table].overdue(o, crate::rng::open01(w1))
+        };
+        d.min(1_000_000_000) as u32
+    }
+
     /// 0 when the invoice with first word w0 is paid on time, else `late`.
     #[inline(always)]
     pub fn on_time_or(&self, late: u32, w0: u64) -> u32 {
@@ -247,6 +259,46 @@ impl DelayTable {
         decide(fine, w)
     }
 
+    /// F(k) = P(round(X) <= k): the table's entry, or beyond the table the formula.
+    fn cdf_at(&self, k: u64) -> f64 {
+        match self.cdf.get(k as usize) {
+            Some(&p) => p,
+            None => crate::dist::norm_cdf((portable::ln(k as f64 + 0.5) - self.mu) / self.sigma),
+        }
+    }
+
+    /// The delay of an invoice overdue by `o` >= 1 days on day 0, from its delay uniform
+    /// u (MODEL.md section 20): with v = F(o - 1) + u (1 - F(o - 1)), the smallest
+    /// k >= o with v < F(k); o when 1 - F(o - 1) is 0; at most 10^9 days ("never").
+    pub fn overdue(&self, o: u64, u: f64) -> u64 {
+        let below = self.cdf_at(o - 1);
+        if 1.0 - below == 0.0 {
+            return o;
+        }
+        let v = below + u * (1.0 - below);
+        // Within the table (non-decreasing): a binary search.
+        if (o as usize) < self.cdf.len() && v < self.cdf[self.cdf.len() - 1] {
+            return o + self.cdf[o as usize..].partition_point(|&c| v >= c) as u64;
+        }
+        // Beyond it: double the step until F passes v, then halve the bracket.
+        const NEVER: u64 = 1_000_000_000;
+        let (mut k, mut step) = (o, 1);
+        while k < NEVER && v >= self.cdf_at(k) {
+            k = (k + step).min(NEVER);
+            step *= 2;
+        }
+        let (mut low, mut high) = ((k - step / 2).max(o), k);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if v < self.cdf_at(mid) {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        high
+    }
+
     /// The guide cells, indexed by a word's top 12 bits: k0 << 52 | threshold, or at
     /// least [`SEARCH`] where the cell needs the search.
     pub(crate) fn cells(&self) -> &[u64; GUIDE] {
@@ -321,6 +373,22 @@ pub struct BuyerModel {
     /// Index into [`Model::coverage_classes`] of its coverage (unused when not
     /// covered): buyers covered by the same policies add to one insured turnover.
     pub turnover_class: usize,
+    /// Its opening receivables: a range of [`Model::opening`].
+    pub opening: std::ops::Range<usize>,
+}
+
+/// An invoice open on day 0 as the path loop sees it (MODEL.md section 20).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpeningModel {
+    /// The open amount.
+    pub amount: f64,
+    /// Due day u(i), negative when overdue on day 0.
+    pub due: i64,
+    /// Its index j in the buyer's stream 2^30 + b (the buyer's j-th in file order).
+    pub draw: u32,
+    /// Its place in the buyer's issue order (by issue day, then file order), before
+    /// every invoice issued on day 0 or later: the claim order's tie-break.
+    pub rank: u32,
 }
 
 /// One policy as the path loop sees it (MODEL.md sections 7 and 14).
@@ -428,6 +496,8 @@ pub struct Model {
     /// [`crate::rng`]): each randomly defaulting buyer's factor, then each late-paying
     /// buyer's invoices, in buyer order.
     pub draws: DrawList,
+    /// Every opening receivable, buyer by buyer ([`BuyerModel::opening`]).
+    pub opening: Vec<OpeningModel>,
     /// The policies, in file order: variant 1 + k is policy k's.
     pub policies: Vec<PolicyModel>,
     /// The distinct coverages of covered buyers (bit k: policy k), in order of first
@@ -623,6 +693,7 @@ impl Model {
                 coverage,
                 waiting,
                 turnover_class: usize::MAX,
+                opening: 0..0,
                 name,
             });
         };
@@ -647,6 +718,34 @@ impl Model {
                     coverage_classes.len() - 1
                 }
             };
+        }
+        // Opening receivables grouped by buyer, each buyer's in file order.
+        let mut by_buyer: Vec<(usize, usize)> = s
+            .receivables
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.buyer_index, i))
+            .collect();
+        by_buyer.sort();
+        let mut opening = Vec::with_capacity(by_buyer.len());
+        for group in by_buyer.chunk_by(|a, b| a.0 == b.0) {
+            let b = group[0].0;
+            let start = opening.len();
+            let mut order: Vec<(i64, usize)> = group
+                .iter()
+                .map(|&(_, i)| (s.receivables[i].issue_day, i))
+                .collect();
+            order.sort();
+            for (j, &(_, i)) in group.iter().enumerate() {
+                let r = &s.receivables[i];
+                opening.push(OpeningModel {
+                    amount: r.amount,
+                    due: r.due_day,
+                    draw: j as u32,
+                    rank: order.iter().position(|&(_, k)| k == i).unwrap_or(0) as u32,
+                });
+            }
+            buyers[b].opening = start..opening.len();
         }
         let policies = s
             .policies
@@ -712,6 +811,7 @@ impl Model {
             delay_tables,
             copulas,
             draws,
+            opening,
             policies,
             coverage_classes,
             variants: s.variants(),

@@ -13,6 +13,7 @@
 //! | 0                 | 1 + m   | demand shock e(m) of month m                          |
 //! | 1 + b             | 0       | own factor E(b) of buyer b                             |
 //! | 1 + b             | 1 + i   | invoice i of buyer b: first word on time?, second delay |
+//! | 2^30 + b          | j       | opening receivable j of buyer b (file order): first word on time?, second delay |
 //! | 2^31 + b          | 0, 1, … | successive words for the Beta LGD of buyer b            |
 //! | 3 * 2^30 + k      | 0, 1, … | never read by the model: a library user's own stream k  |
 //!
@@ -506,6 +507,10 @@ fn fill_batches(
 pub fn open01(word: u64) -> f64 {
     ((word >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
 }
+
+/// First stream of the opening receivables of a buyer (MODEL.md section 20): stream
+/// 2^30 + b, index j for the buyer's j-th opening receivable in file order.
+pub const OPENING_STREAM_BASE: u32 = 1 << 30;
 
 /// First stream of the Beta LGD words of a buyer.
 pub const LGD_STREAM_BASE: u32 = 1 << 31;

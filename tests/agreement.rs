@@ -251,6 +251,31 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         premium_rate = 0.002
         waiting_period_days = 0
         default_limit = 1000000.0
+        [[receivables]]
+        buyer = "A"
+        amount = 30000.0
+        issue_day = -40
+        due_day = 20
+        [[receivables]]
+        buyer = "A"
+        amount = 12000.0
+        issue_day = -60
+        due_day = -5
+        [[receivables]]
+        buyer = "B"
+        amount = 20000.0
+        issue_day = -90
+        due_day = -30
+        [[receivables]]
+        buyer = "G#3"
+        amount = 3000.0
+        issue_day = -260
+        due_day = -200
+        [[receivables]]
+        buyer = "G#4"
+        amount = 2500.0
+        issue_day = 0
+        due_day = 45
         [[stress]]
         name = "A fails"
         force_default = [{ buyer = "A", day = 45 }, { buyer = "G#3", day = 0 }]
@@ -337,11 +362,16 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
         costs,
         proptest::collection::vec(buyer, 0..4),
         proptest::collection::vec(group, 0..3),
-        // No policy, one as [insurance] or 1-3 as [[policies]].
-        (proptest::collection::vec(policy, 0..4), any::<bool>()),
+        // No policy, one as [insurance] or 1-3 as [[policies]]; opening receivables
+        // (which buyer, amount, issue day, days from issue to due).
+        (
+            proptest::collection::vec(policy, 0..4),
+            any::<bool>(),
+            proptest::collection::vec((0usize..16, 1f64..1e5, -300i64..=0, 0i64..400), 0..4),
+        ),
         (0u64..10_000, 0.0f64..0.5, 0u32..900),
     )
-        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance), (seed, rho, forced))| {
+        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance, receivables), (seed, rho, forced))| {
             let (h, cash, line, rate, dep, floor) = company;
             let ((monthly, growth, vol, start), season) = revenue;
             let (vr, sup, fixed, scheduled) = costs;
@@ -398,6 +428,16 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 names.push(format!("G{i}#{count}"));
                 limit_names.push(format!("G{i}"));
                 limit_names.push(format!("G{i}#{}", 1 + seed as u32 % count));
+            }
+            for (pick, amount, issue, to_due) in receivables {
+                if !names.is_empty() {
+                    t += &format!(
+                        "[[receivables]]\nbuyer = \"{}\"\namount = {amount}\n\
+                         issue_day = {issue}\ndue_day = {}\n",
+                        names[pick % names.len()],
+                        issue + to_due
+                    );
+                }
             }
             let one = policies.len() == 1 && as_insurance;
             for (k, ((ind, prem, minp, afl), (ml, wait, settle, default_limit), limits)) in

@@ -14,8 +14,8 @@
 //! scheduled flows and terms under stress (section 21).
 
 use cashrisk::dist::{self, portable};
-use cashrisk::rng::{LGD_STREAM_BASE, PathRng, open01};
-use cashrisk::scenario::{BuyerTerms, Lgd, Policy, Scenario};
+use cashrisk::rng::{LGD_STREAM_BASE, OPENING_STREAM_BASE, PathRng, open01};
+use cashrisk::scenario::{BuyerTerms, Delay, Lgd, Policy, Scenario};
 
 /// What one variant of a path produced (MODEL.md section 8).
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +64,9 @@ fn month_start(m: u32) -> u32 {
 struct Claim {
     day: u32,
     buyer: usize,
-    issue_day: u32,
+    issue_day: i64,
+    /// Opening receivables (0) before the invoices issued on the same day (1).
+    kind: u8,
     invoice: usize,
     amount: f64,
     /// The payment still to come on the invoice: its day and amount.
@@ -212,6 +214,61 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 }
             }
         };
+        // Section 20: the buyer's opening receivables, in file order (index j of the
+        // buyer's own stream 2^30 + b).
+        let opening = s.receivables.iter().filter(|r| r.buyer_index == b);
+        for (j, r) in opening.enumerate() {
+            let (w0, w1) = rng.words(OPENING_STREAM_BASE + b as u32, j as u32);
+            let delay: i64 = match terms.delay {
+                None => 0,
+                // Overdue by o days: late, its delay drawn given d >= o.
+                Some(d) if r.due_day < 0 => conditioned_delay(&d, -r.due_day, open01(w1)),
+                Some(d) if open01(w0) < d.on_time => 0,
+                Some(d) => late_delay(&d, open01(w1)) as i64,
+            };
+            let due = r.due_day;
+            let paid = due + delay;
+            let defaulted = default_day.is_some_and(|d| paid >= d as i64);
+            let later = if defaulted {
+                credit_loss += lgd * r.amount;
+                let d = default_day.unwrap() as u64;
+                (d + s.recovery_lag_days as u64, (1.0 - lgd) * r.amount)
+            } else {
+                (paid as u64, r.amount)
+            };
+            add(&mut common, later.0, later.1);
+            let mut claim_of = vec![None; policies.len()];
+            for (v, policy) in policies.iter().enumerate() {
+                if limit(policy, buyer) <= 0.0 {
+                    continue;
+                }
+                // Section 7 (a protracted-default claim day before day 0 is day 0).
+                let w = policy.waiting_period_days as i64;
+                let protracted = delay > w && default_day.is_none_or(|d| d as i64 > due + w);
+                let claim_day = if protracted {
+                    Some((due + w).max(0))
+                } else if defaulted {
+                    default_day.map(i64::from)
+                } else {
+                    None
+                };
+                if let Some(day) = claim_day.filter(|&d| d < h as i64) {
+                    claim_of[v] = Some(claims[v].len());
+                    claims[v].push(Claim {
+                        day: day as u32,
+                        buyer: b,
+                        issue_day: r.issue_day,
+                        kind: 0,
+                        invoice: j,
+                        amount: r.amount,
+                        later,
+                    });
+                }
+            }
+            if defaulted {
+                defaulted_loss.push((lgd, r.amount, claim_of));
+            }
+        }
         let n = terms.invoices_per_month;
         let mut i = 0;
         for &m in &months {
@@ -232,18 +289,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 let delay: u64 = match terms.delay {
                     None => 0,
                     Some(d) if open01(w0) < d.on_time => 0,
-                    Some(d) => {
-                        let sigma2 =
-                            portable::ln(1.0 + d.sd_days * d.sd_days / (d.mean_days * d.mean_days));
-                        let x = if sigma2 == 0.0 {
-                            d.mean_days
-                        } else {
-                            let mu = portable::ln(d.mean_days) - sigma2 / 2.0;
-                            portable::exp(mu + sigma2.sqrt() * dist::inv_norm_cdf(open01(w1)))
-                        };
-                        // Beyond 10^9 days a payment is "never" for every comparison.
-                        x.round().min(1e9) as u64
-                    }
+                    Some(d) => late_delay(&d, open01(w1)),
                 };
                 let due = t as u64 + terms.terms_days as u64;
                 let paid = due + delay;
@@ -278,7 +324,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                         claims[v].push(Claim {
                             day: day as u32,
                             buyer: b,
-                            issue_day: t,
+                            issue_day: t as i64,
+                            kind: 1,
                             invoice,
                             amount,
                             later,
@@ -319,6 +366,67 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         credit_loss,
         variants,
     }
+}
+
+/// Section 6: the delay of a late invoice from its delay uniform u,
+/// round(exp(mu + sigma Phi^-1(u))) (sd_days = 0: round(mean_days)).
+fn late_delay(d: &Delay, u: f64) -> u64 {
+    let (mu, sigma) = lognormal(d);
+    let x = if sigma == 0.0 {
+        d.mean_days
+    } else {
+        portable::exp(mu + sigma * dist::inv_norm_cdf(u))
+    };
+    // Beyond 10^9 days a payment is "never" for every comparison.
+    x.round().min(1e9) as u64
+}
+
+/// The log-space mean and sd of the lognormal delay (section 6).
+fn lognormal(d: &Delay) -> (f64, f64) {
+    let sigma2 = portable::ln(1.0 + d.sd_days * d.sd_days / (d.mean_days * d.mean_days));
+    (portable::ln(d.mean_days) - sigma2 / 2.0, sigma2.sqrt())
+}
+
+/// Section 20: the delay of an invoice overdue by `o` days on day 0, from its delay
+/// uniform u: with F(k) = P(round(X) <= k), v = F(o - 1) + u (1 - F(o - 1)) and d the
+/// smallest k >= o with v < F(k) (d = o when 1 - F(o - 1) is 0).
+fn conditioned_delay(d: &Delay, o: i64, u: f64) -> i64 {
+    let (mu, sigma) = lognormal(d);
+    // P(round(X) <= k) = P(X < k + 1/2) (rounding half away from zero).
+    let f = |k: i64| -> f64 {
+        if k < 0 {
+            0.0
+        } else if sigma == 0.0 {
+            (d.mean_days.round() as i64 <= k) as u8 as f64
+        } else {
+            dist::norm_cdf((portable::ln(k as f64 + 0.5) - mu) / sigma)
+        }
+    };
+    let below = f(o - 1);
+    if 1.0 - below == 0.0 {
+        return o;
+    }
+    let v = below + u * (1.0 - below);
+    // The smallest k >= o with v < F(k): double the step until F passes v, then
+    // halve the bracket (F rises with k), at most 10^9 days ("never").
+    let cap = 1_000_000_000;
+    let (mut lo, mut step) = (o, 1);
+    while lo < cap && v >= f(lo) {
+        lo = (lo + step).min(cap);
+        step *= 2;
+    }
+    // Now v < F(lo) or lo = cap; the answer lies in (lo - step / 2, lo].
+    let mut low = (lo - step / 2).max(o);
+    let mut high = lo;
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if v < f(mid) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    high
 }
 
 impl Variant {
@@ -375,7 +483,7 @@ fn settle(
     let mut order: Vec<usize> = (0..claims.len()).collect();
     order.sort_by_key(|&k| {
         let c = &claims[k];
-        (c.day, c.buyer, c.issue_day, c.invoice)
+        (c.day, c.buyer, c.issue_day, c.kind, c.invoice)
     });
     let mut limit_left: Vec<f64> = buyers.iter().map(|b| limit(policy, b)).collect();
     let mut first_loss_left = vec![policy.aggregate_first_loss; years];

@@ -7,6 +7,7 @@ mod conveniences;
 mod determinism;
 mod errors;
 mod mechanics;
+mod opening;
 mod policies;
 mod properties;
 mod reference;

@@ -62,8 +62,9 @@ pub(super) fn buyer_invoices(
             if defaulted || (delay > waiting && due + waiting < h) {
                 scratch.claims[p].push(Claim {
                     buyer: b as u32,
-                    invoice: i as u32,
-                    due,
+                    // After the buyer's opening receivables in issue order.
+                    invoice: (buyer.opening.len() + i) as u32,
+                    due: due as i32,
                     delay,
                     stop,
                     amount,

@@ -26,12 +26,14 @@ pub use crate::variant::{INSURED, UNINSURED};
 
 mod floor;
 mod invoices;
+mod opening;
 mod policy;
 mod scan;
 mod solvent;
 
 pub use floor::{draw_only, word_window};
 use invoices::buyer_invoices;
+use opening::opening_receivables;
 use policy::settle_policy;
 use scan::scan;
 #[cfg(all(test, target_arch = "x86_64"))]
@@ -116,8 +118,9 @@ pub const CLAIM_BYTES: u64 = std::mem::size_of::<Claim>() as u64;
 struct Claim {
     buyer: u32,
     invoice: u32,
-    /// Due day u(i) and delay d(i) (capped at 10^9 days).
-    due: u32,
+    /// Due day u(i) (negative for an opening receivable overdue on day 0) and delay
+    /// d(i) (capped at 10^9 days).
+    due: i32,
     delay: u32,
     /// The buyer's default day D(b), `u32::MAX` when it does not default before H.
     stop: u32,
@@ -132,14 +135,15 @@ struct Claim {
 
 impl Claim {
     /// The claim day under a policy with waiting period `waiting` (MODEL.md section
-    /// 7), if it claims the invoice at all: the protracted default on u + W when the
-    /// invoice is paid more than W late and the buyer has not defaulted by u + W,
-    /// else the insolvency on D(b) when the invoice defaulted.
+    /// 7), if it claims the invoice at all: the protracted default on u + W (day 0 if
+    /// that is before day 0) when the invoice is paid more than W late and the buyer
+    /// has not defaulted by u + W, else the insolvency on D(b) when the invoice
+    /// defaulted.
     #[inline]
     fn day(&self, waiting: u32) -> Option<u32> {
-        let protracted = self.due.saturating_add(waiting);
-        if self.delay > waiting && self.stop > protracted {
-            Some(protracted)
+        let protracted = self.due as i64 + waiting as i64;
+        if self.delay > waiting && self.stop as i64 > protracted {
+            Some(protracted.max(0) as u32)
         } else if self.defaulted() {
             Some(self.stop)
         } else {
@@ -150,7 +154,7 @@ impl Claim {
     /// True when the invoice defaulted: its payment would come on or after D(b).
     #[inline]
     fn defaulted(&self) -> bool {
-        self.stop != u32::MAX && self.due.saturating_add(self.delay) >= self.stop
+        self.stop != u32::MAX && self.due as i64 + self.delay as i64 >= self.stop as i64
     }
 }
 
@@ -404,6 +408,9 @@ fn simulate_lanes<O: DayObserver>(
                 && delay.sigma > 0.0
                 && solvent_loop != SolventLoop::General
             {
+                if !buyer.opening.is_empty() {
+                    opening_receivables(model, b, p, u32::MAX, 0.0, &rngs[p], scratch, &mut out[p]);
+                }
                 solvent |= 1 << p;
                 continue;
             }
@@ -416,6 +423,9 @@ fn simulate_lanes<O: DayObserver>(
                 }
             };
             let stop = default.unwrap_or(u32::MAX);
+            if !buyer.opening.is_empty() {
+                opening_receivables(model, b, p, stop, lgd, &rngs[p], scratch, &mut out[p]);
+            }
             buyer_invoices(model, b, p, stop, lgd, scratch, &mut out[p]);
         }
         if solvent != 0

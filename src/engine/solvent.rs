@@ -36,6 +36,8 @@ pub(super) struct SolventPayer<'a> {
     /// [`Scratch::turnover`].
     turnover: usize,
     months: usize,
+    /// The claim-order number of its first invoice: after its opening receivables.
+    first_invoice: u32,
 }
 
 /// The arrays the invoice loop reads and writes, all interleaved ([`at`]).
@@ -65,6 +67,7 @@ impl<'a> SolventPayer<'a> {
             covered: buyer.covered,
             turnover: buyer.turnover_class.saturating_mul(model.months() * PATHS),
             months: model.months() * PATHS,
+            first_invoice: buyer.opening.len() as u32,
         }
     }
 
@@ -115,8 +118,8 @@ impl<'a> SolventPayer<'a> {
     fn protracted(&self, i: usize, due: u32, delay: u32, amount: f64) -> Option<Claim> {
         (delay > self.waiting && due + self.waiting < self.horizon).then_some(Claim {
             buyer: self.buyer,
-            invoice: i as u32,
-            due,
+            invoice: self.first_invoice + i as u32,
+            due: due as i32,
             delay,
             stop: u32::MAX,
             amount,

@@ -290,6 +290,12 @@ keys! {
     DEFAULT_LIMIT = "policy.default_limit", Number(NonNegMoney), num(0.0), "", "Credit limit of buyers without a limit of their own or in this policy's limits.";
     LIMITS = "policy.limits", Limits, Means("the buyers' own limits"), "limits = { \"Nordhaus Retail GmbH\" = 300000.0 }", "This policy's limits by buyer, group (each member) or member (GROUP#k, over its group's); before a buyer's own limit.";
 
+    RECEIVABLES = "receivables", Tables, Means("none (a cold start: no invoice open on day 0)"), "", "Invoices open on day 0, from the receivables ledger (MODEL.md section 20).";
+    RECEIVABLE_BUYER = "receivables[].buyer", Name, Required, "buyer = \"Nordhaus Retail GmbH\"", "The buyer: a named buyer or a group member GROUP#k.";
+    RECEIVABLE_AMOUNT = "receivables[].amount", Number(PosMoney), Required, "amount = 120000.0", "The invoice's open amount.";
+    RECEIVABLE_ISSUE_DAY = "receivables[].issue_day", Whole { lo: -MAX_DAYS, hi: 0, advice: "use the day it was issued, 0 or negative: -40 is 40 days before day 0" }, Required, "issue_day = -40", "Day of issue, <= 0.";
+    RECEIVABLE_DUE_DAY = "receivables[].due_day", Whole { lo: -MAX_DAYS, hi: MAX_DAYS, advice: "use the day it falls due, negative when it is overdue on day 0" }, Required, "due_day = 20", "Due day, >= issue_day; negative when overdue on day 0 (its delay is then drawn given that it is unpaid).";
+
     STRESS = "stress", Tables, Means("none"), "", "Stress cases: the base scenario with overrides, validated again.";
     STRESS_NAME = "stress[].name", Name, Required, "name = \"Recession\"", "Unique name of the case.";
     PD_MULTIPLIER = "stress[].pd_multiplier", MULTIPLIER, Means("unchanged"), "", "Every pd becomes min(pd k, 0.999).";
@@ -379,6 +385,7 @@ mod tests {
                 "buyer_groups",
                 "insurance",
                 "policies",
+                "receivables",
                 "stress"
             ]
         );

@@ -164,6 +164,21 @@ impl Policy {
     }
 }
 
+/// An invoice open on day 0 (MODEL.md section 20).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpeningReceivable {
+    /// The buyer (`GROUP#k` for a group member).
+    pub buyer: String,
+    /// Its number b in buyer order (named buyers, then group members).
+    pub buyer_index: usize,
+    /// The open amount.
+    pub amount: f64,
+    /// Issue day t(i) <= 0.
+    pub issue_day: i64,
+    /// Due day u(i) >= t(i); negative when overdue on day 0.
+    pub due_day: i64,
+}
+
 /// A buyer forced to default on a given day by a stress case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForcedDefault {
@@ -270,6 +285,8 @@ pub struct Inputs {
     /// The policies in file order: `[insurance]` (one, "Insured") or `[[policies]]`
     /// (1 to 6); empty without either.
     pub policies: Vec<Policy>,
+    /// Invoices open on day 0, in file order.
+    pub receivables: Vec<OpeningReceivable>,
     /// Stress cases defined in the file.
     pub stress: Vec<StressCase>,
     /// Forced defaults of the stress case applied (empty for the base case).

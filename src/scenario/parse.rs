@@ -74,6 +74,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
             "buyer_groups" => raw.buyer_groups = elements(value, &at, &mut problems),
             "stress" => raw.stress = elements(value, &at, &mut problems),
             "policies" => raw.policies = Some(elements(value, &at, &mut problems)),
+            "receivables" => raw.receivables = elements(value, &at, &mut problems),
             other => problems.push(Problem::at_offset(
                 at.clone(),
                 unknown_key_message(other, &super::keys::children(""), "at the top level"),
@@ -113,6 +114,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
         ("buyer_groups", raw.buyer_groups.len()),
         ("stress", raw.stress.len()),
         ("policies", raw.policies.as_ref().map_or(0, Vec::len)),
+        ("receivables", raw.receivables.len()),
     ] {
         let given = root
             .get_ref()

@@ -137,6 +137,16 @@ pub struct RawPolicy {
     pub limits: Option<std::collections::BTreeMap<String, f64>>,
 }
 
+/// One `[[receivables]]` entry: an invoice open on day 0 (MODEL.md section 20).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReceivable {
+    pub buyer: Option<String>,
+    pub amount: Option<f64>,
+    pub issue_day: Option<i64>,
+    pub due_day: Option<i64>,
+}
+
 /// One entry of `force_default`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +188,8 @@ pub struct RawScenario {
     pub insurance: Option<RawPolicy>,
     /// `None` when the file has no `policies` key (`policies = []` is an error).
     pub policies: Option<Vec<RawPolicy>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receivables: Vec<RawReceivable>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<RawStress>,
 }

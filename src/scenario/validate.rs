@@ -73,6 +73,7 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
 
     let policies = policies(&mut c, raw, &buyers, &groups);
 
+    let receivables = receivables(&mut c, raw, &buyers, &groups);
     let stress = stress_cases(&mut c, raw, &buyers, &groups);
 
     if !c.problems.is_empty() {
@@ -104,6 +105,7 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
         buyers,
         groups,
         policies,
+        receivables,
         stress,
         forced_defaults: Vec::new(),
         applied_stress: None,
@@ -229,6 +231,81 @@ fn policy(
         default_limit: c.number(at, &keys::DEFAULT_LIMIT, p.default_limit),
         limits,
     }
+}
+
+/// The `[[receivables]]`: each of a named buyer or a group member, issued on or before
+/// day 0 and due on or after its issue day; an overdue one only of a buyer that pays
+/// late at times (MODEL.md section 20).
+fn receivables(
+    c: &mut Checker,
+    raw: &RawScenario,
+    buyers: &[BuyerTerms],
+    groups: &[BuyerGroup],
+) -> Vec<OpeningReceivable> {
+    let mut out = Vec::new();
+    for (i, r) in raw.receivables.iter().enumerate() {
+        let at = KeyPath::root().key("receivables").index(i, None);
+        let buyer = c.text(&at, &keys::RECEIVABLE_BUYER, &r.buyer);
+        let amount = c.number(&at, &keys::RECEIVABLE_AMOUNT, r.amount);
+        let issue_day = c.whole(&at, &keys::RECEIVABLE_ISSUE_DAY, r.issue_day);
+        let due_day = c.whole(&at, &keys::RECEIVABLE_DUE_DAY, r.due_day);
+        if r.issue_day.is_some() && r.due_day.is_some() && due_day < issue_day {
+            c.push(
+                at.key("due_day"),
+                format!(
+                    "is {due_day}, before the issue day {issue_day}; an invoice falls due \
+                     on or after the day it is issued"
+                ),
+            );
+        }
+        let index = super::buyers::index_of(buyers, groups, &buyer);
+        match index {
+            None if !buyer.is_empty() => {
+                let message = if groups.iter().any(|g| g.terms.name == buyer) {
+                    format!(
+                        "\"{buyer}\" is a group; an invoice is owed by one of its members: \
+                         write \"{}\"",
+                        super::buyers::member_name(&buyer, 1)
+                    )
+                } else {
+                    super::buyers::unknown_buyer_message(&buyer, buyers, groups)
+                };
+                c.push(at.key("buyer"), message);
+            }
+            Some(b) if due_day < 0 => {
+                let terms = match b.checked_sub(buyers.len()) {
+                    None => &buyers[b],
+                    Some(mut k) => {
+                        let mut g = 0;
+                        while k >= groups[g].count as usize {
+                            k -= groups[g].count as usize;
+                            g += 1;
+                        }
+                        &groups[g].terms
+                    }
+                };
+                if terms.delay.is_none() {
+                    c.push(
+                        at.key("due_day"),
+                        format!(
+                            "is {due_day}: the invoice is overdue on day 0, but \"{buyer}\" has \
+                             no delay table and so always pays on time; give the buyer a \
+                             `delay` table, or the invoice a due_day >= 0"
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+        out.push(OpeningReceivable {
+            buyer,
+            buyer_index: index.unwrap_or(0),
+            amount,
+            issue_day,
+            due_day,
+        });
+    }
+    out
 }
 
 fn seasonality(c: &mut Checker, at: &KeyPath, factors: &Option<Vec<f64>>) -> Option<[f64; 12]> {
