@@ -391,6 +391,22 @@ pub struct OpeningModel {
     pub rank: u32,
 }
 
+/// The borrowing base as the path loop sees it (MODEL.md section 15).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FinancingModel {
+    /// advance_rate: lent on every eligible amount.
+    pub advance_rate: f64,
+    /// insured_advance_rate - advance_rate: lent in addition on the insured part.
+    pub insured_extra: f64,
+    /// An invoice is eligible up to and including due + this day.
+    pub max_days_past_due: u32,
+    /// Cap on the borrowing base.
+    pub facility_limit: f64,
+    /// The daily rate on a negative balance in a policy's variant:
+    /// max(0, credit_line_rate - insured_rate_reduction) / 365.
+    pub policy_daily_debit_rate: f64,
+}
+
 /// One policy as the path loop sees it (MODEL.md sections 7 and 14).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyModel {
@@ -496,6 +512,8 @@ pub struct Model {
     /// [`crate::rng`]): each randomly defaulting buyer's factor, then each late-paying
     /// buyer's invoices, in buyer order.
     pub draws: DrawList,
+    /// The borrowing base, if the file has `[financing]`.
+    pub financing: Option<FinancingModel>,
     /// Every opening receivable, buyer by buyer ([`BuyerModel::opening`]).
     pub opening: Vec<OpeningModel>,
     /// The policies, in file order: variant 1 + k is policy k's.
@@ -512,6 +530,17 @@ impl Model {
     /// Number of variants simulated ([`crate::variant`]).
     pub fn variants(&self) -> usize {
         self.variants
+    }
+
+    /// The daily rate on a negative balance in variant `v`: credit_line_rate / 365,
+    /// less the financing's reduction in a policy's variant (MODEL.md section 15).
+    pub fn daily_debit_rate(&self, v: usize) -> f64 {
+        match &self.financing {
+            Some(f) if v != crate::variant::UNINSURED && !self.policies.is_empty() => {
+                f.policy_daily_debit_rate
+            }
+            _ => self.daily_debit_rate,
+        }
     }
 
     /// Number of policy ledgers: one per variant after the uninsured one (all zeros
@@ -811,6 +840,14 @@ impl Model {
             delay_tables,
             copulas,
             draws,
+            financing: s.financing.map(|f| FinancingModel {
+                advance_rate: f.advance_rate,
+                insured_extra: f.insured_advance_rate - f.advance_rate,
+                max_days_past_due: f.max_days_past_due,
+                facility_limit: f.facility_limit,
+                policy_daily_debit_rate: (s.credit_line_rate - f.insured_rate_reduction).max(0.0)
+                    / 365.0,
+            }),
             opening,
             policies,
             coverage_classes,

@@ -225,7 +225,7 @@ pub fn headline(s: &Summary) -> String {
         let (as_what, costs) = if policies.len() == 1 {
             (String::new(), "the policy costs".to_string())
         } else {
-            (format!(" as {the_policy}"), format!("{the_policy} costs"))
+            (format!(" as {the_policy}"), "it costs".to_string())
         };
         match d.same_protection_fee {
             Some(fee) => format!(
@@ -236,8 +236,13 @@ pub fn headline(s: &Summary) -> String {
             ),
             None => format!(
                 " An extra credit line of {} would give the same protection{as_what}, which \
-                 {the_policy} gives while returning more than it costs.",
-                money(c, d.same_protection_credit_line)
+                 {} gives while returning more than it costs.",
+                money(c, d.same_protection_credit_line),
+                if policies.len() == 1 {
+                    "the policy"
+                } else {
+                    "it"
+                }
             ),
         }
     } else {

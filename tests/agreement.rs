@@ -251,6 +251,12 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         premium_rate = 0.002
         waiting_period_days = 0
         default_limit = 1000000.0
+        [financing]
+        advance_rate = 0.7
+        insured_advance_rate = 0.9
+        max_days_past_due = 30
+        facility_limit = 60000.0
+        insured_rate_reduction = 0.01
         [[receivables]]
         buyer = "A"
         amount = 30000.0
@@ -368,10 +374,18 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             proptest::collection::vec(policy, 0..4),
             any::<bool>(),
             proptest::collection::vec((0usize..16, 1f64..1e5, -300i64..=0, 0i64..400), 0..4),
+            // A borrowing base: advance rates, days past due, facility limit, rate cut.
+            proptest::option::of((
+                0f64..=1.0,
+                proptest::option::of(0f64..=1.0),
+                0u32..200,
+                proptest::option::of(0f64..5e5),
+                0f64..0.1,
+            )),
         ),
         (0u64..10_000, 0.0f64..0.5, 0u32..900),
     )
-        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance, receivables), (seed, rho, forced))| {
+        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance, receivables, financing), (seed, rho, forced))| {
             let (h, cash, line, rate, dep, floor) = company;
             let ((monthly, growth, vol, start), season) = revenue;
             let (vr, sup, fixed, scheduled) = costs;
@@ -437,6 +451,18 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                         names[pick % names.len()],
                         issue + to_due
                     );
+                }
+            }
+            if let Some((a, ia, past_due, facility, cut)) = financing {
+                t += &format!(
+                    "[financing]\nadvance_rate = {a}\nmax_days_past_due = {past_due}\n\
+                     insured_rate_reduction = {cut}\n"
+                );
+                if let Some(ia) = ia {
+                    t += &format!("insured_advance_rate = {ia}\n");
+                }
+                if let Some(facility) = facility {
+                    t += &format!("facility_limit = {facility}\n");
                 }
             }
             let one = policies.len() == 1 && as_insurance;

@@ -185,9 +185,16 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let mut defaulted_loss = Vec::new();
 
     let all = buyers(s);
+    // Section 15: the borrowing base of each variant, day by day.
+    let mut base = vec![vec![0.0; h as usize]; 1 + policies.len()];
+    let max_past_due = s.financing.map_or(0, |f| f.max_days_past_due as i64);
     for (b, buyer) in all.iter().enumerate() {
         let (name, terms) = (&buyer.name, buyer.terms);
         let stream = 1 + b as u32;
+        // The days on which each of the buyer's invoices is eligible, [from, to), and
+        // its amount: open (issued, not yet paid, the buyer not yet defaulted) and at
+        // most max_days_past_due past due.
+        let mut eligible: Vec<(i64, i64, f64)> = Vec::new();
         // Section 6: the default day D(b), None when it is not before H.
         let forced = s.forced_defaults.iter().find(|f| &f.buyer == name);
         let default_day: Option<u32> = match forced {
@@ -229,6 +236,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             let due = r.due_day;
             let paid = due + delay;
             let defaulted = default_day.is_some_and(|d| paid >= d as i64);
+            let stop = default_day.map_or(i64::MAX, i64::from);
+            eligible.push((0, paid.min(stop).min(due + max_past_due + 1), r.amount));
             let later = if defaulted {
                 credit_loss += lgd * r.amount;
                 let d = default_day.unwrap() as u64;
@@ -294,6 +303,9 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 let due = t as u64 + terms.terms_days as u64;
                 let paid = due + delay;
                 let defaulted = default_day.is_some_and(|d| paid >= d as u64);
+                let stop = default_day.map_or(u64::MAX, u64::from);
+                let to = paid.min(stop).min(due + max_past_due as u64 + 1);
+                eligible.push((t as i64, to as i64, amount));
                 let later = if defaulted {
                     credit_loss += lgd * amount;
                     let d = default_day.unwrap() as u64;
@@ -337,9 +349,36 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 }
             }
         }
+        // Section 15: E_b(t), the buyer's eligible amount on each day, and its part of
+        // each variant's borrowing base, against its limit under the variant's policy
+        // (0 uninsured).
+        if let Some(f) = &s.financing {
+            let mut e = vec![0.0; h as usize];
+            for &(from, to, amount) in &eligible {
+                for t in from.max(0)..to.min(h as i64) {
+                    e[t as usize] += amount;
+                }
+            }
+            for (v, base) in base.iter_mut().enumerate() {
+                let lim = match v {
+                    0 => 0.0,
+                    v => limit(policies[v - 1], buyer),
+                };
+                for (t, &e) in e.iter().enumerate() {
+                    let insured = e.min(lim);
+                    base[t] += f.insured_advance_rate * insured + f.advance_rate * (e - insured);
+                }
+            }
+        }
     }
 
-    let mut variants = vec![balance(s, &common, Variant::uninsured(credit_loss))];
+    let mut variants = vec![balance(
+        s,
+        &common,
+        &base[0],
+        s.credit_line_rate,
+        Variant::uninsured(credit_loss),
+    )];
     for (v, policy) in policies.iter().enumerate() {
         let mut flows = common.clone();
         let mut out = Variant::uninsured(0.0);
@@ -360,7 +399,12 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 lgd * (amount - payout)
             })
             .sum();
-        variants.push(balance(s, &flows, out));
+        // Section 15: a policy variant pays less interest with financing.
+        let rate = match &s.financing {
+            Some(f) => (s.credit_line_rate - f.insured_rate_reduction).max(0.0),
+            None => s.credit_line_rate,
+        };
+        variants.push(balance(s, &flows, &base[1 + v], rate, out));
     }
     ReferencePath {
         credit_loss,
@@ -515,13 +559,16 @@ fn settle(
     payouts
 }
 
-/// Section 8: the daily balance, interest and headroom of one variant.
-fn balance(s: &Scenario, flows: &[f64], mut out: Variant) -> Variant {
+/// Section 8: the daily balance, interest and headroom of one variant, with the
+/// borrowing base `base` of each day (section 15: h = B + L + min(facility, base)) and
+/// the annual rate on a negative balance.
+fn balance(s: &Scenario, flows: &[f64], base: &[f64], rate: f64, mut out: Variant) -> Variant {
+    let facility = s.financing.map_or(f64::INFINITY, |f| f.facility_limit);
     let mut b = s.opening_cash;
     for (t, flow) in flows.iter().enumerate() {
         b += flow;
         if b < 0.0 {
-            let interest = -b * s.credit_line_rate / 365.0;
+            let interest = -b * rate / 365.0;
             b -= interest;
             out.interest_paid += interest;
         } else {
@@ -529,7 +576,7 @@ fn balance(s: &Scenario, flows: &[f64], mut out: Variant) -> Variant {
             b += interest;
             out.interest_earned += interest;
         }
-        let headroom = b + s.credit_line;
+        let headroom = b + s.credit_line + base[t].min(facility);
         out.min_headroom = out.min_headroom.min(headroom);
         if out.shortfall_day.is_none() && headroom < s.min_headroom {
             out.shortfall_day = Some(t as u32);

@@ -6,6 +6,7 @@ mod cli;
 mod conveniences;
 mod determinism;
 mod errors;
+mod financing;
 mod mechanics;
 mod opening;
 mod policies;

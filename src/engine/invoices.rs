@@ -54,6 +54,10 @@ pub(super) fn buyer_invoices(
         if later_day < h {
             scratch.common[at(later_day as usize, p)] += later_amount;
         }
+        if let Some(f) = &model.financing {
+            let to = super::financing::eligible_until(f, due as i64, paid as i64, stop);
+            super::financing::eligible(model, b, p, t as i64, to, amount, scratch);
+        }
         if buyer.covered {
             scratch.turnover[turnover + at(m as usize, p)] += amount;
             // A claim of some policy that covers the buyer, before H: a protracted

@@ -24,6 +24,7 @@ use std::hint::select_unpredictable;
 use crate::variant::MAX_VARIANTS;
 pub use crate::variant::{INSURED, UNINSURED};
 
+mod financing;
 mod floor;
 mod invoices;
 mod opening;
@@ -178,6 +179,15 @@ pub struct Scratch {
     /// One policy's claims of one lane in claim order: (day, buyer, invoice, index
     /// into the lane's claims).
     order: Vec<(u32, u32, u32, u32)>,
+    /// With `[financing]`: the day-to-day changes of a * sum_b E_b(t) (H + 1 days,
+    /// interleaved; day H is the trash day), and of (ia - a) * sum_b min(E_b, Lim_b)
+    /// per policy (H + 1 days each); empty without.
+    base_common: Vec<f64>,
+    base_policy: Vec<f64>,
+    /// The current covered buyer's eligibility windows per lane: (from, to, amount).
+    windows: [Vec<(u32, u32, f64)>; PATHS],
+    /// A buyer's window edges sorted by day: (day, change of E_b).
+    steps: Vec<(u32, f64)>,
     limit_left: Vec<f64>,
     year_left: Vec<[f64; 3]>,
     /// First and second words of the current buyer's draws, for every lane.
@@ -205,6 +215,16 @@ impl Scratch {
             turnover: vec![0.0; model.coverage_classes.len().max(1) * model.months() * PATHS],
             claims: std::array::from_fn(|_| Vec::with_capacity(64)),
             order: Vec::with_capacity(64),
+            base_common: match model.financing {
+                Some(_) => vec![0.0; (h + 1) * PATHS],
+                None => Vec::new(),
+            },
+            base_policy: match model.financing {
+                Some(_) => vec![0.0; model.policies.len() * (h + 1) * PATHS],
+                None => Vec::new(),
+            },
+            windows: std::array::from_fn(|_| Vec::new()),
+            steps: Vec::new(),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
             words: word_window(model),
@@ -353,6 +373,8 @@ fn simulate_lanes<O: DayObserver>(
     for claims in &mut scratch.claims {
         claims.clear();
     }
+    scratch.base_common.fill(0.0);
+    scratch.base_policy.fill(0.0);
     scratch.turnover.fill(0.0);
 
     // Economy: the common factor and each month's revenue.
@@ -433,6 +455,11 @@ fn simulate_lanes<O: DayObserver>(
         {
             let vector = solvent_loop == SolventLoop::Fastest;
             SolventPayer::new(model, b, delay).run(scratch, solvent, vector);
+        }
+        if model.financing.is_some() && buyer.covered {
+            for p in 0..active {
+                financing::insured_base(model, b, p, scratch);
+            }
         }
     }
 

@@ -48,6 +48,10 @@ pub(super) fn opening_receivables(
         if later_day < h {
             scratch.common[at(later_day as usize, p)] += later_amount;
         }
+        if let Some(f) = &model.financing {
+            let to = super::financing::eligible_until(f, r.due, paid, stop);
+            super::financing::eligible(model, b, p, 0, to, r.amount, scratch);
+        }
         if !buyer.covered {
             continue;
         }

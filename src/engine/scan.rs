@@ -17,6 +17,10 @@ pub(super) fn scan<O: DayObserver>(
     observer: &mut O,
     out: &mut [PathOutcome; PATHS],
 ) {
+    if model.financing.is_some() {
+        super::financing::scan_financed(model, scratch, active, observer, out);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if crate::rng::has_avx512() {
         // SAFETY: `has_avx512` checked that this processor supports AVX-512F.

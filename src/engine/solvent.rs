@@ -38,6 +38,8 @@ pub(super) struct SolventPayer<'a> {
     months: usize,
     /// The claim-order number of its first invoice: after its opening receivables.
     first_invoice: u32,
+    /// The borrowing base, with `[financing]`.
+    financing: Option<crate::model::FinancingModel>,
 }
 
 /// The arrays the invoice loop reads and writes, all interleaved ([`at`]).
@@ -47,6 +49,9 @@ pub(super) struct Lanes<'s> {
     revenue: &'s [f64],
     words: [&'s [u64]; 2],
     claims: &'s mut [Vec<Claim>; PATHS],
+    /// With `[financing]`: the changes of a * sum E_b(t), and the buyer's windows.
+    base: &'s mut [f64],
+    windows: &'s mut [Vec<(u32, u32, f64)>; PATHS],
 }
 
 impl<'a> SolventPayer<'a> {
@@ -68,6 +73,7 @@ impl<'a> SolventPayer<'a> {
             turnover: buyer.turnover_class.saturating_mul(model.months() * PATHS),
             months: model.months() * PATHS,
             first_invoice: buyer.opening.len() as u32,
+            financing: model.financing,
         }
     }
 
@@ -87,7 +93,18 @@ impl<'a> SolventPayer<'a> {
             revenue: &scratch.revenue,
             words: scratch.words.words(self.first_draw..self.first_draw + n),
             claims: &mut scratch.claims,
+            base: &mut scratch.base_common,
+            windows: &mut scratch.windows,
         };
+        // With a borrowing base, the portable loop records each invoice's window.
+        if self.financing.is_some() {
+            if self.covered {
+                self.invoices::<true, true>(&mut lanes, mask);
+            } else {
+                self.invoices::<false, true>(&mut lanes, mask);
+            }
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if vector && crate::rng::has_avx512() {
             // SAFETY: `has_avx512` checked that this processor supports AVX-512F, the
@@ -106,9 +123,9 @@ impl<'a> SolventPayer<'a> {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = vector;
         if self.covered {
-            self.invoices::<true>(&mut lanes, mask);
+            self.invoices::<true, false>(&mut lanes, mask);
         } else {
-            self.invoices::<false>(&mut lanes, mask);
+            self.invoices::<false, false>(&mut lanes, mask);
         }
     }
 
@@ -133,9 +150,10 @@ impl<'a> SolventPayer<'a> {
     /// portable code (processors without AVX-512): the invoice's month, days and
     /// amounts are worked out once for all lanes, and each lane's supplier cost is
     /// added before its payment. A function of its own so that its invariants stay in
-    /// registers; `COVERED` drops the insurance work for uncovered buyers.
+    /// registers; `COVERED` drops the insurance work for uncovered buyers, `FINANCED`
+    /// adds each invoice's eligibility window (MODEL.md section 15).
     #[inline(never)]
-    fn invoices<const COVERED: bool>(&self, lanes: &mut Lanes, mask: u8) {
+    fn invoices<const COVERED: bool, const FINANCED: bool>(&self, lanes: &mut Lanes, mask: u8) {
         let on: [bool; PATHS] = std::array::from_fn(|p| mask & (1 << p) != 0);
         // The shapes the indexing below relies on, stated once so that the compiler
         // drops the per-invoice bounds checks: days (rows of PATHS lanes) are clamped
@@ -170,6 +188,24 @@ impl<'a> SolventPayer<'a> {
                     // A protracted default: paid more than the waiting period late (rare).
                     if COVERED && let Some(claim) = self.protracted(i, due, delay, amount[p]) {
                         lanes.claims[p].push(claim);
+                    }
+                    if FINANCED && let Some(f) = &self.financing {
+                        // Eligible from issue until paid or past max_days_past_due,
+                        // as in [`super::financing::eligible`].
+                        let to = super::financing::eligible_until(
+                            f,
+                            due as i64,
+                            (due + delay) as i64,
+                            u32::MAX,
+                        );
+                        let (from, to) = ((t as usize).min(h), (to.max(0) as usize).min(h));
+                        if from < to {
+                            lanes.base[at(from, p)] += f.advance_rate * amount[p];
+                            lanes.base[at(to, p)] -= f.advance_rate * amount[p];
+                            if COVERED && f.insured_extra != 0.0 {
+                                lanes.windows[p].push((from as u32, to as u32, amount[p]));
+                            }
+                        }
                     }
                 }
             }

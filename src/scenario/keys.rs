@@ -290,6 +290,13 @@ keys! {
     DEFAULT_LIMIT = "policy.default_limit", Number(NonNegMoney), num(0.0), "", "Credit limit of buyers without a limit of their own or in this policy's limits.";
     LIMITS = "policy.limits", Limits, Means("the buyers' own limits"), "limits = { \"Nordhaus Retail GmbH\" = 300000.0 }", "This policy's limits by buyer, group (each member) or member (GROUP#k, over its group's); before a buyer's own limit.";
 
+    FINANCING = "financing", Table, Means("no borrowing base: headroom is balance + credit line"), "", "A bank's borrowing base on the receivables, larger on insured ones (MODEL.md section 15).";
+    ADVANCE_RATE = "financing.advance_rate", Number(Closed(0.0, 1.0)), num(0.0), "", "Share of eligible receivables the bank lends.";
+    INSURED_ADVANCE_RATE = "financing.insured_advance_rate", Number(Closed(0.0, 1.0)), Means("advance_rate"), "", "Share lent on the insured part of eligible receivables (up to each buyer's limit), in a policy's results.";
+    MAX_DAYS_PAST_DUE = "financing.max_days_past_due", ANY_DAY, num(90.0), "", "An invoice more than this many days past due is not eligible.";
+    FACILITY_LIMIT = "financing.facility_limit", Number(NonNegMoney), Means("unlimited"), "", "Cap on the borrowing base.";
+    INSURED_RATE_REDUCTION = "financing.insured_rate_reduction", Number(Closed(0.0, 1.0)), num(0.0), "", "In a policy's results, a negative balance costs credit_line_rate minus this (at least 0).";
+
     RECEIVABLES = "receivables", Tables, Means("none (a cold start: no invoice open on day 0)"), "", "Invoices open on day 0, from the receivables ledger (MODEL.md section 20).";
     RECEIVABLE_BUYER = "receivables[].buyer", Name, Required, "buyer = \"Nordhaus Retail GmbH\"", "The buyer: a named buyer or a group member GROUP#k.";
     RECEIVABLE_AMOUNT = "receivables[].amount", Number(PosMoney), Required, "amount = 120000.0", "The invoice's open amount.";
@@ -385,6 +392,7 @@ mod tests {
                 "buyer_groups",
                 "insurance",
                 "policies",
+                "financing",
                 "receivables",
                 "stress"
             ]

@@ -164,6 +164,21 @@ impl Policy {
     }
 }
 
+/// A bank's borrowing base on the receivables (MODEL.md section 15).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Financing {
+    /// Share of eligible receivables lent.
+    pub advance_rate: f64,
+    /// Share lent on the insured part (up to the buyer's limit) in a policy variant.
+    pub insured_advance_rate: f64,
+    /// An invoice more than this many days past due is not eligible.
+    pub max_days_past_due: u32,
+    /// Cap on the borrowing base (`f64::INFINITY` when unlimited).
+    pub facility_limit: f64,
+    /// In a policy variant, a negative balance costs credit_line_rate minus this.
+    pub insured_rate_reduction: f64,
+}
+
 /// An invoice open on day 0 (MODEL.md section 20).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpeningReceivable {
@@ -285,6 +300,8 @@ pub struct Inputs {
     /// The policies in file order: `[insurance]` (one, "Insured") or `[[policies]]`
     /// (1 to 6); empty without either.
     pub policies: Vec<Policy>,
+    /// The borrowing base, if any.
+    pub financing: Option<Financing>,
     /// Invoices open on day 0, in file order.
     pub receivables: Vec<OpeningReceivable>,
     /// Stress cases defined in the file.

@@ -70,6 +70,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
             "costs" => raw.costs = section(value, &at, &mut problems),
             "credit" => raw.credit = section(value, &at, &mut problems),
             "insurance" => raw.insurance = section(value, &at, &mut problems),
+            "financing" => raw.financing = section(value, &at, &mut problems),
             "buyers" => raw.buyers = elements(value, &at, &mut problems),
             "buyer_groups" => raw.buyer_groups = elements(value, &at, &mut problems),
             "stress" => raw.stress = elements(value, &at, &mut problems),
@@ -106,6 +107,10 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
         (
             root.get_ref().contains_key("insurance"),
             raw.insurance.is_some(),
+        ),
+        (
+            root.get_ref().contains_key("financing"),
+            raw.financing.is_some(),
         ),
     ];
     complete &= expected.iter().all(|(given, read)| given == read);

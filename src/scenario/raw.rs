@@ -137,6 +137,17 @@ pub struct RawPolicy {
     pub limits: Option<std::collections::BTreeMap<String, f64>>,
 }
 
+/// `[financing]` (MODEL.md section 15).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFinancing {
+    pub advance_rate: Option<f64>,
+    pub insured_advance_rate: Option<f64>,
+    pub max_days_past_due: Option<i64>,
+    pub facility_limit: Option<f64>,
+    pub insured_rate_reduction: Option<f64>,
+}
+
 /// One `[[receivables]]` entry: an invoice open on day 0 (MODEL.md section 20).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -188,6 +199,7 @@ pub struct RawScenario {
     pub insurance: Option<RawPolicy>,
     /// `None` when the file has no `policies` key (`policies = []` is an error).
     pub policies: Option<Vec<RawPolicy>>,
+    pub financing: Option<RawFinancing>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub receivables: Vec<RawReceivable>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

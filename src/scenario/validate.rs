@@ -73,6 +73,25 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
 
     let policies = policies(&mut c, raw, &buyers, &groups);
 
+    let financing = raw.financing.as_ref().map(|f| {
+        let at = root.key("financing");
+        let advance_rate = c.number(&at, &keys::ADVANCE_RATE, f.advance_rate);
+        Financing {
+            advance_rate,
+            insured_advance_rate: c
+                .maybe_number(&at, &keys::INSURED_ADVANCE_RATE, f.insured_advance_rate)
+                .unwrap_or(advance_rate),
+            max_days_past_due: c.days(&at, &keys::MAX_DAYS_PAST_DUE, f.max_days_past_due),
+            facility_limit: c
+                .maybe_number(&at, &keys::FACILITY_LIMIT, f.facility_limit)
+                .unwrap_or(f64::INFINITY),
+            insured_rate_reduction: c.number(
+                &at,
+                &keys::INSURED_RATE_REDUCTION,
+                f.insured_rate_reduction,
+            ),
+        }
+    });
     let receivables = receivables(&mut c, raw, &buyers, &groups);
     let stress = stress_cases(&mut c, raw, &buyers, &groups);
 
@@ -105,6 +124,7 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
         buyers,
         groups,
         policies,
+        financing,
         receivables,
         stress,
         forced_defaults: Vec::new(),

@@ -1,0 +1,171 @@
+//! The borrowing base (MODEL.md section 15) worked out by hand: eligibility up to
+//! max_days_past_due, the insured part up to a buyer's limit, the facility limit and
+//! the cheaper rate of a policy's variant.
+
+use crate::util::*;
+use cashrisk::engine::{DayObserver, Scratch, simulate_path};
+use cashrisk::model::Model;
+use cashrisk::rng::PATHS;
+
+/// Lane 0's headroom on every day, per variant.
+#[derive(Default)]
+struct Headrooms(Vec<Vec<f64>>);
+
+impl DayObserver for Headrooms {
+    fn headrooms(&mut self, variant: usize, day: usize, h: &[f64; PATHS], _: usize) {
+        if self.0.len() <= variant {
+            self.0.resize(variant + 1, Vec::new());
+        }
+        assert_eq!(self.0[variant].len(), day);
+        self.0[variant].push(h[0]);
+    }
+}
+
+const BASE: &str = r#"
+[scenario]
+name = "Borrowing base"
+[simulation]
+horizon_days = 120
+[company]
+opening_cash = 0.0
+credit_line_rate = 0.1
+[revenue]
+monthly = 3000.0
+[[buyers]]
+name = "Slow"
+share = 1.0
+terms_days = 30
+pd = 0.0
+lgd = 0.5
+delay = { on_time = 0.0, mean_days = 40.0 }
+limit = 4000.0
+[insurance]
+indemnity = 0.9
+premium_rate = 0.0
+waiting_period_days = 365
+[financing]
+advance_rate = 0.5
+insured_advance_rate = 0.8
+max_days_past_due = 30
+"#;
+
+/// The headroom of each variant on each day, and the path's outcome.
+fn run(text: &str) -> (Vec<Vec<f64>>, cashrisk::engine::PathOutcome) {
+    let s = scenario(text);
+    let model = Model::new(&s);
+    let mut scratch = Scratch::new(&model);
+    let mut seen = Headrooms::default();
+    let out = simulate_path(&model, 0, &mut scratch, &mut seen);
+    (seen.0, out)
+}
+
+/// `value` on the days of each (from, to, value), to 1e-9.
+#[track_caller]
+fn days_are(got: &[f64], expected: &[(usize, usize, f64)]) {
+    for &(from, to, value) in expected {
+        for (day, &x) in got.iter().enumerate().take(to).skip(from) {
+            assert!(
+                (x - value).abs() <= 1e-9,
+                "day {day}: {x}, expected {value}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_borrowing_base_lends_on_eligible_invoices_and_more_on_the_insured_part() {
+    // Invoices of 3000 on days 0, 30, 60, 91, each due 30 days later and paid 40 days
+    // after that (70 days after issue): on days 70 and 100 within the horizon.
+    // Eligible from issue while unpaid and at most 30 days past due: [t, t + 61), the
+    // invoice of day 0 on days 0-60, of 30 on 30-90, of 60 on 60-120, of 91 from 91.
+    // E(t) = 3000 on days 0-29, 6000 on 30-59, 9000 on day 60, 6000 from 61.
+    // Uninsured BB = 0.5 E. With the policy (limit 4000): 0.8 min(E, 4000) +
+    // 0.5 (E - min(E, 4000)) = 2400; 3200 + 1000 = 4200; 3200 + 2500 = 5700; 4200.
+    // The balance B is 0 until day 70, 3000 until day 100, then 6000 (no costs,
+    // no interest on a positive balance at deposit_rate 0): h = B + BB.
+    let (h, out) = run(BASE);
+    days_are(
+        &h[0],
+        &[
+            (0, 30, 1500.0),
+            (30, 60, 3000.0),
+            (60, 61, 4500.0),
+            (61, 70, 3000.0),
+            (70, 100, 6000.0),
+            (100, 120, 9000.0),
+        ],
+    );
+    days_are(
+        &h[1],
+        &[
+            (0, 30, 2400.0),
+            (30, 60, 4200.0),
+            (60, 61, 5700.0),
+            (61, 70, 4200.0),
+            (70, 100, 7200.0),
+            (100, 120, 10200.0),
+        ],
+    );
+    close(out.min_headroom[0], 1500.0);
+    close(out.min_headroom[1], 2400.0);
+}
+
+#[test]
+fn a_facility_limit_caps_the_borrowing_base() {
+    // The same invoices with facility_limit = 4000: uninsured min(4000, 0.5 E) is 4000
+    // on day 60 (4500 uncapped); with the policy min(4000, 4200) on days 30-59 and
+    // 61-69, min(4000, 5700) on day 60.
+    let (h, _) = run(&BASE.replace(
+        "max_days_past_due = 30",
+        "max_days_past_due = 30\nfacility_limit = 4000.0",
+    ));
+    days_are(
+        &h[0],
+        &[
+            (0, 30, 1500.0),
+            (30, 60, 3000.0),
+            (60, 61, 4000.0),
+            (61, 70, 3000.0),
+        ],
+    );
+    days_are(
+        &h[1],
+        &[
+            (0, 30, 2400.0),
+            (30, 70, 4000.0),
+            (70, 100, 3000.0 + 4000.0),
+        ],
+    );
+}
+
+#[test]
+fn a_policy_variant_pays_the_reduced_rate_on_a_negative_balance() {
+    // Opening cash -10,000 at 10 % a year; the policy's variant pays 10 % - 4 % = 6 %.
+    // No policy flows (premium 0, no claims): both variants see the same flows, so
+    // each balance is the plain rule at its own rate (util::balances).
+    let text = BASE
+        .replace("opening_cash = 0.0", "opening_cash = -10000.0")
+        .replace(
+            "max_days_past_due = 30",
+            "max_days_past_due = 30\ninsured_rate_reduction = 0.04",
+        );
+    let s = scenario(&text);
+    let (out, common, insured) = one_path(&s, 0);
+    assert!(insured.iter().all(|&x| x == 0.0));
+    for (v, rate) in [(0, 0.1), (1, 0.06)] {
+        let b = balances(-10000.0, &common, rate, 0.0);
+        close(out.end_balance[v], *b.last().unwrap());
+        // Interest paid: the balance's fall on each day below zero beyond the day's flow.
+        let mut before = -10000.0;
+        let mut paid = 0.0;
+        for (day, &after) in b.iter().enumerate() {
+            let flowed: f64 = before + common[day];
+            if flowed < 0.0 {
+                paid += flowed - after;
+            }
+            before = after;
+        }
+        close(out.interest_paid[v], paid);
+    }
+    assert!(out.interest_paid[1] < 0.7 * out.interest_paid[0]);
+}
