@@ -25,6 +25,8 @@ pub enum Cell {
     Day(Option<u32>),
     /// A mean count (claims per path), with three decimals.
     Count(f64),
+    /// A number of days with one decimal ("57.3 days"); a dash when undefined.
+    Days(Option<f64>),
     /// The break-even premium rate: a rate, or none in [0, 1].
     Rate(Option<f64>),
     /// Paths rescued and harmed.
@@ -148,6 +150,38 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
     for (label, pick) in end {
         rows.push(Figure(label.into(), each(&|v| Money(pick(v.figures)))));
     }
+    // Working capital (MODEL.md section 18).
+    rows.push(Group("Working capital".to_string()));
+    rows.push(Figure(
+        "peak drawn, mean".into(),
+        each(&|v| Money(v.figures.peak_drawn.mean)),
+    ));
+    rows.push(Figure(
+        "peak drawn, 95th percentile".into(),
+        each(&|v| Money(v.figures.peak_drawn.p95)),
+    ));
+    rows.push(Figure(
+        "receivables, mean over days".into(),
+        each(&|v| Money(v.figures.receivables.mean)),
+    ));
+    rows.push(Figure(
+        "days sales outstanding (DSO)".into(),
+        each(&|v| Days(v.figures.dso.mean)),
+    ));
+    if s.uninsured.borrowing_base.is_some() {
+        rows.push(Figure(
+            "borrowing base, mean over days".into(),
+            each(&|v| Money(v.figures.borrowing_base.map_or(0.0, |b| b.mean))),
+        ));
+    }
+    rows.push(Figure(
+        "end position, mean".into(),
+        each(&|v| Money(v.figures.end_position.mean)),
+    ));
+    rows.push(Figure(
+        "end position, 5th percentile".into(),
+        each(&|v| Money(v.figures.end_position.p5)),
+    ));
     rows.push(Group(match variants.len() {
         1 => "Credit loss (gross)".to_string(),
         2 => "Credit loss (gross, both variants)".to_string(),

@@ -15,7 +15,7 @@ use crate::run::{BLOCK, BlockSums, RunResult, VariantResult};
 use crate::variant::MAX_VARIANTS;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"cashrisk-partial 4\n";
+const MAGIC: &[u8] = b"cashrisk-partial 5\n";
 /// Magic line, then the file's length (8 bytes), then SHA-256 (32 bytes) of the rest.
 const HEADER: usize = MAGIC.len() + 8 + 32;
 /// The largest partial file read: 50 million paths at 40 bytes, with room to spare.
@@ -211,8 +211,9 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
     w.f64s(&r.credit_loss);
     w.u64(r.variants.len() as u64);
     for v in &r.variants {
-        w.f64s(&v.min_headroom);
-        w.f64s(&v.end_balance);
+        for column in v.columns() {
+            w.f64s(column);
+        }
         w.u64(v.blocks.len() as u64);
         for b in &v.blocks {
             for x in b.to_array() {
@@ -258,8 +259,14 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
     }
     let mut variants = Vec::with_capacity(count);
     for _ in 0..count {
-        let min_headroom = r.f64s(n)?;
-        let end_balance = r.f64s(n)?;
+        let mut columns = Vec::with_capacity(VariantResult::COLUMNS);
+        for _ in 0..VariantResult::COLUMNS {
+            let column = r.f64s(n)?;
+            if column.len() as u64 != n {
+                return Err("a column has the wrong number of paths".to_string());
+            }
+            columns.push(column);
+        }
         let nblocks = r.len(n.div_ceil(BLOCK))?;
         let mut blocks = Vec::with_capacity(nblocks);
         for _ in 0..nblocks {
@@ -277,12 +284,16 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         r.sparse(&mut net_loss.counts)?;
         net_loss.min = f64::from_bits(r.u64()?);
         net_loss.max = f64::from_bits(r.u64()?);
-        if min_headroom.len() as u64 != n || end_balance.len() as u64 != n {
-            return Err("a column has the wrong number of paths".to_string());
-        }
+        let [min_headroom, end_balance, peak_drawn, end_position, dso]: [Vec<f64>;
+            VariantResult::COLUMNS] = columns
+            .try_into()
+            .map_err(|_| "a variant has the wrong number of columns".to_string())?;
         variants.push(VariantResult {
             min_headroom,
             end_balance,
+            peak_drawn,
+            end_position,
+            dso,
             blocks,
             shortfall_days,
             claims,

@@ -177,6 +177,8 @@ fn cell(c: Cell, currency: &str) -> Html {
         Cell::MoneyChange(e) => Html::text(&signed_money(currency, e.estimate)),
         Cell::Signed(x) => Html::text(&signed_money(currency, x)),
         Cell::Day(d) => Html::text(&d.map_or("–".to_string(), |d| format!("day {d}"))),
+        Cell::Days(Some(d)) => Html::text(&format!("{d:.1} days")),
+        Cell::Days(None) => Html::text("–"),
         Cell::Count(x) => Html::text(&format!("{x:.3}")),
         Cell::Rate(Some(r)) => Html::text(&format!("{:.4} %", 100.0 * r)),
         Cell::Rate(None) => Html::text("none in 0–100 %"),

@@ -84,11 +84,15 @@ pub struct BlockSums {
     pub interest_paid: f64,
     /// Sum of interest earned on positive balances.
     pub interest_earned: f64,
+    /// Sum over paths of the mean open receivables over the days (MODEL.md 18).
+    pub receivables: f64,
+    /// Sum over paths of the mean borrowing base over the days (MODEL.md 18).
+    pub borrowing_base: f64,
 }
 
 impl BlockSums {
     /// Number of sums, in the order of [`BlockSums::to_array`].
-    pub const LEN: usize = 6;
+    pub const LEN: usize = 8;
 
     /// The sums in a fixed order (the order of the partial file format).
     pub fn to_array(&self) -> [f64; Self::LEN] {
@@ -99,6 +103,8 @@ impl BlockSums {
             self.paid_to_insurer,
             self.interest_paid,
             self.interest_earned,
+            self.receivables,
+            self.borrowing_base,
         ]
     }
 
@@ -111,6 +117,8 @@ impl BlockSums {
             paid_to_insurer,
             interest_paid,
             interest_earned,
+            receivables,
+            borrowing_base,
         ] = a;
         BlockSums {
             premium_paid,
@@ -119,11 +127,13 @@ impl BlockSums {
             paid_to_insurer,
             interest_paid,
             interest_earned,
+            receivables,
+            borrowing_base,
         }
     }
 
-    /// Adds one path's sums of variant `v`.
-    fn add(&mut self, o: &PathOutcome, v: usize) {
+    /// Adds one path's sums of variant `v` (`days` = H).
+    fn add(&mut self, o: &PathOutcome, v: usize, days: f64) {
         let policy = o.policy(v);
         self.premium_paid += policy.premium_paid;
         self.payouts_received += policy.payouts_received;
@@ -131,6 +141,8 @@ impl BlockSums {
         self.paid_to_insurer += policy.paid_to_insurer;
         self.interest_paid += o.interest_paid[v];
         self.interest_earned += o.interest_earned[v];
+        self.receivables += o.open_days / days;
+        self.borrowing_base += o.borrowing_base[v] / days;
     }
 
     /// The sums of a whole run from its blocks, added in block order.
@@ -152,6 +164,13 @@ pub struct VariantResult {
     pub min_headroom: Vec<f64>,
     /// End balance per path.
     pub end_balance: Vec<f64>,
+    /// Peak drawn per path: max over days of max(0, -B(t)) (MODEL.md section 18).
+    pub peak_drawn: Vec<f64>,
+    /// End position per path (MODEL.md section 18).
+    pub end_position: Vec<f64>,
+    /// DSO per path; -1 for a path with no invoice within the horizon (a DSO is never
+    /// negative; not NaN, so that equal runs compare equal).
+    pub dso: Vec<f64>,
     /// Sums per block, in block order.
     pub blocks: Vec<BlockSums>,
     /// Paths whose first shortfall falls on each day.
@@ -171,6 +190,9 @@ impl VariantResult {
         VariantResult {
             min_headroom: vec![0.0; paths],
             end_balance: vec![0.0; paths],
+            peak_drawn: vec![0.0; paths],
+            end_position: vec![0.0; paths],
+            dso: vec![0.0; paths],
             blocks: vec![BlockSums::default(); blocks],
             shortfall_days: vec![0; horizon],
             claims: 0,
@@ -178,6 +200,40 @@ impl VariantResult {
             harmed: 0,
             net_loss: Histogram::default(),
         }
+    }
+
+    /// The per-path columns, in the order of the partial file format.
+    pub fn columns(&self) -> [&Vec<f64>; Self::COLUMNS] {
+        [
+            &self.min_headroom,
+            &self.end_balance,
+            &self.peak_drawn,
+            &self.end_position,
+            &self.dso,
+        ]
+    }
+
+    /// [`VariantResult::columns`], to fill.
+    pub fn columns_mut(&mut self) -> [&mut Vec<f64>; Self::COLUMNS] {
+        [
+            &mut self.min_headroom,
+            &mut self.end_balance,
+            &mut self.peak_drawn,
+            &mut self.end_position,
+            &mut self.dso,
+        ]
+    }
+
+    /// Number of per-path columns.
+    pub const COLUMNS: usize = 5;
+
+    /// Stores path `i`'s figures of variant `v` in the columns.
+    fn store(&mut self, i: usize, o: &PathOutcome, v: usize) {
+        self.min_headroom[i] = o.min_headroom[v];
+        self.end_balance[i] = o.end_balance[v];
+        self.peak_drawn[i] = o.peak_drawn(v);
+        self.end_position[i] = o.end_position(v);
+        self.dso[i] = o.dso().unwrap_or(-1.0);
     }
 
     /// Adds the integer tallies of another worker or run.
@@ -245,8 +301,9 @@ impl RunResult {
             return Err("the runs have different variants".to_string());
         }
         for (mine, theirs) in self.variants.iter_mut().zip(&next.variants) {
-            mine.min_headroom.extend_from_slice(&theirs.min_headroom);
-            mine.end_balance.extend_from_slice(&theirs.end_balance);
+            for (a, b) in mine.columns_mut().into_iter().zip(theirs.columns()) {
+                a.extend_from_slice(b);
+            }
             mine.blocks.extend_from_slice(&theirs.blocks);
             mine.add_tallies(theirs);
         }
@@ -309,7 +366,7 @@ pub fn run(
                         if let Some(d) = o.shortfall_day[v] {
                             t.shortfall_days[d as usize] += 1;
                         }
-                        sums[v].add(&o, v);
+                        sums[v].add(&o, v, h as f64);
                         let policy = o.policy(v);
                         t.claims += policy.claims as u64;
                         t.net_loss.add(policy.net_credit_loss);
@@ -329,8 +386,7 @@ pub fn run(
                 let (s, e) = (start as usize, end as usize);
                 for (i, o) in outcomes.iter().enumerate() {
                     for (v, column) in c.variants.iter_mut().enumerate() {
-                        column.min_headroom[s + i] = o.min_headroom[v];
-                        column.end_balance[s + i] = o.end_balance[v];
+                        column.store(s + i, o, v);
                     }
                     c.credit_loss[s + i] = o.credit_loss;
                 }

@@ -103,6 +103,36 @@ pub struct VariantSummary {
     pub interest_paid: Mean,
     /// Interest earned on positive balances within the horizon, mean per path.
     pub interest_earned: Mean,
+    /// Peak drawn: per path max over days of max(0, -B(t)) (MODEL.md section 18).
+    pub peak_drawn: PeakDrawn,
+    /// Open receivables: per path the mean over days of the open invoices' amounts.
+    pub receivables: Mean,
+    /// Days sales outstanding over the horizon.
+    pub dso: Dso,
+    /// With `[financing]`: per path the mean over days of the borrowing base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrowing_base: Option<Mean>,
+    /// End position: B(H-1) + receivables open on day H - 1 - supplier costs due on or
+    /// after H of sales before H.
+    pub end_position: EndBalance,
+}
+
+/// Peak drawn per path.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PeakDrawn {
+    /// Mean.
+    pub mean: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// DSO per path, over the paths where it is defined (some invoice within the horizon).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Dso {
+    /// Mean; null when no path has an invoice.
+    pub mean: Option<f64>,
+    /// 95th percentile; null when no path has an invoice.
+    pub p95: Option<f64>,
 }
 
 /// The insured variant: the same figures and what the policy costs and pays.
@@ -400,7 +430,7 @@ fn percentiles<const K: usize>(values: &[f64], levels: [Level; K]) -> [f64; K] {
     levels.map(|l| stats::quantile(&mut work, l))
 }
 
-fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
+fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss, financed: bool) -> VariantSummary {
     let n = r.paths();
     let shortfalls: u64 = r.variants[v].shortfall_days.iter().sum();
     let [p1, p5, p50] = percentiles(&r.variants[v].min_headroom, [P1, P5, P50]);
@@ -421,6 +451,19 @@ fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
         p50: e50,
         p95: e95,
     };
+    let column = &r.variants[v];
+    let [p5, p50, p95] = percentiles(&column.end_position, [P5, P50, P95]);
+    let defined: Vec<f64> = column.dso.iter().copied().filter(|&x| x >= 0.0).collect();
+    let dso = match defined.is_empty() {
+        true => Dso {
+            mean: None,
+            p95: None,
+        },
+        false => Dso {
+            mean: Some(stats::mean(&defined)),
+            p95: Some(percentiles(&defined, [P95])[0]),
+        },
+    };
     VariantSummary {
         shortfall_probability: stats::wilson(shortfalls, n).into(),
         shortfall_timing: timing(&r.variants[v].shortfall_days),
@@ -430,6 +473,19 @@ fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss) -> VariantSummary {
         credit_loss,
         interest_paid: mean(sums.interest_paid),
         interest_earned: mean(sums.interest_earned),
+        peak_drawn: PeakDrawn {
+            mean: stats::mean(&column.peak_drawn),
+            p95: percentiles(&column.peak_drawn, [P95])[0],
+        },
+        receivables: mean(sums.receivables),
+        dso,
+        borrowing_base: financed.then(|| mean(sums.borrowing_base)),
+        end_position: EndBalance {
+            mean: stats::mean(&column.end_position),
+            p5,
+            p50,
+            p95,
+        },
     }
 }
 
@@ -469,17 +525,22 @@ fn policy(
     v: usize,
     name: &str,
     credit_loss: CreditLoss,
-    floor: f64,
-    horizon_days: u32,
-    minimum_premium: f64,
+    scenario: &crate::scenario::Scenario,
 ) -> PolicySummary {
+    let floor = scenario.min_headroom;
+    let horizon_days = scenario.horizon_days;
+    let minimum_premium = scenario
+        .policies
+        .get(v - 1)
+        .map_or(0.0, |p| p.minimum_premium);
+    let financed = scenario.financing.is_some();
     let n = r.paths() as f64;
     let result = &r.variants[v];
     let sums = BlockSums::total(&result.blocks);
     // The deposits every path pays: the minimum premium of each policy year.
     let deposits = minimum_premium * horizon_days.div_ceil(365) as f64;
     let figures = InsuredSummary {
-        common: variant(r, v, credit_loss),
+        common: variant(r, v, credit_loss, financed),
         premium_paid: Mean {
             mean: sums.premium_paid / n,
         },
@@ -577,22 +638,10 @@ impl Summary {
             p999: l999,
             es99,
         };
-        let uninsured = variant(result, UNINSURED, credit_loss);
+        let financed = scenario.financing.is_some();
+        let uninsured = variant(result, UNINSURED, credit_loss, financed);
         let policies = (1..result.variants.len())
-            .map(|v| {
-                policy(
-                    result,
-                    v,
-                    run.variant_name(v),
-                    credit_loss,
-                    scenario.min_headroom,
-                    scenario.horizon_days,
-                    scenario
-                        .policies
-                        .get(v - 1)
-                        .map_or(0.0, |p| p.minimum_premium),
-                )
-            })
+            .map(|v| policy(result, v, run.variant_name(v), credit_loss, scenario))
             .collect();
         Summary {
             cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -401,6 +401,8 @@ fn cell(c: Cell, currency: &str) -> String {
         Cell::MoneyChange(e) => signed_money(currency, e.estimate),
         Cell::Signed(x) => signed_money(currency, x),
         Cell::Day(d) => day(d),
+        Cell::Days(Some(d)) => format!("{d:.1} days"),
+        Cell::Days(None) => "-".to_string(),
         Cell::Count(x) => format!("{x:.3}"),
         Cell::Rate(Some(r)) => format!("{:.4} %", 100.0 * r),
         Cell::Rate(None) => "none in 0-100 %".to_string(),

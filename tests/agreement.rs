@@ -125,6 +125,31 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
             rv.paid_to_insurer,
         );
         assert_eq!(ep.claims, rv.claims, "{label}: {}", what("claims"));
+        amount(&what("peak drawn"), e.peak_drawn(variant), rv.peak_drawn);
+        amount(
+            &what("borrowing base"),
+            e.borrowing_base[variant] / s.horizon_days as f64,
+            rv.borrowing_base / s.horizon_days as f64,
+        );
+        amount(
+            &what("end position"),
+            e.end_position(variant),
+            rv.end_position,
+        );
+    }
+    amount(
+        "receivables (mean over days)",
+        e.open_days / s.horizon_days as f64,
+        r.open_days / s.horizon_days as f64,
+    );
+    amount("amount invoiced", e.invoiced, r.invoiced);
+    assert_eq!(e.dso().is_some(), r.invoiced > 0.0, "{label}: DSO defined");
+    if let Some(dso) = e.dso() {
+        let expected = r.open_days / r.invoiced;
+        assert!(
+            (dso - expected).abs() <= 1e-9 * expected.max(1.0),
+            "{label}: DSO {dso} against {expected}"
+        );
     }
     let rv = r.variants.last().unwrap();
     seen.paths += 1;

@@ -169,3 +169,62 @@ fn a_policy_variant_pays_the_reduced_rate_on_a_negative_balance() {
     }
     assert!(out.interest_paid[1] < 0.7 * out.interest_paid[0]);
 }
+
+#[test]
+fn the_working_capital_figures_of_a_hand_worked_book() {
+    // The book of BASE with supplier costs (half of each sale, 40 days after it) and
+    // no interest; every path is the same (no randomness is used: pd 0, a fixed delay).
+    // - Invoices of 3000 on days 0, 30, 60, 91, paid on 70, 100, 130, 161: open on
+    //   days [0, 70), [30, 100), [60, 120), [91, 120) within H = 120: 70 + 70 + 60 + 29
+    //   = 229 invoice-days of 3000 = 687,000; receivables.mean = 687,000 / 120 = 5,725.
+    // - DSO: 687,000 / 12,000 invoiced = 57.25 days.
+    // - Supplier costs of 1500 on days 40, 70, 100 and 131 (after H: 1500).
+    // - Balance: -1500 on days 40-69, 0 on 70-99, 1500 from 100: peak drawn 1500.
+    // - End position: B(119) = 1500 + the invoices open on day 119 (of days 60 and 91:
+    //   6000) - the cost after H (1500) = 6000.
+    // - Borrowing base (the windows of the first test): uninsured 0.5 E summed over the
+    //   days: 0.5 (3000 x 30 + 6000 x 30 + 9000 + 6000 x 30 + 6000 x 29) = 316,500, a
+    //   mean of 2,637.5; with the policy 2400 x 30 + 4200 x 30 + 5700 + 4200 x 59 =
+    //   451,500, a mean of 3,762.5.
+    let text = BASE
+        .replace("credit_line_rate = 0.1", "credit_line_rate = 0.0")
+        .replace(
+            "[revenue]",
+            "[costs]\nvariable_ratio = 0.5\nsupplier_terms_days = 40\n[revenue]",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("book.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = cashrisk()
+        .arg("run")
+        .arg(&file)
+        .args(["--paths", "16", "--quiet", "--json", "--no-charts", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = |v: &str, key: &str, leaf: &str| json[v][key][leaf].as_f64().unwrap();
+    for v in ["uninsured", "insured"] {
+        close(f(v, "receivables", "mean"), 5725.0);
+        close(f(v, "dso", "mean"), 57.25);
+        close(f(v, "dso", "p95"), 57.25);
+        close(f(v, "peak_drawn", "mean"), 1500.0);
+        close(f(v, "peak_drawn", "p95"), 1500.0);
+        for leaf in ["mean", "p5", "p50", "p95"] {
+            close(f(v, "end_position", leaf), 6000.0);
+        }
+    }
+    close(f("uninsured", "borrowing_base", "mean"), 2637.5);
+    close(f("insured", "borrowing_base", "mean"), 3762.5);
+    assert_eq!(
+        json["policies"][0]["borrowing_base"],
+        json["insured"]["borrowing_base"]
+    );
+    // Without [financing] there is no borrowing base figure.
+    let golden: serde_json::Value =
+        serde_json::from_slice(&std::fs::read("tests/golden/textile_exporter_3000.json").unwrap())
+            .unwrap();
+    assert!(golden["uninsured"]["receivables"].is_object());
+    assert!(golden["uninsured"].get("borrowing_base").is_none());
+}

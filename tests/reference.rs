@@ -42,6 +42,13 @@ pub struct Variant {
     pub interest_paid: f64,
     /// Interest earned on positive balances, summed over the days.
     pub interest_earned: f64,
+    /// Section 18: max over days of max(0, -B(t)).
+    pub peak_drawn: f64,
+    /// Sum over days of the borrowing base min(facility, BB(t)) (section 15).
+    pub borrowing_base: f64,
+    /// Section 18: B(H-1) + the invoices open on day H - 1 - the supplier costs
+    /// dated on or after H of sales made before H.
+    pub end_position: f64,
 }
 
 /// One path: the economic credit loss and each variant, uninsured first, then the
@@ -50,6 +57,10 @@ pub struct Variant {
 pub struct ReferencePath {
     /// Sum of LGD * A over defaulted invoices.
     pub credit_loss: f64,
+    /// Section 18: sum over days t < H of the open invoices' amounts.
+    pub open_days: f64,
+    /// Section 18: the amount invoiced on days 0..H-1 (the denominator of DSO).
+    pub invoiced: f64,
     /// Uninsured, then each policy.
     pub variants: Vec<Variant>,
 }
@@ -185,6 +196,22 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let mut defaulted_loss = Vec::new();
 
     let all = buyers(s);
+    // Section 18: the open invoices' amounts on each day, the amount invoiced within
+    // the horizon and the supplier costs dated on or after H of sales before H.
+    let mut open = vec![0.0; h as usize];
+    let mut invoiced = 0.0;
+    let mut costs_after = 0.0;
+    for &m in &months {
+        let day = month_start(m) as u64;
+        if day + sup >= h as u64 {
+            costs_after += vr * revenue[m as usize] * s.cash_share();
+        }
+    }
+    let mut open_for = |from: i64, to: i64, amount: f64| {
+        for t in from.max(0)..to.min(h as i64) {
+            open[t as usize] += amount;
+        }
+    };
     // Section 15: the borrowing base of each variant, day by day.
     let mut base = vec![vec![0.0; h as usize]; 1 + policies.len()];
     let max_past_due = s.financing.map_or(0, |f| f.max_days_past_due as i64);
@@ -238,6 +265,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             let defaulted = default_day.is_some_and(|d| paid >= d as i64);
             let stop = default_day.map_or(i64::MAX, i64::from);
             eligible.push((0, paid.min(stop).min(due + max_past_due + 1), r.amount));
+            open_for(0, paid.min(stop), r.amount);
             let later = if defaulted {
                 credit_loss += lgd * r.amount;
                 let d = default_day.unwrap() as u64;
@@ -306,6 +334,13 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 let stop = default_day.map_or(u64::MAX, u64::from);
                 let to = paid.min(stop).min(due + max_past_due as u64 + 1);
                 eligible.push((t as i64, to as i64, amount));
+                open_for(t as i64, paid.min(stop).min(i64::MAX as u64) as i64, amount);
+                if t < h {
+                    invoiced += amount;
+                    if t as u64 + sup >= h as u64 {
+                        costs_after += vr * amount;
+                    }
+                }
                 let later = if defaulted {
                     credit_loss += lgd * amount;
                     let d = default_day.unwrap() as u64;
@@ -372,13 +407,18 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         }
     }
 
-    let mut variants = vec![balance(
+    let open_at_end = open.last().copied().unwrap_or(0.0);
+    let position = |mut v: Variant| {
+        v.end_position = v.end_balance + open_at_end - costs_after;
+        v
+    };
+    let mut variants = vec![position(balance(
         s,
         &common,
         &base[0],
         s.credit_line_rate,
         Variant::uninsured(credit_loss),
-    )];
+    ))];
     for (v, policy) in policies.iter().enumerate() {
         let mut flows = common.clone();
         let mut out = Variant::uninsured(0.0);
@@ -404,10 +444,12 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             Some(f) => (s.credit_line_rate - f.insured_rate_reduction).max(0.0),
             None => s.credit_line_rate,
         };
-        variants.push(balance(s, &flows, &base[1 + v], rate, out));
+        variants.push(position(balance(s, &flows, &base[1 + v], rate, out)));
     }
     ReferencePath {
         credit_loss,
+        open_days: open.iter().sum(),
+        invoiced,
         variants,
     }
 }
@@ -486,6 +528,9 @@ impl Variant {
             paid_to_insurer: 0.0,
             interest_paid: 0.0,
             interest_earned: 0.0,
+            peak_drawn: 0.0,
+            borrowing_base: 0.0,
+            end_position: 0.0,
         }
     }
 }
@@ -576,6 +621,8 @@ fn balance(s: &Scenario, flows: &[f64], base: &[f64], rate: f64, mut out: Varian
             b += interest;
             out.interest_earned += interest;
         }
+        out.peak_drawn = out.peak_drawn.max(-b);
+        out.borrowing_base += base[t].min(facility);
         let headroom = b + s.credit_line + base[t].min(facility);
         out.min_headroom = out.min_headroom.min(headroom);
         if out.shortfall_day.is_none() && headroom < s.min_headroom {

@@ -110,6 +110,8 @@ pub(super) fn scan_financed<O: DayObserver>(
         });
         let mut balance = [model.opening_cash; PATHS];
         let mut min_headroom = [f64::INFINITY; PATHS];
+        let mut lowest = [f64::INFINITY; PATHS];
+        let mut base_sum = [0.0; PATHS];
         let mut shortfall = [u32::MAX; PATHS];
         let (mut paid, mut earned) = ([0.0; PATHS], [0.0; PATHS]);
         let (mut common_base, mut insured_base) = ([0.0; PATHS], [0.0; PATHS]);
@@ -126,6 +128,9 @@ pub(super) fn scan_financed<O: DayObserver>(
                 let rate = if negative { debit } else { credit };
                 let interest = balance[p] * rate;
                 balance[p] += interest;
+                if balance[p] < lowest[p] {
+                    lowest[p] = balance[p];
+                }
                 paid[p] -= if negative { interest } else { 0.0 };
                 earned[p] += if negative { 0.0 } else { interest };
                 common_base[p] += scratch.base_common[at(day, p)];
@@ -133,6 +138,7 @@ pub(super) fn scan_financed<O: DayObserver>(
                     insured_base[p] += insured[at(day, p)];
                 }
                 let base = f64::min(f.facility_limit, common_base[p] + insured_base[p]);
+                base_sum[p] += base;
                 headroom[p] = balance[p] + line + base;
                 if headroom[p] < min_headroom[p] {
                     min_headroom[p] = headroom[p];
@@ -148,6 +154,8 @@ pub(super) fn scan_financed<O: DayObserver>(
             out[p].end_balance[variant] = balance[p];
             out[p].interest_paid[variant] = paid[p];
             out[p].interest_earned[variant] = earned[p];
+            out[p].lowest_balance[variant] = lowest[p];
+            out[p].borrowing_base[variant] = base_sum[p];
             out[p].shortfall_day[variant] = (shortfall[p] != u32::MAX).then_some(shortfall[p]);
         }
     }

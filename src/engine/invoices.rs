@@ -54,6 +54,9 @@ pub(super) fn buyer_invoices(
         if later_day < h {
             scratch.common[at(later_day as usize, p)] += later_amount;
         }
+        let late_cost = if t + sup >= h { vr * amount } else { 0.0 };
+        let until = paid.min(stop) as i64;
+        super::working_capital(out, h, t as i64, until, amount, late_cost);
         if let Some(f) = &model.financing {
             let to = super::financing::eligible_until(f, due as i64, paid as i64, stop);
             super::financing::eligible(model, b, p, t as i64, to, amount, scratch);

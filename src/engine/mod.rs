@@ -65,6 +65,21 @@ pub struct PathOutcome {
     pub credit_loss: f64,
     /// What each variant's policy did ([`PathOutcome::policy`]).
     pub policies: [PolicyOutcome; MAX_VARIANTS],
+    /// The lowest balance B(t) over the horizon, per variant (MODEL.md section 18:
+    /// peak drawn is max(0, -this)).
+    pub lowest_balance: [f64; MAX_VARIANTS],
+    /// Sum over days t < H of the borrowing base BB(t), per variant (0 without
+    /// `[financing]`).
+    pub borrowing_base: [f64; MAX_VARIANTS],
+    /// Sum over days t < H of the open invoices' amounts (opening receivables
+    /// included): the numerator of DSO (MODEL.md section 18).
+    pub open_days: f64,
+    /// The amounts of the invoices open on day H - 1.
+    pub open_at_end: f64,
+    /// The amount invoiced on days 0..H-1 (credit sales; not the cash sales).
+    pub invoiced: f64,
+    /// The supplier costs dated on or after H of sales made before H.
+    pub costs_after: f64,
 }
 
 /// What one variant's policy did on a path (all zero uninsured and without a policy,
@@ -87,6 +102,58 @@ impl PathOutcome {
     /// What the policy of variant `v` did on this path.
     pub fn policy(&self, v: usize) -> PolicyOutcome {
         self.policies[v]
+    }
+
+    /// The peak drawn of variant `v`: max over days of max(0, -B(t)).
+    pub fn peak_drawn(&self, v: usize) -> f64 {
+        if self.lowest_balance[v] < 0.0 {
+            -self.lowest_balance[v]
+        } else {
+            0.0
+        }
+    }
+
+    /// The end position of variant `v`: B(H-1) + the invoices open on day H - 1 - the
+    /// supplier costs dated on or after H of sales made before H.
+    pub fn end_position(&self, v: usize) -> f64 {
+        self.end_balance[v] + self.open_at_end - self.costs_after
+    }
+
+    /// Days sales outstanding over the horizon: open_days / invoiced; `None` without
+    /// an invoice on days 0..H-1.
+    pub fn dso(&self) -> Option<f64> {
+        (self.invoiced > 0.0).then(|| self.open_days / self.invoiced)
+    }
+}
+
+/// Adds an invoice's part of the working-capital figures (MODEL.md section 18) to
+/// `out`: an invoice of `amount` issued on day `t` (< 0 for an opening receivable,
+/// which is not invoiced within the horizon) and open until day `until` (exclusive:
+/// its payment day, or its buyer's default day), whose supplier cost falls on
+/// `t + supplier_terms`. Days at or past H are H.
+#[inline(always)]
+fn working_capital(
+    out: &mut PathOutcome,
+    horizon: u32,
+    t: i64,
+    until: i64,
+    amount: f64,
+    late_cost: f64,
+) {
+    let h = horizon as i64;
+    if t >= h {
+        return;
+    }
+    let until = until.min(h);
+    if until > t.max(0) {
+        out.open_days += amount * (until - t.max(0)) as f64;
+    }
+    if until >= h {
+        out.open_at_end += amount;
+    }
+    if t >= 0 {
+        out.invoiced += amount;
+        out.costs_after += late_cost;
     }
 }
 
@@ -405,6 +472,8 @@ fn simulate_lanes<O: DayObserver>(
                 scratch.common[at(day, p)] += sale;
                 if day + sup < h {
                     scratch.common[at(day + sup, p)] -= vr * sale;
+                } else {
+                    out[p].costs_after += vr * sale;
                 }
             }
         }
@@ -454,7 +523,7 @@ fn simulate_lanes<O: DayObserver>(
             && let Some(delay) = &buyer.delay
         {
             let vector = solvent_loop == SolventLoop::Fastest;
-            SolventPayer::new(model, b, delay).run(scratch, solvent, vector);
+            SolventPayer::new(model, b, delay).run(scratch, &mut out, solvent, vector);
         }
         if model.financing.is_some() && buyer.covered {
             for p in 0..active {

@@ -48,6 +48,9 @@ pub(super) fn opening_receivables(
         if later_day < h {
             scratch.common[at(later_day as usize, p)] += later_amount;
         }
+        // Open from day 0 until paid or its buyer defaults (issued before day 0: not
+        // invoiced within the horizon, its supplier cost paid before day 0).
+        super::working_capital(out, model.horizon, -1, paid.min(stop as i64), r.amount, 0.0);
         if let Some(f) = &model.financing {
             let to = super::financing::eligible_until(f, r.due, paid, stop);
             super::financing::eligible(model, b, p, 0, to, r.amount, scratch);

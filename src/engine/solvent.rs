@@ -52,6 +52,8 @@ pub(super) struct Lanes<'s> {
     /// With `[financing]`: the changes of a * sum E_b(t), and the buyer's windows.
     base: &'s mut [f64],
     windows: &'s mut [Vec<(u32, u32, f64)>; PATHS],
+    /// Each lane's outcome, for the working-capital sums (MODEL.md section 18).
+    out: &'s mut [PathOutcome; PATHS],
 }
 
 impl<'a> SolventPayer<'a> {
@@ -80,7 +82,13 @@ impl<'a> SolventPayer<'a> {
     /// Adds the buyer's flows in the lanes of `mask`, and when it is covered its
     /// insured turnover and claims; all lanes at once when `vector` and the processor
     /// has AVX-512.
-    pub(super) fn run(&self, scratch: &mut Scratch, mask: u8, vector: bool) {
+    pub(super) fn run(
+        &self,
+        scratch: &mut Scratch,
+        out: &mut [PathOutcome; PATHS],
+        mask: u8,
+        vector: bool,
+    ) {
         let n = self.invoices.len();
         let mut lanes = Lanes {
             common: &mut scratch.common,
@@ -95,6 +103,7 @@ impl<'a> SolventPayer<'a> {
             claims: &mut scratch.claims,
             base: &mut scratch.base_common,
             windows: &mut scratch.windows,
+            out,
         };
         // With a borrowing base, the portable loop records each invoice's window.
         if self.financing.is_some() {
@@ -185,6 +194,22 @@ impl<'a> SolventPayer<'a> {
                 if on[p] {
                     let delay = self.delay.on_time_or(self.table.sample_word(w1[p]), w0[p]);
                     days[clamp(due + delay)][p] += amount[p];
+                    if t < self.horizon {
+                        let late = if t + self.supplier_terms >= self.horizon {
+                            self.variable_ratio * amount[p]
+                        } else {
+                            0.0
+                        };
+                        let until = (due + delay) as i64;
+                        working_capital(
+                            &mut lanes.out[p],
+                            self.horizon,
+                            t as i64,
+                            until,
+                            amount[p],
+                            late,
+                        );
+                    }
                     // A protracted default: paid more than the waiting period late (rare).
                     if COVERED && let Some(claim) = self.protracted(i, due, delay, amount[p]) {
                         lanes.claims[p].push(claim);
@@ -250,6 +275,28 @@ impl<'a> SolventPayer<'a> {
         let waiting = _mm512_set1_epi64(self.waiting as i64);
         let cells = self.table.cells();
         let common = lanes.common.as_mut_ptr();
+        // The working-capital sums of every lane (MODEL.md section 18), kept in
+        // registers: open amount x days, open on day H - 1, invoiced, costs after H.
+        let load = |f: &dyn Fn(&PathOutcome) -> f64| {
+            let o = &*lanes.out;
+            _mm512_set_pd(
+                f(&o[7]),
+                f(&o[6]),
+                f(&o[5]),
+                f(&o[4]),
+                f(&o[3]),
+                f(&o[2]),
+                f(&o[1]),
+                f(&o[0]),
+            )
+        };
+        let mut open_days = load(&|o| o.open_days);
+        let mut open_at_end = load(&|o| o.open_at_end);
+        let mut invoiced = load(&|o| o.invoiced);
+        let mut costs_after = load(&|o| o.costs_after);
+        // 2^52 as a double and its bits: (2^52 | n) read as a double, minus 2^52, is n
+        // exactly for 0 <= n < 2^52 (days are far smaller).
+        let magic = _mm512_set1_pd(4_503_599_627_370_496.0);
         let words = first.iter().zip(second);
         for (i, (&(m, t), (w0, w1))) in self.invoices.iter().zip(words).enumerate() {
             let (month, sales) = (&revenue[m as usize], &mut turnover[m as usize]);
@@ -298,6 +345,30 @@ impl<'a> SolventPayer<'a> {
                         *common.add(slots[p] as usize) += amounts[p];
                     }
                 }
+                // As `working_capital` lane by lane: until = min(paid, H) >= t.
+                if t < self.horizon {
+                    let open = _mm512_sub_pd(
+                        _mm512_castsi512_pd(_mm512_or_si512(
+                            _mm512_sub_epi64(day, _mm512_set1_epi64(t as i64)),
+                            _mm512_castpd_si512(magic),
+                        )),
+                        magic,
+                    );
+                    let counted = _mm512_mask_cmpgt_epu64_mask(k, day, _mm512_set1_epi64(t as i64));
+                    open_days = _mm512_mask_add_pd(
+                        open_days,
+                        counted,
+                        open_days,
+                        _mm512_mul_pd(amount, open),
+                    );
+                    let at_end = _mm512_mask_cmpge_epu64_mask(k, day, horizon);
+                    open_at_end = _mm512_mask_add_pd(open_at_end, at_end, open_at_end, amount);
+                    invoiced = _mm512_mask_add_pd(invoiced, k, invoiced, amount);
+                    if t + self.supplier_terms >= self.horizon {
+                        let late = _mm512_mul_pd(variable_ratio, amount);
+                        costs_after = _mm512_mask_add_pd(costs_after, k, costs_after, late);
+                    }
+                }
 
                 if COVERED {
                     let sold = _mm512_add_pd(_mm512_loadu_pd(sales.as_ptr()), amount);
@@ -317,6 +388,20 @@ impl<'a> SolventPayer<'a> {
                     }
                 }
             }
+        }
+        let mut sums = [[0.0; PATHS]; 4];
+        // SAFETY: arrays of 8 doubles.
+        unsafe {
+            _mm512_storeu_pd(sums[0].as_mut_ptr(), open_days);
+            _mm512_storeu_pd(sums[1].as_mut_ptr(), open_at_end);
+            _mm512_storeu_pd(sums[2].as_mut_ptr(), invoiced);
+            _mm512_storeu_pd(sums[3].as_mut_ptr(), costs_after);
+        }
+        for (p, o) in lanes.out.iter_mut().enumerate() {
+            o.open_days = sums[0][p];
+            o.open_at_end = sums[1][p];
+            o.invoiced = sums[2][p];
+            o.costs_after = sums[3][p];
         }
     }
 }
