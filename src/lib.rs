@@ -76,6 +76,7 @@ pub mod input;
 pub mod model;
 pub mod output;
 pub mod partial;
+pub mod quotes;
 pub mod report;
 pub mod rng;
 pub mod run;

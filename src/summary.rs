@@ -171,6 +171,25 @@ pub struct Difference {
     pub paths_harmed: u64,
 }
 
+/// Two policies compared on the same paths: the second minus the first (MODEL.md
+/// section 14: every comparison between policies is paired).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyPair {
+    /// The first policy's name.
+    pub first: String,
+    /// The second policy's name.
+    pub second: String,
+    /// P(shortfall) of the second minus that of the first, with the interval from the
+    /// per-path differences of the shortfall indicators.
+    pub shortfall_probability: Estimate,
+    /// Mean end balance of the second minus that of the first, per path.
+    pub end_balance_mean: Estimate,
+    /// Paths with a shortfall under the first policy but not the second.
+    pub first_only: u64,
+    /// Paths with a shortfall under the second policy but not the first.
+    pub second_only: u64,
+}
+
 /// Which scenario was run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScenarioInfo {
@@ -242,6 +261,8 @@ pub struct Summary {
     pub policies: Vec<PolicySummary>,
     /// Decision figures (docs/figures.md).
     pub decision: DecisionFigures,
+    /// Every pair of policies (in file order), with two policies or more.
+    pub policy_pairs: Vec<PolicyPair>,
 }
 
 /// One policy variant: its figures, what the policy costs and pays, and the paired
@@ -360,6 +381,8 @@ struct SummaryJson<'a> {
     /// Every policy in file order (MODEL.md section 14); empty without one.
     policies: Vec<PolicyJson<'a>>,
     decision: DecisionJson<'a>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    policy_pairs: &'a [PolicyPair],
 }
 
 /// One entry of `policies`: its name, every key of `insured`, its `difference` and
@@ -408,6 +431,7 @@ impl Serialize for Summary {
                 policy: self.shown_policies().first().map(|p| &p.decision),
                 break_even_premium_rate: self.decision.break_even_premium_rate,
             },
+            policy_pairs: &self.policy_pairs,
         }
         .serialize(serializer)
     }
@@ -677,6 +701,49 @@ impl Summary {
                 }),
                 break_even_premium_rate: None,
             },
+            policy_pairs: policy_pairs(run),
         }
     }
+}
+
+/// Every pair of the run's policies (none with fewer than two), each compared path by
+/// path: a path has a shortfall in a variant when its lowest headroom is below
+/// min_headroom (MODEL.md section 8).
+fn policy_pairs(run: &Run) -> Vec<PolicyPair> {
+    let policies = run.scenario.policies.len();
+    let r = &run.result;
+    let floor = run.scenario.min_headroom;
+    let mut pairs = Vec::new();
+    for a in 1..=policies {
+        for b in a + 1..=policies {
+            let (va, vb) = (&r.variants[a], &r.variants[b]);
+            let (mut first_only, mut second_only) = (0, 0);
+            for (x, y) in va.min_headroom.iter().zip(&vb.min_headroom) {
+                match (*x < floor, *y < floor) {
+                    (true, false) => first_only += 1,
+                    (false, true) => second_only += 1,
+                    _ => {}
+                }
+            }
+            let end = va
+                .end_balance
+                .iter()
+                .zip(&vb.end_balance)
+                .map(|(x, y)| y - x);
+            pairs.push(PolicyPair {
+                first: run.variant_name(a).to_string(),
+                second: run.variant_name(b).to_string(),
+                shortfall_probability: stats::paired_probability_change(
+                    first_only,
+                    second_only,
+                    r.paths(),
+                )
+                .into(),
+                end_balance_mean: stats::mean_interval(end).into(),
+                first_only,
+                second_only,
+            });
+        }
+    }
+    pairs
 }

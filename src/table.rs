@@ -372,6 +372,40 @@ pub fn render(s: &Summary) -> String {
     for (label, cells) in rows {
         row(&mut out, width, &label, &cells, &widths);
     }
+    out.push_str(&quotes_compared(s));
+    out
+}
+
+/// The "Quotes compared" table and its paired differences, with two policies or more
+/// ([`crate::quotes`]); empty otherwise.
+fn quotes_compared(s: &Summary) -> String {
+    let Some(rows) = crate::quotes::rows(s) else {
+        return String::new();
+    };
+    let cells: Vec<[String; 5]> = rows
+        .into_iter()
+        .map(|r| [r.name, r.shortfall, r.net_cost, r.cfar, r.rescued_harmed])
+        .collect();
+    let headings = crate::quotes::HEADINGS.map(str::to_string);
+    let widths: Vec<usize> = (0..5)
+        .map(|k| {
+            cells
+                .iter()
+                .map(|r| r[k].chars().count())
+                .chain(std::iter::once(headings[k].chars().count()))
+                .max()
+                .unwrap_or(0)
+                + 2
+        })
+        .collect();
+    let mut out = String::from("\nQuotes compared (the same paths)\n");
+    row(&mut out, 2, "", &headings, &widths);
+    for r in &cells {
+        row(&mut out, 2, "", r, &widths);
+    }
+    for sentence in crate::quotes::pair_sentences(s) {
+        let _ = writeln!(out, "  {sentence}");
+    }
     out
 }
 

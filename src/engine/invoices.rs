@@ -54,9 +54,17 @@ pub(super) fn buyer_invoices(
         if later_day < h {
             scratch.common[at(later_day as usize, p)] += later_amount;
         }
-        let late_cost = if t + sup >= h { vr * amount } else { 0.0 };
-        let until = paid.min(stop) as i64;
-        super::working_capital(out, h, t as i64, until, amount, late_cost);
+        super::open_part(
+            &mut scratch.open,
+            p,
+            h,
+            t as i64,
+            paid.min(stop) as i64,
+            amount,
+        );
+        if stop != u32::MAX {
+            super::issued_one(model, out, t, amount);
+        }
         if let Some(f) = &model.financing {
             let to = super::financing::eligible_until(f, due as i64, paid as i64, stop);
             super::financing::eligible(model, b, p, t as i64, to, amount, scratch);

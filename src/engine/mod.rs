@@ -126,35 +126,59 @@ impl PathOutcome {
     }
 }
 
-/// Adds an invoice's part of the working-capital figures (MODEL.md section 18) to
-/// `out`: an invoice of `amount` issued on day `t` (< 0 for an opening receivable,
-/// which is not invoiced within the horizon) and open until day `until` (exclusive:
-/// its payment day, or its buyer's default day), whose supplier cost falls on
-/// `t + supplier_terms`. Days at or past H are H.
+/// Adds an invoice's part of the open receivables (MODEL.md section 18) to `out`: an
+/// invoice of `amount` issued on day `t` (< 0 for an opening receivable) and open
+/// until day `until` (exclusive: its payment day, or its buyer's default day). Days at
+/// or past H are H. The invoiced amount and the supplier costs after H are added per
+/// buyer ([`issued`]), or per invoice for a buyer that defaults ([`issued_one`]).
+///
+/// The sums are kept per lane in [`Scratch::open`] (open amount x days, and open on
+/// day H - 1), next to each other so that the vector loop loads and stores them whole.
 #[inline(always)]
-fn working_capital(
-    out: &mut PathOutcome,
-    horizon: u32,
-    t: i64,
-    until: i64,
-    amount: f64,
-    late_cost: f64,
-) {
+fn open_part(open: &mut Open, p: usize, horizon: u32, t: i64, until: i64, amount: f64) {
     let h = horizon as i64;
     if t >= h {
         return;
     }
     let until = until.min(h);
     if until > t.max(0) {
-        out.open_days += amount * (until - t.max(0)) as f64;
+        open.days[p] += amount * (until - t.max(0)) as f64;
     }
     if until >= h {
-        out.open_at_end += amount;
+        open.at_end[p] += amount;
     }
-    if t >= 0 {
+}
+
+/// Per lane, the open receivables of a path so far (MODEL.md section 18).
+#[derive(Debug, Default, Clone, Copy)]
+struct Open {
+    /// Sum over days t < H of the open invoices' amounts.
+    days: [f64; PATHS],
+    /// The amounts of the invoices open on day H - 1.
+    at_end: [f64; PATHS],
+}
+
+/// The invoiced amount and the supplier costs after H of one invoice of `amount`
+/// issued on day `t` >= 0 (a buyer that defaults: its sales stop at the default).
+#[inline(always)]
+fn issued_one(model: &Model, out: &mut PathOutcome, t: u32, amount: f64) {
+    if t < model.horizon {
         out.invoiced += amount;
-        out.costs_after += late_cost;
+        if t + model.supplier_terms_days >= model.horizon {
+            out.costs_after += model.variable_ratio * amount;
+        }
     }
+}
+
+/// The invoiced amount and the supplier costs after H of every invoice of buyer `b`
+/// in lane `p`, for a buyer that does not default: its calendar's revenue sums
+/// ([`Scratch::issued`]) times its share of an invoice.
+#[inline(always)]
+fn issued(model: &Model, b: usize, p: usize, scratch: &Scratch, out: &mut PathOutcome) {
+    let buyer = &model.buyers[b];
+    let [within, late] = scratch.issued[at(buyer.calendar, p)];
+    out.invoiced += buyer.share_per_invoice * within;
+    out.costs_after += model.variable_ratio * (buyer.share_per_invoice * late);
 }
 
 /// Receives every day's headroom of both variants (for fan charts and tests).
@@ -251,6 +275,12 @@ pub struct Scratch {
     /// per policy (H + 1 days each); empty without.
     base_common: Vec<f64>,
     base_policy: Vec<f64>,
+    /// Per lane, the open receivables so far.
+    open: Open,
+    /// Per calendar and lane, the sums of the revenue of its invoices' months over
+    /// the invoices issued before H, and over those whose supplier cost falls on or
+    /// after H: [`issued`] turns them into a buyer's invoiced amount and late costs.
+    issued: Vec<[f64; 2]>,
     /// The current covered buyer's eligibility windows per lane: (from, to, amount).
     windows: [Vec<(u32, u32, f64)>; PATHS],
     /// A buyer's window edges sorted by day: (day, change of E_b).
@@ -290,6 +320,8 @@ impl Scratch {
                 Some(_) => vec![0.0; model.policies.len() * (h + 1) * PATHS],
                 None => Vec::new(),
             },
+            open: Open::default(),
+            issued: vec![[0.0; 2]; model.calendars.len() * PATHS],
             windows: std::array::from_fn(|_| Vec::new()),
             steps: Vec::new(),
             limit_left: vec![0.0; model.buyers.len()],
@@ -442,6 +474,7 @@ fn simulate_lanes<O: DayObserver>(
     }
     scratch.base_common.fill(0.0);
     scratch.base_policy.fill(0.0);
+    scratch.open = Open::default();
     scratch.turnover.fill(0.0);
 
     // Economy: the common factor and each month's revenue.
@@ -479,6 +512,23 @@ fn simulate_lanes<O: DayObserver>(
         }
     }
 
+    // Each calendar's revenue sums for the working-capital figures, invoice by invoice.
+    for (c, calendar) in model.calendars.iter().enumerate() {
+        for p in 0..active {
+            let mut sums = [0.0; 2];
+            for &(m, t) in &calendar.invoices {
+                if t < model.horizon {
+                    let r = scratch.revenue[at(m as usize, p)];
+                    sums[0] += r;
+                    if t + model.supplier_terms_days >= model.horizon {
+                        sums[1] += r;
+                    }
+                }
+            }
+            scratch.issued[at(c, p)] = sums;
+        }
+    }
+
     let words_rng = PathsRng::new(model.seed, &lanes);
     scratch.words.restart();
     for (c, copula) in model.copulas.iter().enumerate() {
@@ -495,6 +545,9 @@ fn simulate_lanes<O: DayObserver>(
             let u = || crate::rng::open01(words.first[words.at(buyer.factor_draw, p)]);
             let bound = scratch.uniform_bound[at(buyer.copula, p)];
             let default = default_day(model, b, z[p], u, bound);
+            if default.is_none() {
+                issued(model, b, p, scratch, &mut out[p]);
+            }
             if let (None, Some(delay)) = (default, &buyer.delay)
                 && delay.sigma > 0.0
                 && solvent_loop != SolventLoop::General
@@ -523,7 +576,7 @@ fn simulate_lanes<O: DayObserver>(
             && let Some(delay) = &buyer.delay
         {
             let vector = solvent_loop == SolventLoop::Fastest;
-            SolventPayer::new(model, b, delay).run(scratch, &mut out, solvent, vector);
+            SolventPayer::new(model, b, delay).run(scratch, solvent, vector);
         }
         if model.financing.is_some() && buyer.covered {
             for p in 0..active {
@@ -533,6 +586,8 @@ fn simulate_lanes<O: DayObserver>(
     }
 
     for p in 0..active {
+        out[p].open_days = scratch.open.days[p];
+        out[p].open_at_end = scratch.open.at_end[p];
         for v in 0..model.variants() {
             out[p].policies[v].net_credit_loss = out[p].credit_loss;
         }

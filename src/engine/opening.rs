@@ -50,7 +50,8 @@ pub(super) fn opening_receivables(
         }
         // Open from day 0 until paid or its buyer defaults (issued before day 0: not
         // invoiced within the horizon, its supplier cost paid before day 0).
-        super::working_capital(out, model.horizon, -1, paid.min(stop as i64), r.amount, 0.0);
+        let until = paid.min(stop as i64);
+        super::open_part(&mut scratch.open, p, model.horizon, -1, until, r.amount);
         if let Some(f) = &model.financing {
             let to = super::financing::eligible_until(f, r.due, paid, stop);
             super::financing::eligible(model, b, p, 0, to, r.amount, scratch);

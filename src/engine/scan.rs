@@ -61,7 +61,6 @@ pub(super) fn scan_avx512<O: DayObserver>(
         assert_eq!(ledger.len(), days * PATHS);
         let mut balance = _mm512_set1_pd(model.opening_cash);
         let mut min_headroom = _mm512_set1_pd(f64::INFINITY);
-        let mut lowest = _mm512_set1_pd(f64::INFINITY);
         let mut shortfall = never;
         let (mut paid, mut earned) = (zero, zero);
         let mut headroom = [0.0; PATHS];
@@ -80,8 +79,6 @@ pub(super) fn scan_avx512<O: DayObserver>(
             let rate = _mm512_mask_blend_pd(negative, credit, debit);
             let interest = _mm512_mul_pd(balance, rate);
             balance = _mm512_add_pd(balance, interest);
-            let below = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(balance, lowest);
-            lowest = _mm512_mask_mov_pd(lowest, below, balance);
             paid = _mm512_mask_sub_pd(paid, negative, paid, interest);
             earned = _mm512_mask_add_pd(earned, !negative, earned, interest);
             let h = _mm512_add_pd(balance, line);
@@ -96,10 +93,8 @@ pub(super) fn scan_avx512<O: DayObserver>(
         }
         let (mut low, mut end, mut first) = ([0.0; PATHS], [0.0; PATHS], [0i64; PATHS]);
         let (mut charged, mut got) = ([0.0; PATHS], [0.0; PATHS]);
-        let mut bottom = [0.0; PATHS];
         // SAFETY: arrays of 8 numbers of 8 bytes.
         unsafe {
-            _mm512_storeu_pd(bottom.as_mut_ptr(), lowest);
             _mm512_storeu_pd(low.as_mut_ptr(), min_headroom);
             _mm512_storeu_pd(end.as_mut_ptr(), balance);
             _mm512_storeu_epi64(first.as_mut_ptr(), shortfall);
@@ -111,7 +106,10 @@ pub(super) fn scan_avx512<O: DayObserver>(
             out[p].end_balance[variant] = end[p];
             out[p].interest_paid[variant] = charged[p];
             out[p].interest_earned[variant] = got[p];
-            out[p].lowest_balance[variant] = bottom[p];
+            // Without a borrowing base h = B + L: the lowest balance is the lowest
+            // headroom less the line (the same day; within one unit in the last
+            // place of L of tracking B itself, and one operation fewer a day).
+            out[p].lowest_balance[variant] = low[p] - model.credit_line;
             out[p].shortfall_day[variant] = (first[p] >= 0).then_some(first[p] as u32);
         }
     }
@@ -134,7 +132,6 @@ pub(super) fn scan_lanes<O: DayObserver>(
     for variant in 0..model.variants() {
         let mut balance = [model.opening_cash; PATHS];
         let mut min_headroom = [f64::INFINITY; PATHS];
-        let mut lowest = [f64::INFINITY; PATHS];
         let mut shortfall = [u32::MAX; PATHS];
         let (mut paid, mut earned) = ([0.0; PATHS], [0.0; PATHS]);
         let mut headroom = [0.0; PATHS];
@@ -156,9 +153,6 @@ pub(super) fn scan_lanes<O: DayObserver>(
                 let rate = if negative { debit } else { credit };
                 let interest = balance[p] * rate;
                 balance[p] += interest;
-                if balance[p] < lowest[p] {
-                    lowest[p] = balance[p];
-                }
                 paid[p] -= if negative { interest } else { 0.0 };
                 earned[p] += if negative { 0.0 } else { interest };
                 headroom[p] = balance[p] + line;
@@ -176,7 +170,8 @@ pub(super) fn scan_lanes<O: DayObserver>(
             out[p].end_balance[variant] = balance[p];
             out[p].interest_paid[variant] = paid[p];
             out[p].interest_earned[variant] = earned[p];
-            out[p].lowest_balance[variant] = lowest[p];
+            // As in the vector scan: the lowest headroom less the line.
+            out[p].lowest_balance[variant] = min_headroom[p] - line;
             out[p].shortfall_day[variant] = (shortfall[p] != u32::MAX).then_some(shortfall[p]);
         }
     }

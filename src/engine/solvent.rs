@@ -52,8 +52,8 @@ pub(super) struct Lanes<'s> {
     /// With `[financing]`: the changes of a * sum E_b(t), and the buyer's windows.
     base: &'s mut [f64],
     windows: &'s mut [Vec<(u32, u32, f64)>; PATHS],
-    /// Each lane's outcome, for the working-capital sums (MODEL.md section 18).
-    out: &'s mut [PathOutcome; PATHS],
+    /// Each lane's open receivables (MODEL.md section 18).
+    open: &'s mut super::Open,
 }
 
 impl<'a> SolventPayer<'a> {
@@ -82,13 +82,7 @@ impl<'a> SolventPayer<'a> {
     /// Adds the buyer's flows in the lanes of `mask`, and when it is covered its
     /// insured turnover and claims; all lanes at once when `vector` and the processor
     /// has AVX-512.
-    pub(super) fn run(
-        &self,
-        scratch: &mut Scratch,
-        out: &mut [PathOutcome; PATHS],
-        mask: u8,
-        vector: bool,
-    ) {
+    pub(super) fn run(&self, scratch: &mut Scratch, mask: u8, vector: bool) {
         let n = self.invoices.len();
         let mut lanes = Lanes {
             common: &mut scratch.common,
@@ -103,7 +97,7 @@ impl<'a> SolventPayer<'a> {
             claims: &mut scratch.claims,
             base: &mut scratch.base_common,
             windows: &mut scratch.windows,
-            out,
+            open: &mut scratch.open,
         };
         // With a borrowing base, the portable loop records each invoice's window.
         if self.financing.is_some() {
@@ -194,21 +188,16 @@ impl<'a> SolventPayer<'a> {
                 if on[p] {
                     let delay = self.delay.on_time_or(self.table.sample_word(w1[p]), w0[p]);
                     days[clamp(due + delay)][p] += amount[p];
+                    // As `open_part`, without a branch: until = min(paid, H) >= t, and an
+                    // invoice open for 0 days or not at the end adds +0.0 (the same bits).
                     if t < self.horizon {
-                        let late = if t + self.supplier_terms >= self.horizon {
-                            self.variable_ratio * amount[p]
+                        let until = (due + delay).min(self.horizon);
+                        lanes.open.days[p] += amount[p] * (until - t) as f64;
+                        lanes.open.at_end[p] += if until >= self.horizon {
+                            amount[p]
                         } else {
                             0.0
                         };
-                        let until = (due + delay) as i64;
-                        working_capital(
-                            &mut lanes.out[p],
-                            self.horizon,
-                            t as i64,
-                            until,
-                            amount[p],
-                            late,
-                        );
                     }
                     // A protracted default: paid more than the waiting period late (rare).
                     if COVERED && let Some(claim) = self.protracted(i, due, delay, amount[p]) {
@@ -275,25 +264,15 @@ impl<'a> SolventPayer<'a> {
         let waiting = _mm512_set1_epi64(self.waiting as i64);
         let cells = self.table.cells();
         let common = lanes.common.as_mut_ptr();
-        // The working-capital sums of every lane (MODEL.md section 18), kept in
-        // registers: open amount x days, open on day H - 1, invoiced, costs after H.
-        let load = |f: &dyn Fn(&PathOutcome) -> f64| {
-            let o = &*lanes.out;
-            _mm512_set_pd(
-                f(&o[7]),
-                f(&o[6]),
-                f(&o[5]),
-                f(&o[4]),
-                f(&o[3]),
-                f(&o[2]),
-                f(&o[1]),
-                f(&o[0]),
+        // The open-receivables sums of every lane (MODEL.md section 18), kept in
+        // registers: open amount x days, and open on day H - 1.
+        // SAFETY: arrays of 8 doubles.
+        let (mut open_days, mut open_at_end) = unsafe {
+            (
+                _mm512_loadu_pd(lanes.open.days.as_ptr()),
+                _mm512_loadu_pd(lanes.open.at_end.as_ptr()),
             )
         };
-        let mut open_days = load(&|o| o.open_days);
-        let mut open_at_end = load(&|o| o.open_at_end);
-        let mut invoiced = load(&|o| o.invoiced);
-        let mut costs_after = load(&|o| o.costs_after);
         // 2^52 as a double and its bits: (2^52 | n) read as a double, minus 2^52, is n
         // exactly for 0 <= n < 2^52 (days are far smaller).
         let magic = _mm512_set1_pd(4_503_599_627_370_496.0);
@@ -354,20 +333,10 @@ impl<'a> SolventPayer<'a> {
                         )),
                         magic,
                     );
-                    let counted = _mm512_mask_cmpgt_epu64_mask(k, day, _mm512_set1_epi64(t as i64));
-                    open_days = _mm512_mask_add_pd(
-                        open_days,
-                        counted,
-                        open_days,
-                        _mm512_mul_pd(amount, open),
-                    );
+                    open_days =
+                        _mm512_mask_add_pd(open_days, k, open_days, _mm512_mul_pd(amount, open));
                     let at_end = _mm512_mask_cmpge_epu64_mask(k, day, horizon);
                     open_at_end = _mm512_mask_add_pd(open_at_end, at_end, open_at_end, amount);
-                    invoiced = _mm512_mask_add_pd(invoiced, k, invoiced, amount);
-                    if t + self.supplier_terms >= self.horizon {
-                        let late = _mm512_mul_pd(variable_ratio, amount);
-                        costs_after = _mm512_mask_add_pd(costs_after, k, costs_after, late);
-                    }
                 }
 
                 if COVERED {
@@ -389,19 +358,10 @@ impl<'a> SolventPayer<'a> {
                 }
             }
         }
-        let mut sums = [[0.0; PATHS]; 4];
         // SAFETY: arrays of 8 doubles.
         unsafe {
-            _mm512_storeu_pd(sums[0].as_mut_ptr(), open_days);
-            _mm512_storeu_pd(sums[1].as_mut_ptr(), open_at_end);
-            _mm512_storeu_pd(sums[2].as_mut_ptr(), invoiced);
-            _mm512_storeu_pd(sums[3].as_mut_ptr(), costs_after);
-        }
-        for (p, o) in lanes.out.iter_mut().enumerate() {
-            o.open_days = sums[0][p];
-            o.open_at_end = sums[1][p];
-            o.invoiced = sums[2][p];
-            o.costs_after = sums[3][p];
+            _mm512_storeu_pd(lanes.open.days.as_mut_ptr(), open_days);
+            _mm512_storeu_pd(lanes.open.at_end.as_mut_ptr(), open_at_end);
         }
     }
 }
