@@ -900,6 +900,76 @@ fn title_policy(d: &ChartData) -> String {
     )
 }
 
+/// The quotes chart: each variant's net cost a year against its shortfall probability,
+/// with the probability's interval, so that a quote that costs more and protects less
+/// than another (dominated) stands out. Uninsured sits at a net cost of 0.
+fn draw_quotes<DB: DrawingBackend>(
+    d: &ChartData,
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), ChartError> {
+    root.fill(&WHITE).map_err(err)?;
+    let titled = root.titled(title, (FONT, 18)).map_err(err)?;
+    let points: Vec<(usize, String, f64, [f64; 3])> = d
+        .summary
+        .variants()
+        .map(|v| {
+            let cost = v.policy.map_or(0.0, |p| p.decision.net_cost_per_year);
+            let e = v.figures.shortfall_probability;
+            let pct = [e.estimate, e.ci95[0], e.ci95[1]].map(|x| 100.0 * x);
+            (v.index, legend_name(&v), cost, pct)
+        })
+        .collect();
+    let x = y_range(points.iter().map(|p| p.2), 0.0);
+    let x = (x.start - 0.15 * (x.end - x.start))..(x.end + 0.15 * (x.end - x.start));
+    let top = points.iter().map(|p| p.3[2]).fold(0.0, f64::max) * 1.15 + 0.1;
+    let mut chart = ChartBuilder::on(&titled)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, 0.0..top)
+        .map_err(err)?;
+    let fmt = axis_money(&d.currency);
+    chart
+        .configure_mesh()
+        .x_desc(format!("Expected net cost a year, {}", d.currency))
+        .y_desc("P(shortfall), %")
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(err)?;
+    for (v, name, cost, [p, lo, hi]) in &points {
+        let c = colour(*v);
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(*cost, *lo), (*cost, *hi)],
+                c.stroke_width(2),
+            )))
+            .map_err(err)?;
+        let label: String = name.chars().take(34).collect();
+        chart
+            .draw_series(std::iter::once(Circle::new((*cost, *p), 6, c.filled())))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| Circle::new((x + 10, y), 6, c.filled()));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+    Ok(())
+}
+
+fn title_quotes(d: &ChartData) -> String {
+    match crate::table::best_policy(d.summary.shown_policies()) {
+        Some(best) => format!(
+            "Lowest shortfall probability: {}, {} at a net cost of {} a year",
+            best.name.chars().take(40).collect::<String>(),
+            crate::table::percent(best.figures.common.shortfall_probability.estimate),
+            money(&d.currency, best.decision.net_cost_per_year)
+        ),
+        None => String::new(),
+    }
+}
+
 /// A chart's drawing on the SVG backend.
 type DrawSvg =
     for<'a> fn(&ChartData, &DrawingArea<SVGBackend<'a>, Shift>, &str) -> Result<(), ChartError>;
@@ -917,8 +987,8 @@ pub struct ChartSpec {
     title: fn(&ChartData) -> String,
     /// How to read the chart, for the report.
     pub caption: &'static str,
-    /// Drawn only for a scenario with a policy.
-    pub needs_policy: bool,
+    /// Whether the run has this chart (some are about a policy, one about several).
+    pub shown: fn(&Summary) -> bool,
     /// The drawing, as SVG and as PNG (one generic function, once per backend).
     svg: DrawSvg,
     png: DrawPng,
@@ -935,7 +1005,7 @@ pub const CHARTS: &[ChartSpec] = &[
              day; the thin vermillion lines of the lower panel repeat the uninsured median \
              and 5th percentile, so the policy's effect shows as the gap. Headroom is cash \
              plus the unused credit line.",
-        needs_policy: false,
+        shown: |_| true,
         svg: |d, r, t| draw_fan(d, r, t),
         png: |d, r, t| draw_fan(d, r, t),
     },
@@ -944,7 +1014,7 @@ pub const CHARTS: &[ChartSpec] = &[
         size: |_| SIZE,
         title: title_shortfall,
         caption: "Share of paths that have run short of liquidity by each day.",
-        needs_policy: false,
+        shown: |_| true,
         svg: |d, r, t| draw_shortfall(d, r, t),
         png: |d, r, t| draw_shortfall(d, r, t),
     },
@@ -954,7 +1024,7 @@ pub const CHARTS: &[ChartSpec] = &[
         title: title_min_headroom,
         caption: "How each path's lowest headroom is distributed; paths in the grey region have a \
              liquidity shortfall.",
-        needs_policy: false,
+        shown: |_| true,
         svg: |d, r, t| draw_min_headroom(d, r, t),
         png: |d, r, t| draw_min_headroom(d, r, t),
     },
@@ -964,7 +1034,7 @@ pub const CHARTS: &[ChartSpec] = &[
         title: title_loss,
         caption: "How likely a path's credit loss is to exceed each amount. Gross: LGD times the \
              invoices unpaid at default. Net: after the insurer's payouts.",
-        needs_policy: false,
+        shown: |_| true,
         svg: |d, r, t| draw_loss(d, r, t),
         png: |d, r, t| draw_loss(d, r, t),
     },
@@ -977,22 +1047,38 @@ pub const CHARTS: &[ChartSpec] = &[
              insurer on claimed invoices, and the interest the changed balance earns or \
              saves; they add up to the change in the mean end balance. On the right, how \
              many paths the policy rescues from a shortfall or pushes into one.",
-        needs_policy: true,
+        shown: |s| s.scenario.insured,
         svg: |d, r, t| draw_policy(d, r, t),
         png: |d, r, t| draw_policy(d, r, t),
     },
+    ChartSpec {
+        name: "quotes",
+        size: |_| SIZE,
+        title: title_quotes,
+        caption: "Each quote's expected net cost a year (premium, payouts, the insurer's share of \
+             later payments and the interest effect) against its probability of a liquidity \
+             shortfall, with its 95 % interval; uninsured at a cost of 0. A quote above and to \
+             the right of another costs more and protects less: it is dominated.",
+        shown: |s| s.shown_policies().len() >= 2,
+        svg: |d, r, t| draw_quotes(d, r, t),
+        png: |d, r, t| draw_quotes(d, r, t),
+    },
 ];
 
-/// The titles of every chart of [`CHARTS`] for this run, in order.
+/// The titles of every chart of [`CHARTS`] this run has, in order.
 pub fn titles(d: &ChartData) -> Vec<String> {
-    CHARTS.iter().map(|c| (c.title)(d)).collect()
+    CHARTS
+        .iter()
+        .filter(|c| (c.shown)(&d.summary))
+        .map(|c| (c.title)(d))
+        .collect()
 }
 
 /// All charts of a run (without a policy, none about it).
 pub fn render_all(d: &ChartData) -> Result<Vec<Chart>, ChartError> {
     CHARTS
         .iter()
-        .filter(|c| !c.needs_policy || d.summary.scenario.insured)
+        .filter(|c| (c.shown)(&d.summary))
         .map(|c| {
             let title = (c.title)(d);
             both(

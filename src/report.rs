@@ -45,7 +45,10 @@ table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { padding: 0.3rem 0.5rem; border-bottom: 1px solid #e4e7eb; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 td:not(:first-child), th:not(:first-child) { white-space: nowrap; }
-thead th { border-bottom: 2px solid #b9c0c8; }
+thead th { border-bottom: 2px solid #b9c0c8; vertical-align: bottom; }
+thead th:not(:first-child) { white-space: normal; }
+td:first-child { min-width: 11rem; }
+.scroll { overflow-x: auto; }
 th.u { color: var(--uninsured); } th.i { color: var(--insured); }
 tr.group td { font-weight: bold; text-align: left; background: #f7f8fa; }
 .warnings { background: #fdf3e1; border-left: 5px solid #E69F00; padding: 0.2rem 1rem; }
@@ -501,9 +504,35 @@ pub fn render(run: &crate::run::Run, summary: &Summary, charts: &[Chart]) -> Str
         h.push_markup("</ul></div>\n");
     }
     h.push_markup("<h2>Key figures</h2>\n");
+    h.push_markup("<div class=\"scroll\">");
     h.push(&key_figures(s));
+    h.push_markup("</div>\n");
     h.push_markup("<h2>What the policy costs and brings</h2>\n");
     h.push(&policy_text(s));
+    if let Some(rows) = crate::quotes::rows(s) {
+        h.push_markup("<h2>Quotes compared</h2>\n<table class=\"key\"><thead><tr>");
+        for heading in crate::quotes::HEADINGS {
+            h.line("<th>{}</th>", &[&Html::text(heading)]);
+        }
+        h.push_markup("</tr></thead><tbody>\n");
+        for r in rows {
+            text_row(
+                &mut h,
+                &[
+                    &r.name,
+                    &r.shortfall,
+                    &r.net_cost,
+                    &r.cfar,
+                    &r.rescued_harmed,
+                ],
+            );
+        }
+        h.push_markup("</tbody></table>\n<ul>\n");
+        for sentence in crate::quotes::pair_sentences(s) {
+            h.line("<li>{}</li>", &[&Html::text(&sentence)]);
+        }
+        h.push_markup("</ul>\n");
+    }
     h.push_markup("<h2>Charts</h2>\n");
     for chart in charts {
         h.line(

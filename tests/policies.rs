@@ -200,7 +200,7 @@ fn every_output_names_every_policy() {
     let table = cashrisk()
         .args(["run", "tests/fixtures/two_quotes.toml", "--paths", "2000"])
         .args(["--quiet", "--no-charts", "--out"])
-        .arg(dir.path())
+        .arg(dir.path().join("table"))
         .output()
         .unwrap();
     assert_success(&table);
@@ -222,6 +222,45 @@ fn every_output_names_every_policy() {
     } else {
         assert!(text.contains("None of the 2 policies lowers"), "{text}");
     }
+    // The pair: second minus first on the same paths, so its change in P(shortfall)
+    // is the difference of the two probabilities, and its interval is the paired one
+    // for first_only and second_only: mean (b - a) / N, sd from (a + b) / N - mean^2.
+    let pair = &json["policy_pairs"][0];
+    assert_eq!(pair["first"], names[0]);
+    let (a, b) = (
+        pair["first_only"].as_f64().unwrap(),
+        pair["second_only"].as_f64().unwrap(),
+    );
+    let n = 2000.0;
+    let change = pair["shortfall_probability"]["estimate"].as_f64().unwrap();
+    close(change, p(1) - p(0));
+    close(change, (b - a) / n);
+    let sd = (((a + b) - n * change * change) / (n - 1.0)).sqrt();
+    let half = 1.959964 * sd / n.sqrt();
+    close(
+        pair["shortfall_probability"]["ci95"][1].as_f64().unwrap(),
+        change + half,
+    );
+    let end = |k: usize| policies[k]["end_balance"]["mean"].as_f64().unwrap();
+    let e = pair["end_balance_mean"]["estimate"].as_f64().unwrap();
+    assert!((e - (end(1) - end(0))).abs() < 1e-6 * end(0).abs(), "{e}");
+    assert!(text.contains("Quotes compared (the same paths)"), "{text}");
+    // The quotes chart's title names the best quote with its figures from summary.json.
+    let svg = std::fs::read_to_string(dir.path().join("quotes.svg")).unwrap();
+    let k = if p(1) < p(0) { 1 } else { 0 };
+    let cost = policies[k]["decision"]["net_cost_per_year"].as_f64().unwrap();
+    for figure in [
+        format!("{:.2} %", 100.0 * p(k)),
+        cashrisk::table::money("EUR", cost),
+    ] {
+        assert!(svg.contains(&figure), "quotes.svg lacks {figure}");
+    }
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(report.contains("<h2>Quotes compared</h2>"));
+    assert!(
+        text.contains("gives a lower shortfall probability than"),
+        "{text}"
+    );
     let heading = text.lines().find(|l| l.contains("Uninsured")).unwrap();
     assert!(heading.contains("Quote A: cheap, high") && heading.contains("Change, Quote A"));
 }
