@@ -5,8 +5,14 @@
 use crate::model::Model;
 use std::path::Path;
 
-/// Bytes kept per path: minimum headroom and end balance of both variants, credit loss.
-pub const BYTES_PER_PATH: u64 = 5 * 8;
+/// Bytes kept per path with two variants (the fewest a run has): the credit loss and
+/// each variant's columns ([`crate::run::VariantResult::columns`]).
+pub const BYTES_PER_PATH: u64 = (1 + 2 * crate::run::VariantResult::COLUMNS as u64) * 8;
+
+/// Bytes kept per path of `model`: the credit loss and each variant's columns.
+pub fn bytes_per_path(model: &Model) -> u64 {
+    (1 + model.variants() as u64 * crate::run::VariantResult::COLUMNS as u64) * 8
+}
 
 /// Rough cost of a run on this kind of machine: about 50 ns per invoice, 5 ns per
 /// buyer and 10 ns per day and variant per path (docs/performance.md has measurements).
@@ -21,9 +27,10 @@ pub fn estimate_seconds(model: &Model, paths: u64, threads: usize) -> f64 {
 /// claim lists at their largest (every invoice of a covered buyer claimed, in every
 /// lane): the bound that keeps a claims-heavy scenario from exhausting memory.
 pub fn estimate_bytes(model: &Model, paths: u64, threads: usize) -> f64 {
-    let per_worker = 2.0 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0
-        + claim_bytes_per_worker(model);
-    paths as f64 * BYTES_PER_PATH as f64 + (threads as f64 + 1.0) * per_worker
+    let per_worker =
+        model.variants() as f64 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0
+            + claim_bytes_per_worker(model);
+    paths as f64 * bytes_per_path(model) as f64 + (threads as f64 + 1.0) * per_worker
 }
 
 /// The largest claim lists of one worker.

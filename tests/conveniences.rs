@@ -171,7 +171,14 @@ fn the_format_documentation_names_every_key() {
 #[test]
 fn init_writes_a_valid_starter_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
-    for template in ["minimal", "exporter", "wholesaler", "seasonal", "services"] {
+    for template in [
+        "minimal",
+        "exporter",
+        "wholesaler",
+        "seasonal",
+        "services",
+        "quotes",
+    ] {
         let file = dir.path().join(format!("{template}.toml"));
         cashrisk()
             .args(["init", "--template", template])

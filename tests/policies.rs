@@ -248,7 +248,9 @@ fn every_output_names_every_policy() {
     // The quotes chart's title names the best quote with its figures from summary.json.
     let svg = std::fs::read_to_string(dir.path().join("quotes.svg")).unwrap();
     let k = if p(1) < p(0) { 1 } else { 0 };
-    let cost = policies[k]["decision"]["net_cost_per_year"].as_f64().unwrap();
+    let cost = policies[k]["decision"]["net_cost_per_year"]
+        .as_f64()
+        .unwrap();
     for figure in [
         format!("{:.2} %", 100.0 * p(k)),
         cashrisk::table::money("EUR", cost),

@@ -63,7 +63,8 @@ pub enum Command {
     /// Write a commented starter scenario to FILE.
     #[command(
         after_help = "Examples:\n  cashrisk init my_company.toml\n  cashrisk init --template wholesaler my_company.toml\n\n\
-        Templates: minimal, exporter, wholesaler, seasonal, services (the examples in scenarios/)."
+        Templates: minimal, exporter, wholesaler, seasonal, services, quotes (the examples in \
+        scenarios/; quotes compares two policies with a borrowing base)."
     )]
     Init(InitArgs),
     /// Print the JSON Schema of scenario files (for editors).
@@ -218,6 +219,9 @@ pub enum Template {
     Seasonal,
     /// The IT services example.
     Services,
+    /// The parts exporter: two policy quotes, a borrowing base and a receivables book
+    /// (model version 2).
+    Quotes,
 }
 
 /// Flags of `cashrisk init`.

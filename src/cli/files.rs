@@ -14,6 +14,7 @@ pub fn template_text(t: super::args::Template) -> &'static str {
         Template::Wholesaler => include_str!("../../scenarios/electronics_wholesaler.toml"),
         Template::Seasonal => include_str!("../../scenarios/seasonal_manufacturer.toml"),
         Template::Services => include_str!("../../scenarios/it_services.toml"),
+        Template::Quotes => include_str!("../../scenarios/parts_exporter.toml"),
     }
 }
 
