@@ -889,8 +889,15 @@ fn title_loss(d: &ChartData) -> String {
 }
 
 fn title_policy(d: &ChartData) -> String {
+    // With several policies this chart is about the first (the quotes chart compares
+    // them all): its title names it.
+    let policies = d.summary.shown_policies();
+    let subject = match policies {
+        [first, _, ..] => format!("\"{}\"", first.name.chars().take(32).collect::<String>()),
+        _ => "The policy".to_string(),
+    };
     format!(
-        "The policy costs {} and pays {} a path; the end balance changes by {}",
+        "{subject} costs {} and pays {} a path; the end balance changes by {}",
         money(&d.currency, d.summary.insured().premium_paid.mean),
         money(&d.currency, d.summary.insured().payouts_received.mean),
         crate::table::signed_money(
