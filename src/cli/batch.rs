@@ -276,11 +276,32 @@ pub(crate) fn batch_command(args: &BatchArgs) -> Result<(), Error> {
                     content_hash(json.as_bytes()),
                 ));
                 rows.push_str(&batch_rows(&label, &hash, case, &summary));
+                // Each policy's probability by its name when there are several.
+                let policies = match summary.shown_policies() {
+                    [] | [_] => format!(
+                        "{} insured",
+                        crate::table::percent(
+                            summary.insured().common.shortfall_probability.estimate
+                        )
+                    ),
+                    many => many
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{} {}",
+                                crate::table::percent(
+                                    p.figures.common.shortfall_probability.estimate
+                                ),
+                                crate::text::terminal(&p.name)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
                 progress(outln!(
-                    "{shown} [{}]: P(shortfall) {} uninsured, {} insured",
+                    "{shown} [{}]: P(shortfall) {} uninsured, {policies}",
                     crate::text::terminal(case),
                     crate::table::percent(summary.uninsured.shortfall_probability.estimate),
-                    crate::table::percent(summary.insured().common.shortfall_probability.estimate)
                 ))?;
             }
             Ok(())
