@@ -7,7 +7,7 @@
 //! changes, from each invoice's eligibility window (at most two changes an invoice),
 //! never per buyer per day: the first in a ledger all variants share, the second per
 //! policy from the buyer's windows sorted by day once its invoices are done. The scan
-//! adds the changes up day by day.
+//! (`super::scan::scan_lanes` with `FINANCED`) adds the changes up day by day.
 
 // Lane-wise code indexes several arrays by the same lane number.
 #![allow(clippy::needless_range_loop)]
@@ -83,80 +83,4 @@ pub(super) fn insured_base(model: &Model, b: usize, p: usize, scratch: &mut Scra
         }
     }
     scratch.windows[p].clear();
-}
-
-/// The balance scan with a borrowing base: the scan of [`super::scan`] with
-/// h(t) = B + L + min(facility, BB(t)) and each variant's own rate on a negative
-/// balance; in portable code (financed files are not the speed target of version 1).
-pub(super) fn scan_financed<O: DayObserver>(
-    model: &Model,
-    scratch: &Scratch,
-    active: usize,
-    observer: &mut O,
-    out: &mut [PathOutcome; PATHS],
-) {
-    let Some(f) = &model.financing else { return };
-    let credit = model.daily_credit_rate;
-    let (line, floor) = (model.credit_line, model.min_headroom);
-    let days = model.horizon as usize;
-    let rows = days + 1;
-    for variant in 0..model.variants() {
-        let debit = model.daily_debit_rate(variant);
-        let ledger = scratch.ledger(variant.saturating_sub(1), days);
-        // The uninsured variant has no insured part (its limits are 0).
-        let insured = (variant != UNINSURED && !model.policies.is_empty()).then(|| {
-            let k = variant - 1;
-            &scratch.base_policy[k * rows * PATHS..(k + 1) * rows * PATHS]
-        });
-        let mut balance = [model.opening_cash; PATHS];
-        let mut min_headroom = [f64::INFINITY; PATHS];
-        let mut lowest = [f64::INFINITY; PATHS];
-        let mut base_sum = [0.0; PATHS];
-        let mut shortfall = [u32::MAX; PATHS];
-        let (mut paid, mut earned) = ([0.0; PATHS], [0.0; PATHS]);
-        let (mut common_base, mut insured_base) = ([0.0; PATHS], [0.0; PATHS]);
-        let mut headroom = [0.0; PATHS];
-        for day in 0..days {
-            for p in 0..PATHS {
-                let flow = if variant == UNINSURED {
-                    scratch.common[at(day, p)]
-                } else {
-                    scratch.common[at(day, p)] + ledger[at(day, p)]
-                };
-                balance[p] += flow;
-                let negative = balance[p] < 0.0;
-                let rate = if negative { debit } else { credit };
-                let interest = balance[p] * rate;
-                balance[p] += interest;
-                if balance[p] < lowest[p] {
-                    lowest[p] = balance[p];
-                }
-                paid[p] -= if negative { interest } else { 0.0 };
-                earned[p] += if negative { 0.0 } else { interest };
-                common_base[p] += scratch.base_common[at(day, p)];
-                if let Some(insured) = insured {
-                    insured_base[p] += insured[at(day, p)];
-                }
-                let base = f64::min(f.facility_limit, common_base[p] + insured_base[p]);
-                base_sum[p] += base;
-                headroom[p] = balance[p] + line + base;
-                if headroom[p] < min_headroom[p] {
-                    min_headroom[p] = headroom[p];
-                }
-                if shortfall[p] == u32::MAX && headroom[p] < floor {
-                    shortfall[p] = day as u32;
-                }
-            }
-            observer.headrooms(variant, day, &headroom, active);
-        }
-        for p in 0..active {
-            out[p].min_headroom[variant] = min_headroom[p];
-            out[p].end_balance[variant] = balance[p];
-            out[p].interest_paid[variant] = paid[p];
-            out[p].interest_earned[variant] = earned[p];
-            out[p].lowest_balance[variant] = lowest[p];
-            out[p].borrowing_base[variant] = base_sum[p];
-            out[p].shortfall_day[variant] = (shortfall[p] != u32::MAX).then_some(shortfall[p]);
-        }
-    }
 }

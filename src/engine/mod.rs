@@ -687,7 +687,8 @@ mod tests {
             println!("SKIPPED: this processor has no AVX-512 (or CASHRISK_SIMD lowers it)");
             return;
         }
-        for (name, model) in models() {
+        // A file with a borrowing base never takes the vector scan.
+        for (name, model) in models().into_iter().filter(|(_, m)| m.financing.is_none()) {
             let mut scratch = Scratch::new(&model);
             for paths in [&[0, 1, 2, 3, 4, 5, 6, 7][..], &[9, 3, 100]] {
                 simulate_paths(&model, paths, &mut scratch, &mut NoObserver);
@@ -698,7 +699,7 @@ mod tests {
                 );
                 // SAFETY: the processor has AVX-512 (checked above).
                 unsafe { scan_avx512(&model, &scratch, paths.len(), &mut a, &mut x) };
-                scan_lanes(&model, &scratch, paths.len(), &mut b, &mut y);
+                scan_lanes::<_, false>(&model, &scratch, paths.len(), &mut b, &mut y);
                 assert_eq!(format!("{x:?}"), format!("{y:?}"), "{name}");
                 assert!(a.0 == b.0, "{name}: days");
             }

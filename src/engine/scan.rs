@@ -18,7 +18,7 @@ pub(super) fn scan<O: DayObserver>(
     out: &mut [PathOutcome; PATHS],
 ) {
     if model.financing.is_some() {
-        super::financing::scan_financed(model, scratch, active, observer, out);
+        scan_lanes::<O, true>(model, scratch, active, observer, out);
         return;
     }
     #[cfg(target_arch = "x86_64")]
@@ -27,7 +27,7 @@ pub(super) fn scan<O: DayObserver>(
         unsafe { scan_avx512(model, scratch, active, observer, out) };
         return;
     }
-    scan_lanes(model, scratch, active, observer, out);
+    scan_lanes::<O, false>(model, scratch, active, observer, out);
 }
 
 /// [`scan_lanes`] in AVX-512 registers, one instruction per step for all lanes: the
@@ -116,35 +116,49 @@ pub(super) fn scan_avx512<O: DayObserver>(
 }
 
 /// The scan without vector intrinsics (processors without AVX-512), written without
-/// branches so that the compiler can vectorize it.
+/// branches so that the compiler can vectorize it. `FINANCED` adds the borrowing base
+/// to headroom (MODEL.md section 15: h = B + L + min(facility, BB), the base being
+/// the day-to-day changes of [`super::financing`] added up) and tracks the lowest
+/// balance and the base's sum; without it the lowest balance is the lowest headroom
+/// less the line.
 #[inline(always)]
-pub(super) fn scan_lanes<O: DayObserver>(
+pub(super) fn scan_lanes<O: DayObserver, const FINANCED: bool>(
     model: &Model,
     scratch: &Scratch,
     active: usize,
     observer: &mut O,
     out: &mut [PathOutcome; PATHS],
 ) {
-    let (debit, credit) = (model.daily_debit_rate, model.daily_credit_rate);
+    let credit = model.daily_credit_rate;
     let (line, floor) = (model.credit_line, model.min_headroom);
+    let facility = model.financing.map_or(f64::INFINITY, |f| f.facility_limit);
     let days = model.horizon as usize;
-    let common = scratch.common[..days * PATHS].chunks_exact(PATHS);
+    let rows = (days + 1) * PATHS;
     for variant in 0..model.variants() {
+        let debit = model.daily_debit_rate(variant);
         let mut balance = [model.opening_cash; PATHS];
         let mut min_headroom = [f64::INFINITY; PATHS];
+        let mut lowest = [f64::INFINITY; PATHS];
+        let mut base_sum = [0.0; PATHS];
         let mut shortfall = [u32::MAX; PATHS];
         let (mut paid, mut earned) = ([0.0; PATHS], [0.0; PATHS]);
+        let (mut common_base, mut insured_base) = ([0.0; PATHS], [0.0; PATHS]);
         let mut headroom = [0.0; PATHS];
-        // Variant 1 + k adds policy k's ledger to the common one.
-        let insured = scratch
-            .ledger(variant.saturating_sub(1), days)
-            .chunks_exact(PATHS);
-        for (day, (common, insured)) in common.clone().zip(insured).enumerate() {
+        // Variant 1 + k adds policy k's ledger to the common one, and with financing
+        // policy k's insured part of the base (the uninsured variant has none).
+        let ledger = scratch.ledger(variant.saturating_sub(1), days);
+        let insured = match variant {
+            _ if !FINANCED || model.policies.is_empty() => None,
+            UNINSURED => None,
+            v => Some(&scratch.base_policy[(v - 1) * rows..v * rows]),
+        };
+        for day in 0..days {
             for p in 0..PATHS {
+                let cell = at(day, p);
                 let flow = if variant == UNINSURED {
-                    common[p]
+                    scratch.common[cell]
                 } else {
-                    common[p] + insured[p]
+                    scratch.common[cell] + ledger[cell]
                 };
                 balance[p] += flow;
                 // Interest on the balance after the day's flows (the same product as
@@ -156,6 +170,18 @@ pub(super) fn scan_lanes<O: DayObserver>(
                 paid[p] -= if negative { interest } else { 0.0 };
                 earned[p] += if negative { 0.0 } else { interest };
                 headroom[p] = balance[p] + line;
+                if FINANCED {
+                    if balance[p] < lowest[p] {
+                        lowest[p] = balance[p];
+                    }
+                    common_base[p] += scratch.base_common[cell];
+                    if let Some(insured) = insured {
+                        insured_base[p] += insured[cell];
+                    }
+                    let base = f64::min(facility, common_base[p] + insured_base[p]);
+                    base_sum[p] += base;
+                    headroom[p] = balance[p] + line + base;
+                }
                 if headroom[p] < min_headroom[p] {
                     min_headroom[p] = headroom[p];
                 }
@@ -170,8 +196,13 @@ pub(super) fn scan_lanes<O: DayObserver>(
             out[p].end_balance[variant] = balance[p];
             out[p].interest_paid[variant] = paid[p];
             out[p].interest_earned[variant] = earned[p];
-            // As in the vector scan: the lowest headroom less the line.
-            out[p].lowest_balance[variant] = min_headroom[p] - line;
+            // As in the vector scan: without a base, the lowest headroom less the line.
+            out[p].lowest_balance[variant] = if FINANCED {
+                lowest[p]
+            } else {
+                min_headroom[p] - line
+            };
+            out[p].borrowing_base[variant] = base_sum[p];
             out[p].shortfall_day[variant] = (shortfall[p] != u32::MAX).then_some(shortfall[p]);
         }
     }
