@@ -820,11 +820,23 @@ fn each_variant(
             match v.name {
                 "Uninsured" if d.summary.variant_count() == 1 => value,
                 "Uninsured" | "Insured" => format!("{value} {}", v.name.to_lowercase()),
-                name => format!("{value} with {name}"),
+                name => format!("{value} with {}", short_name(name)),
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A policy's name short enough for a title that names every variant: the part
+/// before a colon ("Quote A" of "Quote A: cheap, high first loss") when there is one,
+/// else the first 24 characters (the legend and the report give the whole name).
+fn short_name(name: &str) -> String {
+    let head = name.split(':').next().unwrap_or(name).trim();
+    let head = if head.is_empty() { name } else { head };
+    match head.char_indices().nth(24) {
+        Some((cut, _)) => format!("{}…", &head[..cut]),
+        None => head.to_string(),
+    }
 }
 
 // Every title states figures of the table and summary.json, formatted as the table
@@ -893,7 +905,7 @@ fn title_policy(d: &ChartData) -> String {
     // them all): its title names it.
     let policies = d.summary.shown_policies();
     let subject = match policies {
-        [first, _, ..] => format!("\"{}\"", first.name.chars().take(32).collect::<String>()),
+        [first, _, ..] => format!("\"{}\"", short_name(&first.name)),
         _ => "The policy".to_string(),
     };
     format!(
@@ -969,7 +981,7 @@ fn title_quotes(d: &ChartData) -> String {
     match crate::table::best_policy(d.summary.shown_policies()) {
         Some(best) => format!(
             "Lowest shortfall probability: {}, {} at a net cost of {} a year",
-            best.name.chars().take(40).collect::<String>(),
+            short_name(&best.name),
             crate::table::percent(best.figures.common.shortfall_probability.estimate),
             money(&d.currency, best.decision.net_cost_per_year)
         ),
