@@ -734,7 +734,7 @@ impl Model {
             let cal = calendar_of(g.terms.invoices_per_month);
             for k in 1..=g.count {
                 let name = crate::scenario::buyers::member_name(&g.terms.name, k);
-                add(&g.terms, name, Some(&g.terms.name), cal);
+                add(g.terms_of(k), name, Some(&g.terms.name), cal);
             }
         }
         let mut coverage_classes: Vec<u8> = Vec::new();

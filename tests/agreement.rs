@@ -316,6 +316,15 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         lgd_add = 0.2
         delay_multiplier = 2.0
         terms_days_add = 25
+        [[stress]]
+        name = "Targeted"
+        only = ["B", "G#3", "G#5"]
+        pd_multiplier = 3.0
+        correlation = 0.6
+        delay_multiplier = 0.5
+        limit_multiplier = 0.25
+        terms_days_add = -20
+        revenue_multiplier = 0.9
     "#;
     let loaded = file(text);
     let mut seen = Seen::default();
@@ -522,6 +531,23 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             }
             t += "[[stress]]\nname = \"Worse\"\npd_multiplier = 3.0\ndelay_multiplier = 1.5\n\
                   lgd_add = 0.1\nterms_days_add = 30\n";
+            // A targeted case on the last buyer or member and every limit name
+            // (a member whose group is named too would be refused).
+            let mut only: Vec<&String> = names.last().into_iter().collect();
+            for n in &limit_names {
+                let group_of_last = names.last().is_some_and(|l| l.starts_with(&format!("{n}#")));
+                if !only.contains(&n) && !n.contains('#') && !group_of_last {
+                    only.push(n);
+                }
+            }
+            if !only.is_empty() {
+                let list: Vec<String> = only.iter().map(|n| format!("\"{n}\"")).collect();
+                t += &format!(
+                    "[[stress]]\nname = \"Targeted\"\nonly = [{}]\npd_multiplier = 2.0\n\
+                     correlation = 0.5\nlimit_multiplier = 0.5\nterms_days_add = 10\n",
+                    list.join(", ")
+                );
+            }
             if let Some(name) = names.first() {
                 t += &format!(
                     "[[stress]]\nname = \"Forced\"\nforce_default = [{{ buyer = \"{name}\", \

@@ -109,7 +109,7 @@ fn buyers(s: &Scenario) -> Vec<Buyer<'_>> {
             all.push(Buyer {
                 name: format!("{}#{k}", g.terms.name),
                 group: Some(&g.terms.name),
-                terms: &g.terms,
+                terms: g.terms_of(k),
             });
         }
     }

@@ -15,4 +15,5 @@ mod reference;
 mod security;
 mod statistics;
 mod studies;
+mod targeted;
 mod util;

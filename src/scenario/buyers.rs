@@ -35,6 +35,16 @@ pub fn index_of(buyers: &[BuyerTerms], groups: &[BuyerGroup], name: &str) -> Opt
 
 /// "there is no buyer named ...", with the nearest name or the names there are.
 pub fn unknown_buyer_message(name: &str, buyers: &[BuyerTerms], groups: &[BuyerGroup]) -> String {
+    unknown(name, buyers, groups, false)
+}
+
+/// The same for a key that also takes group names (`limits`, a stress case's `only`):
+/// groups are among the names suggested.
+pub fn unknown_target_message(name: &str, buyers: &[BuyerTerms], groups: &[BuyerGroup]) -> String {
+    unknown(name, buyers, groups, true)
+}
+
+fn unknown(name: &str, buyers: &[BuyerTerms], groups: &[BuyerGroup], group_names: bool) -> String {
     if let Some((group, k)) = parse_member(name)
         && let Some(g) = groups.iter().find(|g| g.terms.name == group)
     {
@@ -47,6 +57,9 @@ pub fn unknown_buyer_message(name: &str, buyers: &[BuyerTerms], groups: &[BuyerG
         );
     }
     let mut names: Vec<String> = buyers.iter().map(|b| b.name.clone()).collect();
+    if group_names {
+        names.extend(groups.iter().map(|g| g.terms.name.clone()));
+    }
     names.extend(groups.iter().map(|g| member_name(&g.terms.name, 1)));
     let hint = match crate::suggest::nearest(name, &names) {
         Some(k) => format!("did you mean \"{k}\"?"),

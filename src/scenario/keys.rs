@@ -128,6 +128,8 @@ pub enum Kind {
     Tables,
     /// A table of credit limits by buyer, group or member name: amounts >= 0.
     Limits,
+    /// A list of buyer, group or member names (at least one).
+    Names,
 }
 
 /// What a key's absence means: its default, or that it is required.
@@ -313,6 +315,7 @@ keys! {
     LIMIT_MULTIPLIER = "stress[].limit_multiplier", MULTIPLIER, Means("unchanged"), "", "Scales every own, group and default limit.";
     LGD_ADD = "stress[].lgd_add", Number(Closed(-1.0, 1.0)), Means("unchanged"), "", "Added to every fixed LGD and Beta mean, capped at 1.";
     TERMS_DAYS_ADD = "stress[].terms_days_add", Whole { lo: -MAX_DAYS, hi: MAX_DAYS, advice: "use a whole number of days, negative to shorten terms, such as 30" }, Means("unchanged"), "terms_days_add = 30", "Added to every buyer's terms_days; a result below 0 is an error (MODEL.md section 21).";
+    STRESS_ONLY = "stress[].only", Names, Means("every buyer"), "only = [\"Harbor Apparel Inc.\"]", "The buyers, groups and members (GROUP#k) the pd, correlation, delay, on-time, LGD, limit and terms overrides apply to (MODEL.md section 21).";
     FORCE_DEFAULT = "stress[].force_default", Tables, Means("none"), "", "Buyers that default on a fixed day in every path.";
     FORCED_BUYER = "stress[].force_default[].buyer", Name, Required, "buyer = \"Nordhaus Retail GmbH\"", "The buyer (a group member is GROUP#k).";
     FORCED_DAY = "stress[].force_default[].day", ANY_DAY, Required, "day = 90", "Its default day; a day >= H means no default.";

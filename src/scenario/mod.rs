@@ -89,6 +89,17 @@ pub struct BuyerGroup {
     pub count: u32,
     /// The combined share as written in the file.
     pub total_share: f64,
+    /// Members with terms of their own, by member number k (from 1): those a targeted
+    /// stress case names (MODEL.md section 21). Empty in a file's base case.
+    pub members: std::collections::BTreeMap<u32, BuyerTerms>,
+}
+
+impl BuyerGroup {
+    /// The terms of member `k` (from 1): its own when a targeted stress case gave it
+    /// some, else the group's.
+    pub fn terms_of(&self, k: u32) -> &BuyerTerms {
+        self.members.get(&k).unwrap_or(&self.terms)
+    }
 }
 
 /// A one-off flow of `[[costs.scheduled]]`.
@@ -224,6 +235,9 @@ pub struct StressCase {
     pub lgd_add: Option<f64>,
     /// Added to every buyer's payment terms (MODEL.md section 21).
     pub terms_days_add: Option<i64>,
+    /// The buyers, groups and members (`GROUP#k`) the buyer overrides apply to; empty:
+    /// every buyer (MODEL.md section 21).
+    pub only: Vec<String>,
     /// Buyers that default on a fixed day in every path.
     pub force_default: Vec<ForcedDefault>,
 }

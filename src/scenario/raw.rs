@@ -179,6 +179,7 @@ pub struct RawStress {
     pub limit_multiplier: Option<f64>,
     pub lgd_add: Option<f64>,
     pub terms_days_add: Option<i64>,
+    pub only: Option<Vec<String>>,
     pub force_default: Option<Vec<RawForcedDefault>>,
 }
 
@@ -204,4 +205,17 @@ pub struct RawScenario {
     pub receivables: Vec<RawReceivable>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<RawStress>,
+    /// Group members with tables of their own: never in a file, made by a targeted
+    /// stress case that names a member `GROUP#k` (MODEL.md section 21).
+    #[serde(skip)]
+    pub member_tables: Vec<RawMember>,
+}
+
+/// The table of member `k` (from 1) of `buyer_groups[group]`: the group's, with a
+/// targeted stress case's overrides applied.
+#[derive(Debug, Clone)]
+pub struct RawMember {
+    pub group: usize,
+    pub k: u32,
+    pub table: RawBuyer,
 }

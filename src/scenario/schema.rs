@@ -111,6 +111,13 @@ fn node(path: &str, key: &Key) -> Value {
             );
             m
         }
+        Kind::Names => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("array"));
+            m.insert("items".into(), json!({ "type": "string", "minLength": 1 }));
+            m.insert("minItems".into(), json!(1));
+            m
+        }
         Kind::Label | Kind::Text => {
             let mut m = Map::new();
             m.insert("type".into(), json!("string"));

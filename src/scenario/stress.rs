@@ -2,7 +2,7 @@
 //! and the built-in cases of `cashrisk stress`. A case is applied as a
 //! [`super::WhatIf`]: the overrides, then full validation.
 
-use super::raw::{RawLgd, RawScenario};
+use super::raw::{RawBuyer, RawLgd, RawMember, RawPolicy, RawScenario};
 use super::{Scenario, StressCase};
 
 /// The built-in stress cases of `cashrisk stress`, in this order:
@@ -77,52 +77,40 @@ pub fn builtin_matches(name: &str, asked: &str) -> bool {
     name.eq_ignore_ascii_case(asked) || short_name(name).eq_ignore_ascii_case(asked)
 }
 
-/// Applies every override of `case` to `raw` as MODEL.md sections 3 and 12 define them.
+/// Applies every override of `case` to `raw` as MODEL.md sections 3, 12 and 21 define
+/// them. With `only`, the buyer overrides reach the named buyers, groups and members
+/// alone: a member gets a table of its own (the group's, stressed) in
+/// `raw.member_tables`. The names were checked when the file was validated.
 pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
+    let targeted = |name: &Option<String>| {
+        case.only.is_empty() || name.as_ref().is_some_and(|n| case.only.contains(n))
+    };
     for t in raw.buyers.iter_mut().chain(raw.buyer_groups.iter_mut()) {
-        if let (Some(k), Some(pd)) = (case.pd_multiplier, t.pd.as_mut()) {
-            *pd = (*pd * k).min(0.999);
-        }
-        if let Some(rho) = case.correlation
-            && t.correlation.is_some()
-        {
-            t.correlation = Some(rho);
-        }
-        if let Some(delay) = t.delay.as_mut() {
-            if let Some(k) = case.delay_multiplier {
-                delay.mean_days = delay.mean_days.map(|m| m * k);
-                delay.sd_days = delay.sd_days.map(|s| s * k);
-            }
-            if let Some(k) = case.on_time_multiplier {
-                delay.on_time = Some((delay.on_time.unwrap_or(0.0) * k).min(1.0));
-            }
-        }
-        if let (Some(k), Some(limit)) = (case.limit_multiplier, t.limit.as_mut()) {
-            *limit *= k;
-        }
-        // A result below 0 is refused by the validation that follows, naming the case
-        // and the buyer.
-        if let (Some(add), Some(terms)) = (case.terms_days_add, t.terms_days.as_mut()) {
-            *terms = terms.saturating_add(add);
-        }
-        if let Some(add) = case.lgd_add {
-            match t.lgd.as_mut() {
-                Some(RawLgd::Fixed(v)) => *v = (*v + add).min(1.0),
-                Some(RawLgd::Beta(beta)) => {
-                    if let Some(mean) = beta.mean {
-                        let shifted = (mean + add).min(1.0);
-                        if shifted >= 1.0 {
-                            t.lgd = Some(RawLgd::Fixed(1.0));
-                        } else {
-                            beta.mean = Some(shifted);
-                        }
-                    }
-                }
-                None => {}
-            }
+        if targeted(&t.name) {
+            stress_table(t, case);
         }
     }
-    if let Some(rho) = case.correlation {
+    for name in &case.only {
+        let Some((group, k)) = super::buyers::parse_member(name) else {
+            continue;
+        };
+        let Some(i) = raw
+            .buyer_groups
+            .iter()
+            .position(|g| g.name.as_deref() == Some(group))
+        else {
+            continue;
+        };
+        if case.only.iter().any(|n| n == group) {
+            continue; // refused by validation: the group is stressed already
+        }
+        let mut table = raw.buyer_groups[i].clone();
+        stress_table(&mut table, case);
+        raw.member_tables.push(RawMember { group: i, k, table });
+    }
+    if let Some(rho) = case.correlation
+        && case.only.is_empty()
+    {
         raw.credit.get_or_insert_with(Default::default).correlation = Some(rho);
     }
     if let Some(k) = case.revenue_multiplier
@@ -136,9 +124,104 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
             .iter_mut()
             .chain(raw.policies.iter_mut().flatten());
         for policy in policies {
-            policy.default_limit = policy.default_limit.map(|l| l * k);
-            for limit in policy.limits.iter_mut().flat_map(|l| l.values_mut()) {
-                *limit *= k;
+            if case.only.is_empty() {
+                policy.default_limit = policy.default_limit.map(|l| l * k);
+                for limit in policy.limits.iter_mut().flat_map(|l| l.values_mut()) {
+                    *limit *= k;
+                }
+            } else {
+                scale_limits(policy, &raw.buyers, &raw.buyer_groups, case, k);
+            }
+        }
+    }
+}
+
+/// The overrides of `case` that act on one buyer's (or group's) table. Under `only`,
+/// `correlation` becomes the table's own correlation; otherwise it replaces only an
+/// own correlation (the global one is replaced apart).
+fn stress_table(t: &mut RawBuyer, case: &StressCase) {
+    if let (Some(k), Some(pd)) = (case.pd_multiplier, t.pd.as_mut()) {
+        *pd = (*pd * k).min(0.999);
+    }
+    if let Some(rho) = case.correlation
+        && (t.correlation.is_some() || !case.only.is_empty())
+    {
+        t.correlation = Some(rho);
+    }
+    if let Some(delay) = t.delay.as_mut() {
+        if let Some(k) = case.delay_multiplier {
+            delay.mean_days = delay.mean_days.map(|m| m * k);
+            delay.sd_days = delay.sd_days.map(|s| s * k);
+        }
+        if let Some(k) = case.on_time_multiplier {
+            delay.on_time = Some((delay.on_time.unwrap_or(0.0) * k).min(1.0));
+        }
+    }
+    if let (Some(k), Some(limit)) = (case.limit_multiplier, t.limit.as_mut()) {
+        *limit *= k;
+    }
+    // A result below 0 is refused by the validation that follows, naming the case and
+    // the buyer.
+    if let (Some(add), Some(terms)) = (case.terms_days_add, t.terms_days.as_mut()) {
+        *terms = terms.saturating_add(add);
+    }
+    if let Some(add) = case.lgd_add {
+        match t.lgd.as_mut() {
+            Some(RawLgd::Fixed(v)) => *v = (*v + add).min(1.0),
+            Some(RawLgd::Beta(beta)) => {
+                if let Some(mean) = beta.mean {
+                    let shifted = (mean + add).min(1.0);
+                    if shifted >= 1.0 {
+                        t.lgd = Some(RawLgd::Fixed(1.0));
+                    } else {
+                        beta.mean = Some(shifted);
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// `limit_multiplier` under `only`: each named buyer's, group's or member's limit under
+/// `policy` is scaled, whichever of them (section 14) sets it. Where the default limit
+/// or a group's entry sets it, the buyer gets an entry of its own (that limit, scaled),
+/// so that the others keep theirs; an own `limit` was scaled with the buyer's table.
+fn scale_limits(
+    policy: &mut RawPolicy,
+    buyers: &[RawBuyer],
+    groups: &[RawBuyer],
+    case: &StressCase,
+    k: f64,
+) {
+    let default = policy.default_limit.unwrap_or(0.0);
+    let limits = policy.limits.get_or_insert_with(Default::default);
+    let named = |name: &str, tables: &[RawBuyer]| {
+        tables
+            .iter()
+            .find(|t| t.name.as_deref() == Some(name))
+            .map(|t| t.limit.is_some())
+    };
+    for name in &case.only {
+        let group_own = super::buyers::parse_member(name)
+            .and_then(|(group, _)| named(group, groups).map(|own| (group, own)));
+        if let Some(limit) = limits.get_mut(name) {
+            *limit *= k;
+        } else if let Some((group, own)) = group_own {
+            if let Some(&entry) = limits.get(group) {
+                limits.insert(name.clone(), entry * k);
+            } else if !own {
+                limits.insert(name.clone(), default * k);
+            }
+        } else if named(name, buyers).or(named(name, groups)) == Some(false) {
+            limits.insert(name.clone(), default * k);
+        }
+        if named(name, groups).is_some() {
+            let prefix = format!("{name}#");
+            for (member, limit) in limits.iter_mut() {
+                if member.starts_with(&prefix) {
+                    *limit *= k;
+                }
             }
         }
     }

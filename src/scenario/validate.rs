@@ -228,7 +228,7 @@ fn policy(
         let known = super::buyers::index_of(buyers, groups, buyer).is_some()
             || groups.iter().any(|g| &g.terms.name == buyer);
         if !known {
-            let message = super::buyers::unknown_buyer_message(buyer, buyers, groups);
+            let message = super::buyers::unknown_target_message(buyer, buyers, groups);
             c.push(
                 path.clone(),
                 format!("{message} (limits name buyers, groups or members GROUP#k)"),
@@ -382,7 +382,20 @@ fn buyers_and_groups(c: &mut Checker, raw: &RawScenario) -> (Vec<BuyerTerms>, Ve
             terms,
             count,
             total_share,
+            members: Default::default(),
         });
+    }
+    // Members a targeted stress case gave tables of their own (MODEL.md section 21).
+    for m in &raw.member_tables {
+        let Some(group) = groups.get_mut(m.group) else {
+            continue;
+        };
+        let name = super::buyers::member_name(&group.terms.name, m.k);
+        let at = root.key("buyer_groups").index(m.group, Some(&name));
+        let mut terms = buyer_terms(c, &at, &m.table);
+        terms.name = group.terms.name.clone();
+        terms.share = group.terms.share;
+        group.members.insert(m.k, terms);
     }
     // Hash sets, not pairwise comparisons: a file may list 100,000 buyers.
     let group_counts: std::collections::HashMap<&str, u32> = groups
@@ -554,6 +567,11 @@ fn stress_cases(
         let terms_days_add = s
             .terms_days_add
             .map(|_| c.whole(&at, &keys::TERMS_DAYS_ADD, s.terms_days_add));
+        let only = s
+            .only
+            .as_ref()
+            .map(|names| only_names(c, &at, names, buyers, groups))
+            .unwrap_or_default();
         let mut force_default = Vec::new();
         for (j, f) in s.force_default.iter().flatten().enumerate() {
             let at = at.key("force_default").index(j, None);
@@ -577,10 +595,57 @@ fn stress_cases(
             limit_multiplier,
             lgd_add,
             terms_days_add,
+            only,
             force_default,
         });
     }
     stress
+}
+
+/// A stress case's `only`: each name a buyer, group or member `GROUP#k`, none twice,
+/// no member of a group that is named too (MODEL.md section 21).
+fn only_names(
+    c: &mut Checker,
+    at: &KeyPath,
+    names: &[String],
+    buyers: &[BuyerTerms],
+    groups: &[BuyerGroup],
+) -> Vec<String> {
+    let at = at.key("only");
+    if names.is_empty() {
+        c.push(
+            at.clone(),
+            "is empty; name the buyers, groups or members (GROUP#k) to stress, \
+             or remove it to stress every buyer",
+        );
+    }
+    let is_group = |name: &str| groups.iter().any(|g| g.terms.name == name);
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            c.push(
+                at.clone(),
+                format!("names \"{name}\" twice; list each buyer once"),
+            );
+        } else if !is_group(name) && super::buyers::index_of(buyers, groups, name).is_none() {
+            let message = super::buyers::unknown_target_message(name, buyers, groups);
+            c.push(
+                at.clone(),
+                format!("{message} (only names buyers, groups or members GROUP#k)"),
+            );
+        } else if let Some((group, _)) = super::buyers::parse_member(name)
+            && is_group(group)
+            && names.iter().any(|n| n == group)
+        {
+            c.push(
+                at.clone(),
+                format!(
+                    "names \"{name}\" and its group \"{group}\"; the group's overrides \
+                     reach every member already: remove \"{name}\""
+                ),
+            );
+        }
+    }
+    names.to_vec()
 }
 
 #[cfg(test)]

@@ -84,8 +84,10 @@ impl WhatIf {
             for (key, value) in &self.sets {
                 set_number(table, key, *value)?;
             }
+            let member_tables = std::mem::take(&mut raw.member_tables);
             raw = RawScenario::deserialize(root)
                 .map_err(|e| format!("cannot edit the scenario: {}", e.message()))?;
+            raw.member_tables = member_tables;
         }
         if self.paths.is_some() || self.seed.is_some() {
             let sim = raw.simulation.get_or_insert_with(Default::default);
