@@ -549,6 +549,16 @@ impl Model {
         self.variants - 1
     }
 
+    /// Number of policy years reported one by one (`by_year`, MODEL.md section 18):
+    /// every policy year that starts before H when H > 365, else none.
+    pub fn reported_years(&self) -> usize {
+        if self.horizon > YEAR_DAYS {
+            self.policy_years
+        } else {
+            0
+        }
+    }
+
     /// Number of months simulated.
     pub fn months(&self) -> usize {
         self.base_revenue.len()

@@ -6,16 +6,16 @@
 //! tampered file is refused before any of it is parsed), a JSON description (the
 //! scenario text, the cashrisk version and how it was run, so `merge` needs nothing
 //! else), then the run's numbers in binary (little-endian, exact), variant by variant
-//! (format 3; a file of another format is refused). `cashrisk merge` checks that the parts
+//! (format 6; a file of another format is refused). `cashrisk merge` checks that the parts
 //! belong to one run and cover it without gaps, appends them in path order
 //! ([`RunResult::append`]) and so reproduces the unsharded run bit for bit.
 
 use crate::fan::{BUCKETS, Fan, Histogram};
-use crate::run::{BLOCK, BlockSums, RunResult, VariantResult};
+use crate::run::{BLOCK, BlockSums, RunResult, VariantResult, YearSums};
 use crate::variant::MAX_VARIANTS;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"cashrisk-partial 5\n";
+const MAGIC: &[u8] = b"cashrisk-partial 6\n";
 /// Magic line, then the file's length (8 bytes), then SHA-256 (32 bytes) of the rest.
 const HEADER: usize = MAGIC.len() + 8 + 32;
 /// The largest partial file read: 50 million paths at 40 bytes, with room to spare.
@@ -227,6 +227,13 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
         w.sparse(&v.net_loss.counts);
         w.u64(v.net_loss.min.to_bits());
         w.u64(v.net_loss.max.to_bits());
+        w.u64s(v.year_shortfalls.iter().copied());
+        w.u64(v.year_blocks.len() as u64);
+        for y in &v.year_blocks {
+            for x in y.to_array() {
+                w.u64(x.to_bits());
+            }
+        }
     }
     let rows = r.fan.counts.nrows();
     w.u64(rows as u64);
@@ -284,6 +291,25 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         r.sparse(&mut net_loss.counts)?;
         net_loss.min = f64::from_bits(r.u64()?);
         net_loss.max = f64::from_bits(r.u64()?);
+        // MODEL.md section 18: every policy year starting before H, when H > 365.
+        let year = crate::model::YEAR_DAYS as usize;
+        let years = match h > year {
+            true => h.div_ceil(year),
+            false => 0,
+        };
+        let year_shortfalls = r.u64s(years as u64)?;
+        let year_count = r.len((nblocks * years) as u64)?;
+        if year_shortfalls.len() != years || year_count != nblocks * years {
+            return Err("the per-year figures do not match the horizon".to_string());
+        }
+        let mut year_blocks = Vec::with_capacity(year_count);
+        for _ in 0..year_count {
+            let mut sums = [0.0; YearSums::LEN];
+            for x in &mut sums {
+                *x = f64::from_bits(r.u64()?);
+            }
+            year_blocks.push(YearSums::from_array(sums));
+        }
         let [min_headroom, end_balance, peak_drawn, end_position, dso]: [Vec<f64>;
             VariantResult::COLUMNS] = columns
             .try_into()
@@ -300,6 +326,8 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
             rescued,
             harmed,
             net_loss,
+            year_shortfalls,
+            year_blocks,
         });
     }
     if variants

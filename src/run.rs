@@ -6,7 +6,7 @@
 //! else is an integer count. So 1 thread and 16 threads give the same digits, and a run
 //! split into shards of whole blocks merges into exactly the unsplit run.
 
-use crate::engine::{PathOutcome, Scratch, simulate_paths};
+use crate::engine::{PathOutcome, Scratch, YearOutcome, simulate_paths};
 use crate::fan::{Fan, FanRecorder, Histogram};
 use crate::model::Model;
 use crate::rng::PATHS;
@@ -157,6 +157,44 @@ impl BlockSums {
     }
 }
 
+/// Floating-point sums of one block of one variant in one policy year (MODEL.md
+/// section 18, `by_year`), added up in block order like [`BlockSums`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct YearSums {
+    /// Sum of deposits and cash premiums dated in the year (0 uninsured).
+    pub premium_paid: f64,
+    /// Sum of payouts dated in the year (0 uninsured).
+    pub payouts_received: f64,
+    /// Sum of the credit loss of the defaults in the year.
+    pub credit_loss: f64,
+}
+
+impl YearSums {
+    /// Number of sums, in the order of [`YearSums::to_array`].
+    pub const LEN: usize = 3;
+
+    /// The sums in a fixed order (the order of the partial file format).
+    pub fn to_array(&self) -> [f64; Self::LEN] {
+        [self.premium_paid, self.payouts_received, self.credit_loss]
+    }
+
+    /// The sums from [`YearSums::to_array`]'s order.
+    pub fn from_array([premium_paid, payouts_received, credit_loss]: [f64; Self::LEN]) -> Self {
+        YearSums {
+            premium_paid,
+            payouts_received,
+            credit_loss,
+        }
+    }
+
+    /// Adds one path's year of variant `v`.
+    fn add(&mut self, year: &YearOutcome, v: usize) {
+        self.premium_paid += year.premium_paid[v];
+        self.payouts_received += year.payouts_received[v];
+        self.credit_loss += year.credit_loss;
+    }
+}
+
 /// What a run keeps of one variant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantResult {
@@ -183,10 +221,16 @@ pub struct VariantResult {
     pub harmed: u64,
     /// Distribution of the credit loss net of payouts (the credit loss uninsured).
     pub net_loss: Histogram,
+    /// With H > 365, per policy year: the paths with a shortfall on some day of the
+    /// year (MODEL.md section 18); empty otherwise.
+    pub year_shortfalls: Vec<u64>,
+    /// With H > 365, the sums of each block's paths per policy year, block by block
+    /// (block j's years at j * years .. (j + 1) * years); empty otherwise.
+    pub year_blocks: Vec<YearSums>,
 }
 
 impl VariantResult {
-    fn new(paths: usize, blocks: usize, horizon: usize) -> VariantResult {
+    fn new(paths: usize, blocks: usize, horizon: usize, years: usize) -> VariantResult {
         VariantResult {
             min_headroom: vec![0.0; paths],
             end_balance: vec![0.0; paths],
@@ -199,7 +243,30 @@ impl VariantResult {
             rescued: 0,
             harmed: 0,
             net_loss: Histogram::default(),
+            year_shortfalls: vec![0; years],
+            year_blocks: vec![YearSums::default(); blocks * years],
         }
+    }
+
+    /// Number of policy years reported one by one (0 when H <= 365).
+    pub fn years(&self) -> usize {
+        self.year_shortfalls.len()
+    }
+
+    /// The sums of the whole run per policy year, each added in block order.
+    pub fn year_totals(&self) -> Vec<YearSums> {
+        let years = self.years();
+        (0..years)
+            .map(|y| {
+                let mut sum = [0.0; YearSums::LEN];
+                for block in self.year_blocks.iter().skip(y).step_by(years) {
+                    for (s, x) in sum.iter_mut().zip(block.to_array()) {
+                        *s += x;
+                    }
+                }
+                YearSums::from_array(sum)
+            })
+            .collect()
     }
 
     /// The per-path columns, in the order of the partial file format.
@@ -245,6 +312,9 @@ impl VariantResult {
         self.rescued += other.rescued;
         self.harmed += other.harmed;
         self.net_loss.merge(&other.net_loss);
+        for (a, b) in self.year_shortfalls.iter_mut().zip(&other.year_shortfalls) {
+            *a += b;
+        }
     }
 }
 
@@ -305,6 +375,7 @@ impl RunResult {
                 a.extend_from_slice(b);
             }
             mine.blocks.extend_from_slice(&theirs.blocks);
+            mine.year_blocks.extend_from_slice(&theirs.year_blocks);
             mine.add_tallies(theirs);
         }
         self.credit_loss.extend_from_slice(&next.credit_loss);
@@ -333,9 +404,10 @@ pub fn run(
     let n = count as usize;
     let blocks = count.div_ceil(BLOCK) as usize;
     let variants = model.variants();
+    let years = model.reported_years();
     let columns = Mutex::new(Columns {
         variants: (0..variants)
-            .map(|_| VariantResult::new(n, blocks, 0))
+            .map(|_| VariantResult::new(n, blocks, 0, years))
             .collect(),
         credit_loss: vec![0.0; n],
     });
@@ -344,8 +416,12 @@ pub fn run(
         let mut scratch = Scratch::new(model);
         let mut tally = Tally {
             fan: FanRecorder::new(h, variants),
-            variants: (0..variants).map(|_| VariantResult::new(0, 0, h)).collect(),
+            variants: (0..variants)
+                .map(|_| VariantResult::new(0, 0, h, years))
+                .collect(),
         };
+        // This block's sums per variant and year (variant-major).
+        let mut year_sums = vec![YearSums::default(); variants * years];
         let mut outcomes: Vec<PathOutcome> = Vec::with_capacity(BLOCK as usize);
         loop {
             let j = next.fetch_add(1, Ordering::Relaxed);
@@ -356,12 +432,19 @@ pub fn run(
             let end = (start + BLOCK).min(count);
             outcomes.clear();
             let mut sums = [BlockSums::default(); MAX_VARIANTS];
+            year_sums.fill(YearSums::default());
             // PATHS paths at a time, one per lane.
             for k in (start..end).step_by(PATHS) {
                 let n = (end - k).min(PATHS as u64) as usize;
                 let paths: [u64; PATHS] = std::array::from_fn(|p| first.wrapping_add(k + p as u64));
                 let simulated = simulate_paths(model, &paths[..n], &mut scratch, &mut tally.fan);
-                for o in simulated.into_iter().take(n) {
+                for (p, o) in simulated.into_iter().take(n).enumerate() {
+                    for (y, year) in scratch.years(p).enumerate() {
+                        for (v, t) in tally.variants.iter_mut().enumerate() {
+                            t.year_shortfalls[y] += year.shortfall[v] as u64;
+                            year_sums[v * years + y].add(year, v);
+                        }
+                    }
                     for (v, t) in tally.variants.iter_mut().enumerate() {
                         if let Some(d) = o.shortfall_day[v] {
                             t.shortfall_days[d as usize] += 1;
@@ -393,6 +476,8 @@ pub fn run(
                 debug_assert_eq!(s + outcomes.len(), e);
                 for (v, column) in c.variants.iter_mut().enumerate() {
                     column.blocks[j] = sums[v];
+                    column.year_blocks[j * years..(j + 1) * years]
+                        .copy_from_slice(&year_sums[v * years..(v + 1) * years]);
                 }
             }
             progress(end - start);
@@ -427,6 +512,7 @@ pub fn run(
         column.rescued = t.rescued;
         column.harmed = t.harmed;
         column.net_loss = t.net_loss;
+        column.year_shortfalls = t.year_shortfalls;
     }
     RunResult {
         first_path: first,

@@ -85,7 +85,7 @@ pub struct CreditLoss {
 }
 
 /// The figures of one variant.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VariantSummary {
     /// P(shortfall) with a Wilson interval.
     pub shortfall_probability: Estimate,
@@ -115,6 +115,26 @@ pub struct VariantSummary {
     /// End position: B(H-1) + receivables open on day H - 1 - supplier costs due on or
     /// after H of sales before H.
     pub end_position: EndBalance,
+    /// With H > 365, each policy year that starts before H, in order (MODEL.md
+    /// section 18); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_year: Vec<YearFigures>,
+}
+
+/// One policy year of a variant (MODEL.md section 18, `by_year`): every amount dated
+/// by the day its cash moves, so the years add up to the horizon's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct YearFigures {
+    /// The policy year y: days 365 y to 365 (y + 1) - 1 (and before H).
+    pub year: u32,
+    /// P(a shortfall on some day of the year), with a Wilson interval.
+    pub shortfall_probability: Estimate,
+    /// Deposits and cash premiums dated in the year, mean per path (0 uninsured).
+    pub premium_paid: Mean,
+    /// Payouts dated in the year, mean per path (0 uninsured).
+    pub payouts_received: Mean,
+    /// Credit loss of the buyers that default in the year, mean per path.
+    pub credit_loss: Mean,
 }
 
 /// Peak drawn per path.
@@ -136,7 +156,7 @@ pub struct Dso {
 }
 
 /// The insured variant: the same figures and what the policy costs and pays.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InsuredSummary {
     /// The figures every variant has.
     #[serde(flatten)]
@@ -510,7 +530,28 @@ fn variant(r: &RunResult, v: usize, credit_loss: CreditLoss, financed: bool) -> 
             p50,
             p95,
         },
+        by_year: by_year(column, n),
     }
+}
+
+/// The `by_year` figures of one variant (empty when H <= 365).
+fn by_year(column: &crate::run::VariantResult, n: u64) -> Vec<YearFigures> {
+    let mean = |sum: f64| Mean {
+        mean: sum / n as f64,
+    };
+    column
+        .year_totals()
+        .iter()
+        .zip(&column.year_shortfalls)
+        .enumerate()
+        .map(|(y, (sums, &shortfalls))| YearFigures {
+            year: y as u32,
+            shortfall_probability: stats::wilson(shortfalls, n).into(),
+            premium_paid: mean(sums.premium_paid),
+            payouts_received: mean(sums.payouts_received),
+            credit_loss: mean(sums.credit_loss),
+        })
+        .collect()
 }
 
 fn timing(days: &[u64]) -> ShortfallTiming {

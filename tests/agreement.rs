@@ -13,7 +13,7 @@
 
 use crate::reference::{self, ReferencePath};
 use crate::util::file;
-use cashrisk::engine::{NoObserver, PathOutcome, Scratch, simulate_paths};
+use cashrisk::engine::{NoObserver, PathOutcome, Scratch, YearOutcome, simulate_paths};
 use cashrisk::model::Model;
 use cashrisk::rng::PATHS;
 use cashrisk::scenario::{Scenario, ScenarioFile};
@@ -30,6 +30,8 @@ pub struct Seen {
     /// Amounts compared, and those equal to the last bit.
     pub amounts: usize,
     pub exact: usize,
+    /// Path-years after the first with a shortfall in some variant (H > 365).
+    pub year_shortfalls: usize,
 }
 
 /// The scale against which amounts of money are compared.
@@ -53,13 +55,10 @@ pub fn compare(label: &str, s: &Scenario, paths: std::ops::Range<u64>, seen: &mu
         let engine = simulate_paths(&model, chunk, &mut scratch, &mut NoObserver);
         for (p, &path) in chunk.iter().enumerate() {
             let expected = reference::simulate(s, path);
-            check(
-                &format!("{label}, path {path}"),
-                s,
-                &engine[p],
-                &expected,
-                seen,
-            );
+            let label = format!("{label}, path {path}");
+            check(&label, s, &engine[p], &expected, seen);
+            let years: Vec<YearOutcome> = scratch.years(p).copied().collect();
+            check_years(&label, s, &years, &expected, seen);
         }
     }
 }
@@ -157,6 +156,60 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
     seen.defaults += (r.credit_loss > 0.0) as usize;
     seen.claims += (rv.claims > 0) as usize;
     seen.payouts += (rv.payouts_received > 0.0) as usize;
+}
+
+/// The `by_year` figures of one path (MODEL.md section 18): none when H <= 365, else
+/// every policy year of every variant.
+fn check_years(label: &str, s: &Scenario, e: &[YearOutcome], r: &ReferencePath, seen: &mut Seen) {
+    if s.horizon_days <= 365 {
+        assert!(e.is_empty(), "{label}: years reported for H <= 365");
+        return;
+    }
+    let tolerance = 1e-9 * money_scale(s);
+    let mut amount = |what: &str, engine: f64, reference: f64| {
+        seen.amounts += 1;
+        seen.exact += (engine.to_bits() == reference.to_bits()) as usize;
+        assert!(
+            (engine - reference).abs() <= tolerance,
+            "{label}: {what} is {engine} in the engine, {reference} in the reference"
+        );
+    };
+    assert_eq!(
+        e.len(),
+        r.credit_loss_by_year.len(),
+        "{label}: number of years"
+    );
+    for (y, year) in e.iter().enumerate() {
+        let what = |figure: &str| format!("{figure} of year {y}");
+        amount(
+            &what("credit loss"),
+            year.credit_loss,
+            r.credit_loss_by_year[y],
+        );
+        for variant in 0..s.variants() {
+            let rv = &r.variants[variant.min(r.variants.len() - 1)].years[y];
+            let what = |figure: &str| format!("{figure} of variant {variant} in year {y}");
+            assert_eq!(
+                year.shortfall[variant],
+                rv.shortfall,
+                "{label}: {}",
+                what("shortfall")
+            );
+            amount(
+                &what("premium paid"),
+                year.premium_paid[variant],
+                rv.premium_paid,
+            );
+            amount(
+                &what("payouts received"),
+                year.payouts_received[variant],
+                rv.payouts_received,
+            );
+        }
+    }
+    // Years after the first, where a wrong year would show.
+    let later = e.iter().skip(1);
+    seen.year_shortfalls += later.filter(|y| y.shortfall.iter().any(|&s| s)).count();
 }
 
 /// Every scenario of the repository: the examples, the template and the fixtures.
@@ -334,6 +387,8 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
     }
     println!("{seen:?}");
     assert!(seen.claims > 100 && seen.payouts > 100, "{seen:?}");
+    // H = 400: the second policy year (days 365-399) is compared too.
+    assert!(seen.year_shortfalls > 0, "{seen:?}");
 }
 
 /// A random valid scenario as TOML: every key of sections 3-9 drawn, a policy in most.

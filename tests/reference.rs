@@ -10,8 +10,9 @@
 //! against exact distributions on their own.
 //!
 //! Model version 2 extends this file first; the engine is then made equal to it.
-//! Done so far: several policies with their own limits (section 14), recurring
-//! scheduled flows and terms under stress (section 21).
+//! Done so far: several policies with their own limits (section 14), financing
+//! (section 15), opening receivables (section 20), the figures of section 18 with
+//! `by_year`, recurring scheduled flows and terms under stress (section 21).
 
 use cashrisk::dist::{self, portable};
 use cashrisk::rng::{LGD_STREAM_BASE, OPENING_STREAM_BASE, PathRng, open01};
@@ -49,6 +50,20 @@ pub struct Variant {
     /// Section 18: B(H-1) + the invoices open on day H - 1 - the supplier costs
     /// dated on or after H of sales made before H.
     pub end_position: f64,
+    /// Section 18, `by_year`: each policy year that starts before H (also when
+    /// H <= 365, where the engine reports none).
+    pub years: Vec<Year>,
+}
+
+/// What one variant of a path did in one policy year (section 18, `by_year`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Year {
+    /// h(t) < min_headroom on some day t of the year.
+    pub shortfall: bool,
+    /// Deposits and cash premiums dated in the year.
+    pub premium_paid: f64,
+    /// Payouts dated in the year.
+    pub payouts_received: f64,
 }
 
 /// One path: the economic credit loss and each variant, uninsured first, then the
@@ -57,6 +72,8 @@ pub struct Variant {
 pub struct ReferencePath {
     /// Sum of LGD * A over defaulted invoices.
     pub credit_loss: f64,
+    /// The same over the invoices of the buyers that default in each policy year.
+    pub credit_loss_by_year: Vec<f64>,
     /// Section 18: sum over days t < H of the open invoices' amounts.
     pub open_days: f64,
     /// Section 18: the amount invoiced on days 0..H-1 (the denominator of DSO).
@@ -192,6 +209,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let mut turnover = vec![vec![0.0; months.len()]; policies.len()];
     let mut claims: Vec<Vec<Claim>> = vec![Vec::new(); policies.len()];
     let mut credit_loss = 0.0;
+    let mut credit_loss_by_year = vec![0.0; h.div_ceil(365) as usize];
     // (LGD, A, the claim of each policy) of every defaulted invoice.
     let mut defaulted_loss = Vec::new();
 
@@ -269,6 +287,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             let later = if defaulted {
                 credit_loss += lgd * r.amount;
                 let d = default_day.unwrap() as u64;
+                credit_loss_by_year[d as usize / 365] += lgd * r.amount;
                 (d + s.recovery_lag_days as u64, (1.0 - lgd) * r.amount)
             } else {
                 (paid as u64, r.amount)
@@ -344,6 +363,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 let later = if defaulted {
                     credit_loss += lgd * amount;
                     let d = default_day.unwrap() as u64;
+                    credit_loss_by_year[d as usize / 365] += lgd * amount;
                     (d + s.recovery_lag_days as u64, (1.0 - lgd) * amount)
                 } else {
                     (paid, amount)
@@ -417,11 +437,11 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         &common,
         &base[0],
         s.credit_line_rate,
-        Variant::uninsured(credit_loss),
+        Variant::uninsured(credit_loss, h),
     ))];
     for (v, policy) in policies.iter().enumerate() {
         let mut flows = common.clone();
-        let mut out = Variant::uninsured(0.0);
+        let mut out = Variant::uninsured(0.0, h);
         let payouts = settle(
             s,
             policy,
@@ -448,6 +468,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     }
     ReferencePath {
         credit_loss,
+        credit_loss_by_year,
         open_days: open.iter().sum(),
         invoiced,
         variants,
@@ -516,7 +537,7 @@ fn conditioned_delay(d: &Delay, o: i64, u: f64) -> i64 {
 }
 
 impl Variant {
-    fn uninsured(net_credit_loss: f64) -> Variant {
+    fn uninsured(net_credit_loss: f64, horizon: u32) -> Variant {
         Variant {
             min_headroom: f64::INFINITY,
             end_balance: 0.0,
@@ -531,6 +552,7 @@ impl Variant {
             peak_drawn: 0.0,
             borrowing_base: 0.0,
             end_position: 0.0,
+            years: vec![Year::default(); horizon.div_ceil(365) as usize],
         }
     }
 }
@@ -554,6 +576,7 @@ fn settle(
     for y in 0..years {
         add(flows, 365 * y as u64, -policy.minimum_premium);
         out.premium_paid += policy.minimum_premium;
+        out.years[y].premium_paid += policy.minimum_premium;
     }
     // The premium of month m, due on s(m + 1), first from its policy year's deposit.
     for (m, &insured) in turnover.iter().enumerate() {
@@ -566,6 +589,7 @@ fn settle(
         if due < h {
             add(flows, due as u64, -cash);
             out.premium_paid += cash;
+            out.years[due as usize / 365].premium_paid += cash;
         }
     }
     // Claims in order of claim day, buyer, issue day.
@@ -593,6 +617,7 @@ fn settle(
         if payout_day < h as u64 {
             add(flows, payout_day, payout);
             out.payouts_received += payout;
+            out.years[payout_day as usize / 365].payouts_received += payout;
         }
         // The insurer owns P / A of the invoice from the claim day on.
         let share = (payout / c.amount) * c.later.1;
@@ -627,6 +652,9 @@ fn balance(s: &Scenario, flows: &[f64], base: &[f64], rate: f64, mut out: Varian
         out.min_headroom = out.min_headroom.min(headroom);
         if out.shortfall_day.is_none() && headroom < s.min_headroom {
             out.shortfall_day = Some(t as u32);
+        }
+        if headroom < s.min_headroom {
+            out.years[t / 365].shortfall = true;
         }
     }
     out.end_balance = b;

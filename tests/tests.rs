@@ -17,3 +17,4 @@ mod statistics;
 mod studies;
 mod targeted;
 mod util;
+mod years;

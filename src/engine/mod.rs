@@ -31,6 +31,7 @@ mod opening;
 mod policy;
 mod scan;
 mod solvent;
+mod years;
 
 pub use floor::{draw_only, word_window};
 use invoices::buyer_invoices;
@@ -42,6 +43,8 @@ use scan::scan_avx512;
 #[cfg(test)]
 use scan::scan_lanes;
 use solvent::SolventPayer;
+pub use years::YearOutcome;
+use years::YearWatch;
 
 /// The lane mask with every lane set.
 const ALL_LANES: u8 = u8::MAX;
@@ -287,6 +290,9 @@ pub struct Scratch {
     steps: Vec<(u32, f64)>,
     limit_left: Vec<f64>,
     year_left: Vec<[f64; 3]>,
+    /// With H > 365, per policy year and lane (interleaved), the path's figures of
+    /// that year ([`years`]); empty otherwise.
+    years: Vec<YearOutcome>,
     /// First and second words of the current buyer's draws, for every lane.
     words: WordWindow,
     /// Per copula class and lane, the bound of [`crate::model::Copula::uniform_bound`].
@@ -326,6 +332,7 @@ impl Scratch {
             steps: Vec::new(),
             limit_left: vec![0.0; model.buyers.len()],
             year_left: vec![[0.0; 3]; model.policy_years],
+            years: vec![YearOutcome::default(); model.reported_years() * PATHS],
             words: word_window(model),
             uniform_bound: vec![0.0; model.copulas.len() * PATHS],
         }
@@ -342,6 +349,12 @@ impl Scratch {
     pub fn policy_ledger(&self, k: usize) -> Vec<f64> {
         let h = self.common.len() / PATHS - 1;
         self.lane0(self.ledger(k, h))
+    }
+
+    /// The figures of lane `p` of the last call, policy year by policy year (empty
+    /// when H <= 365: MODEL.md section 18 reports years only beyond one).
+    pub fn years(&self, p: usize) -> impl Iterator<Item = &YearOutcome> {
+        self.years.iter().skip(p).step_by(PATHS)
     }
 
     /// Days 0..H of lane 0 of an interleaved array.
@@ -476,6 +489,7 @@ fn simulate_lanes<O: DayObserver>(
     scratch.base_policy.fill(0.0);
     scratch.open = Open::default();
     scratch.turnover.fill(0.0);
+    scratch.years.fill(YearOutcome::default());
 
     // Economy: the common factor and each month's revenue.
     let mut z = [0.0; PATHS];
@@ -567,10 +581,16 @@ fn simulate_lanes<O: DayObserver>(
                 }
             };
             let stop = default.unwrap_or(u32::MAX);
+            let loss_before = out[p].credit_loss;
             if !buyer.opening.is_empty() {
                 opening_receivables(model, b, p, stop, lgd, &rngs[p], scratch, &mut out[p]);
             }
             buyer_invoices(model, b, p, stop, lgd, scratch, &mut out[p]);
+            if let Some(day) = default {
+                // The buyer's invoices default on its default day, in its year.
+                let loss = out[p].credit_loss - loss_before;
+                years::add(&mut scratch.years, day, p, loss, |y| &mut y.credit_loss);
+            }
         }
         if solvent != 0
             && let Some(delay) = &buyer.delay
@@ -595,7 +615,13 @@ fn simulate_lanes<O: DayObserver>(
             settle_policy(model, k, scratch, p, &mut out[p].policies[1 + k]);
         }
     }
-    scan(model, scratch, active, observer, &mut out);
+    if scratch.years.is_empty() {
+        scan(model, scratch, active, observer, &mut out);
+    } else {
+        let mut watch = YearWatch::new(model, observer);
+        scan(model, scratch, active, &mut watch, &mut out);
+        watch.store(&mut scratch.years);
+    }
     observer.end_paths(active);
     out
 }

@@ -22,8 +22,17 @@ pub(super) fn settle_policy(
     let months = model.months() * PATHS;
     let ledger = &mut scratch.policy_flows[k * hu * PATHS..(k + 1) * hu * PATHS];
     // Deposits are already in the ledger; count them as paid.
+    let v = 1 + k;
     for y in 0..model.policy_years {
         out.premium_paid += terms.minimum_premium;
+        let first_day = y as u32 * YEAR_DAYS;
+        years::add(
+            &mut scratch.years,
+            first_day,
+            p,
+            terms.minimum_premium,
+            |y| &mut y.premium_paid[v],
+        );
         // [deposit left, first loss left, liability left]
         scratch.year_left[y] = [
             terms.minimum_premium,
@@ -49,6 +58,7 @@ pub(super) fn settle_policy(
         if due < h && cash > 0.0 {
             ledger[at(due as usize, p)] -= cash;
             out.premium_paid += cash;
+            years::add(&mut scratch.years, due, p, cash, |y| &mut y.premium_paid[v]);
         }
     }
 
@@ -86,6 +96,9 @@ pub(super) fn settle_policy(
         if payout_day < h {
             ledger[at(payout_day as usize, p)] += payout;
             out.payouts_received += payout;
+            years::add(&mut scratch.years, payout_day, p, payout, |y| {
+                &mut y.payouts_received[v]
+            });
         }
         if payout > 0.0 {
             let insurer_share = payout / c.amount;
