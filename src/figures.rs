@@ -119,8 +119,21 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
             "median first shortfall".into(),
             each(&|v| Day(v.figures.shortfall_timing.median_day)),
         ),
-        Group("Lowest headroom over the horizon".to_string()),
     ];
+    // With H > 365, the shortfall probability of each policy year (MODEL.md 18).
+    if !s.uninsured.by_year.is_empty() {
+        rows.push(Group("Liquidity shortfall by policy year".to_string()));
+        let last = s.simulation.horizon_days - 1;
+        for (y, year) in s.uninsured.by_year.iter().enumerate() {
+            let first = 365 * year.year;
+            let label = format!("days {first}-{}", (first + 364).min(last));
+            rows.push(Figure(
+                label,
+                each(&|v| Probability(v.figures.by_year[y].shortfall_probability)),
+            ));
+        }
+    }
+    rows.push(Group("Lowest headroom over the horizon".to_string()));
     type Pick = fn(&VariantSummary) -> f64;
     let lowest: [(&str, Pick); 4] = [
         ("mean", |f| f.min_headroom.mean),

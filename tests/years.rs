@@ -279,3 +279,39 @@ fn years_are_the_same_on_any_threads_appended_and_through_a_partial_file() {
     assert_eq!(json(&one), json(&parts));
     assert!(json(&one).contains("\"by_year\""));
 }
+
+#[test]
+fn the_table_shows_each_year_by_its_days() {
+    use cashrisk::figures::{Cell, FigureRow, key_figures};
+    let s = scenario(THIRTY_MONTHS);
+    let result = run(&Model::new(&s), 0, 500, 2, &|_| {});
+    let summary = summarize(&s, "x", &result);
+    let rows = key_figures(&summary);
+    let group = rows
+        .iter()
+        .position(|r| *r == FigureRow::Group("Liquidity shortfall by policy year".into()))
+        .expect("the group of years");
+    for (y, label) in ["days 0-364", "days 365-729", "days 730-899"]
+        .iter()
+        .enumerate()
+    {
+        let FigureRow::Figure(l, cells) = &rows[group + 1 + y] else {
+            panic!("row {y} of the years is not a figure");
+        };
+        assert_eq!(l, label);
+        for (v, view) in summary.variants().enumerate() {
+            let expected = view.figures.by_year[y].shortfall_probability;
+            assert_eq!(cells.values[v], Cell::Probability(expected));
+        }
+    }
+    assert!(!matches!(&rows[group + 4], FigureRow::Figure(l, _) if l.starts_with("days")));
+    // One year: no such group.
+    let one = scenario(&THIRTY_MONTHS.replace("horizon_days = 900", "horizon_days = 365"));
+    let result = run(&Model::new(&one), 0, 100, 1, &|_| {});
+    let rows = key_figures(&summarize(&one, "x", &result));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| matches!(r, FigureRow::Group(g) if g.contains("policy year")))
+    );
+}
