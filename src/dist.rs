@@ -4,9 +4,13 @@
 //! AS 241, accurate to about 1e-16), so one uniform gives one normal and a larger
 //! uniform always gives a larger normal: the draws of a path move monotonically when
 //! a stress case moves a parameter. The Beta LGD uses Marsaglia and Tsang's gamma
-//! method, written here so that the numbers do not depend on another crate's version.
+//! method, written here so that the numbers do not depend on another crate's version;
+//! the gamma delay family (MODEL.md section 19) uses [`gamma_cdf`].
 
 use crate::rng::StreamRng;
+
+mod gamma_cdf;
+pub use gamma_cdf::gamma_cdf;
 
 /// Elementary functions from the `libm` crate (a port of musl's), not the platform's C
 /// library: so the same draws give the same digits on every operating system.

@@ -66,6 +66,7 @@ pub mod cli;
 pub mod cost;
 pub mod csv_files;
 pub mod decision;
+pub mod delay;
 pub mod dist;
 pub mod engine;
 pub mod error;

@@ -8,8 +8,9 @@
 //! group the same products differently (R(m) * share / n against R(m) * (share / n),
 //! B * rate / 365 against B * (rate / 365)), which changes the last bits and nothing
 //! else. Delays agree exactly: the engine's table finds the smallest k with u <
-//! P(round(X) <= k), the reference rounds exp(mu + sigma Phi^-1(u)); they can part only
-//! when X is within a rounding error of k + 1/2.
+//! P(round(X) <= k), the reference rounds exp(mu + sigma Phi^-1(u)) for a lognormal and
+//! searches F itself for a gamma; they can part only when X is within a rounding error
+//! of k + 1/2.
 
 use crate::reference::{self, ReferencePath};
 use crate::util::file;
@@ -298,6 +299,15 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         pd = 0.1
         lgd = 0.9
         delay = { mean_days = 100.0 }
+        [[buyers]]
+        name = "C"
+        share = 0.1
+        terms_days = 30
+        pd = 0.15
+        lgd = 0.8
+        delay = { on_time = 0.4, mean_days = 50.0, sd_days = 45.0, distribution = "gamma" }
+        invoices_per_month = 2
+        limit = 15000.0
         [[buyer_groups]]
         name = "G"
         count = 20
@@ -350,6 +360,11 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         amount = 20000.0
         issue_day = -90
         due_day = -30
+        [[receivables]]
+        buyer = "C"
+        amount = 8000.0
+        issue_day = -100
+        due_day = -70
         [[receivables]]
         buyer = "G#3"
         amount = 3000.0
@@ -423,7 +438,8 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             format!("{{ mean = {mean}, sd = {sd} }}")
         }),
     ];
-    let delay = proptest::option::of((0f64..=1.0, 0.5f64..120.0, 0f64..150.0));
+    // The family: lognormal written out, left to its default, or gamma.
+    let delay = proptest::option::of((0f64..=1.0, 0.5f64..120.0, 0f64..150.0, 0u8..3));
     let buyer = (
         (
             0.01f64..0.25,
@@ -498,9 +514,13 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 }
             }
             t += &format!("[credit]\ncorrelation = {rho}\nrecovery_lag_days = {}\n", seed % 200);
-            let delay_text = |d: Option<(f64, f64, f64)>| {
-                d.map_or(String::new(), |(on_time, mean, sd)| {
-                    format!("delay = {{ on_time = {on_time}, mean_days = {mean}, sd_days = {sd} }}\n")
+            let delay_text = |d: Option<(f64, f64, f64, u8)>| {
+                d.map_or(String::new(), |(on_time, mean, sd, family)| {
+                    let family = ["", ", distribution = \"lognormal\"", ", distribution = \"gamma\""]
+                        [family as usize];
+                    format!(
+                        "delay = {{ on_time = {on_time}, mean_days = {mean}, sd_days = {sd}{family} }}\n"
+                    )
                 })
             };
             let mut names = Vec::new();

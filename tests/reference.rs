@@ -12,11 +12,12 @@
 //! Model version 2 extends this file first; the engine is then made equal to it.
 //! Done so far: several policies with their own limits (section 14), financing
 //! (section 15), opening receivables (section 20), the figures of section 18 with
-//! `by_year`, recurring scheduled flows and terms under stress (section 21).
+//! `by_year`, the gamma delay family (section 19), recurring scheduled flows and terms
+//! under stress (section 21).
 
 use cashrisk::dist::{self, portable};
 use cashrisk::rng::{LGD_STREAM_BASE, OPENING_STREAM_BASE, PathRng, open01};
-use cashrisk::scenario::{BuyerTerms, Delay, Lgd, Policy, Scenario};
+use cashrisk::scenario::{BuyerTerms, Delay, DelayDistribution, Lgd, Policy, Scenario};
 
 /// What one variant of a path produced (MODEL.md section 8).
 #[derive(Debug, Clone, PartialEq)]
@@ -475,17 +476,26 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     }
 }
 
-/// Section 6: the delay of a late invoice from its delay uniform u,
-/// round(exp(mu + sigma Phi^-1(u))) (sd_days = 0: round(mean_days)).
+/// Sections 6 and 19: the delay of a late invoice from its delay uniform u: for the
+/// lognormal round(exp(mu + sigma Phi^-1(u))), for the gamma the smallest k >= 0 with
+/// u < F(k) (sd_days = 0: round(mean_days)).
 fn late_delay(d: &Delay, u: f64) -> u64 {
-    let (mu, sigma) = lognormal(d);
-    let x = if sigma == 0.0 {
-        d.mean_days
-    } else {
-        portable::exp(mu + sigma * dist::inv_norm_cdf(u))
-    };
-    // Beyond 10^9 days a payment is "never" for every comparison.
-    x.round().min(1e9) as u64
+    if d.sd_days == 0.0 {
+        return d.mean_days.round() as u64;
+    }
+    match d.distribution {
+        DelayDistribution::Lognormal => {
+            let (mu, sigma) = lognormal(d);
+            let x = if sigma == 0.0 {
+                d.mean_days
+            } else {
+                portable::exp(mu + sigma * dist::inv_norm_cdf(u))
+            };
+            // Beyond 10^9 days a payment is "never" for every comparison.
+            x.round().min(1e9) as u64
+        }
+        DelayDistribution::Gamma => first_above(d, u, 0) as u64,
+    }
 }
 
 /// The log-space mean and sd of the lognormal delay (section 6).
@@ -494,46 +504,66 @@ fn lognormal(d: &Delay) -> (f64, f64) {
     (portable::ln(d.mean_days) - sigma2 / 2.0, sigma2.sqrt())
 }
 
-/// Section 20: the delay of an invoice overdue by `o` days on day 0, from its delay
-/// uniform u: with F(k) = P(round(X) <= k), v = F(o - 1) + u (1 - F(o - 1)) and d the
-/// smallest k >= o with v < F(k) (d = o when 1 - F(o - 1) is 0).
-fn conditioned_delay(d: &Delay, o: i64, u: f64) -> i64 {
-    let (mu, sigma) = lognormal(d);
-    // P(round(X) <= k) = P(X < k + 1/2) (rounding half away from zero).
-    let f = |k: i64| -> f64 {
-        if k < 0 {
-            0.0
-        } else if sigma == 0.0 {
-            (d.mean_days.round() as i64 <= k) as u8 as f64
-        } else {
-            dist::norm_cdf((portable::ln(k as f64 + 0.5) - mu) / sigma)
-        }
-    };
-    let below = f(o - 1);
-    if 1.0 - below == 0.0 {
-        return o;
+/// F(k) = P(round(X) <= k) = P(X < k + 1/2) (rounding half away from zero) for the late
+/// delay X of either family (sections 6 and 19); sd_days = 0 is X = mean_days.
+fn delay_cdf(d: &Delay, k: i64) -> f64 {
+    let fixed = |k: i64| (d.mean_days.round() as i64 <= k) as u8 as f64;
+    if k < 0 {
+        return 0.0;
     }
-    let v = below + u * (1.0 - below);
-    // The smallest k >= o with v < F(k): double the step until F passes v, then
-    // halve the bracket (F rises with k), at most 10^9 days ("never").
+    if d.sd_days == 0.0 {
+        return fixed(k);
+    }
+    match d.distribution {
+        DelayDistribution::Lognormal => {
+            let (mu, sigma) = lognormal(d);
+            if sigma == 0.0 {
+                fixed(k)
+            } else {
+                dist::norm_cdf((portable::ln(k as f64 + 0.5) - mu) / sigma)
+            }
+        }
+        // Shape k = mean^2 / sd^2 and scale theta = sd^2 / mean (section 19).
+        DelayDistribution::Gamma => {
+            let shape = (d.mean_days * d.mean_days) / (d.sd_days * d.sd_days);
+            let scale = (d.sd_days * d.sd_days) / d.mean_days;
+            dist::gamma_cdf(shape, (k as f64 + 0.5) / scale)
+        }
+    }
+}
+
+/// The smallest k >= `from` with v < F(k), at most 10^9 days ("never"): double the
+/// step until F passes v, then halve the bracket (F rises with k).
+fn first_above(d: &Delay, v: f64, from: i64) -> i64 {
     let cap = 1_000_000_000;
-    let (mut lo, mut step) = (o, 1);
-    while lo < cap && v >= f(lo) {
+    let (mut lo, mut step) = (from, 1);
+    while lo < cap && v >= delay_cdf(d, lo) {
         lo = (lo + step).min(cap);
         step *= 2;
     }
     // Now v < F(lo) or lo = cap; the answer lies in (lo - step / 2, lo].
-    let mut low = (lo - step / 2).max(o);
+    let mut low = (lo - step / 2).max(from);
     let mut high = lo;
     while low < high {
         let mid = low + (high - low) / 2;
-        if v < f(mid) {
+        if v < delay_cdf(d, mid) {
             high = mid;
         } else {
             low = mid + 1;
         }
     }
     high
+}
+
+/// Section 20: the delay of an invoice overdue by `o` days on day 0, from its delay
+/// uniform u: with F(k) = P(round(X) <= k), v = F(o - 1) + u (1 - F(o - 1)) and d the
+/// smallest k >= o with v < F(k) (d = o when 1 - F(o - 1) is 0).
+fn conditioned_delay(d: &Delay, o: i64, u: f64) -> i64 {
+    let below = delay_cdf(d, o - 1);
+    if 1.0 - below == 0.0 {
+        return o;
+    }
+    first_above(d, below + u * (1.0 - below), o)
 }
 
 impl Variant {

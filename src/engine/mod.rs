@@ -563,7 +563,7 @@ fn simulate_lanes<O: DayObserver>(
                 issued(model, b, p, scratch, &mut out[p]);
             }
             if let (None, Some(delay)) = (default, &buyer.delay)
-                && delay.sigma > 0.0
+                && delay.is_random()
                 && solvent_loop != SolventLoop::General
             {
                 if !buyer.opening.is_empty() {

@@ -177,6 +177,30 @@ impl Checker {
         bad.is_none()
     }
 
+    /// A key of [`Kind::Choice`]: the index of the word given, 0 (the default) when
+    /// absent or not one of the words (then a problem lists them).
+    pub fn choice(&mut self, at: &KeyPath, key: &Key, v: &Option<String>) -> usize {
+        let Kind::Choice(words) = key.kind else {
+            unreachable!("{} is not a choice", key.path)
+        };
+        let Some(given) = v else { return 0 };
+        match words.iter().position(|w| w == given) {
+            Some(i) => i,
+            None => {
+                let list = words
+                    .iter()
+                    .map(|w| format!("\"{w}\""))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                self.push(
+                    at.key(key.name()),
+                    format!("is \"{}\"; use {list}", crate::text::terminal_line(given)),
+                );
+                0
+            }
+        }
+    }
+
     /// A text key: a required name (not empty), a label or free text with its default.
     pub fn text(&mut self, at: &KeyPath, key: &Key, v: &Option<String>) -> String {
         let path = at.key(key.name());

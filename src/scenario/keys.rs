@@ -130,6 +130,8 @@ pub enum Kind {
     Limits,
     /// A list of buyer, group or member names (at least one).
     Names,
+    /// One of these words (the first is the default).
+    Choice(&'static [&'static str]),
 }
 
 /// What a key's absence means: its default, or that it is required.
@@ -271,10 +273,11 @@ keys! {
     LGD = "buyer.lgd", Lgd, Required, "lgd = 0.7", "Loss given default: a number, or { mean, sd } for a Beta drawn once per buyer and path.";
     LGD_MEAN = "buyer.lgd.mean", Number(Open(0.0, 1.0)), Required, "mean = 0.7", "Mean of the Beta LGD.";
     LGD_SD = "buyer.lgd.sd", Number(Closed(0.0, 1.0)), Required, "sd = 0.2", "Sd of the Beta LGD, below sqrt(mean (1 - mean)); 0 is the constant mean.";
-    DELAY = "buyer.delay", Table, Means("always on time"), "", "Late payment: on time with probability on_time, else round(X) days late, X lognormal.";
+    DELAY = "buyer.delay", Table, Means("always on time"), "", "Late payment: on time with probability on_time, else round(X) days late, X lognormal or gamma.";
     ON_TIME = "buyer.delay.on_time", Number(Closed(0.0, 1.0)), num(0.0), "", "Probability that an invoice is paid on its due day.";
-    MEAN_DAYS = "buyer.delay.mean_days", Number(OpenClosed(0.0, MAX_DAYS as f64)), Required, "mean_days = 18.0", "Mean of the lognormal delay in days.";
-    SD_DAYS = "buyer.delay.sd_days", Number(Closed(0.0, MAX_DAYS as f64)), num(0.0), "", "Sd of the lognormal delay in days; 0 is exactly mean_days.";
+    MEAN_DAYS = "buyer.delay.mean_days", Number(OpenClosed(0.0, MAX_DAYS as f64)), Required, "mean_days = 18.0", "Mean of the late delay X in days.";
+    SD_DAYS = "buyer.delay.sd_days", Number(Closed(0.0, MAX_DAYS as f64)), num(0.0), "", "Sd of the late delay X in days; 0 is exactly mean_days (a gamma needs 0 or at least mean_days / 10^4).";
+    DELAY_DISTRIBUTION = "buyer.delay.distribution", Choice(&["lognormal", "gamma"]), IfAbsent::Text("lognormal"), "", "The family of X: lognormal, or gamma with shape mean_days^2 / sd_days^2 (MODEL.md section 19).";
     INVOICES_PER_MONTH = "buyer.invoices_per_month", Whole { lo: 1, hi: 1000, advice: "use a whole number in 1..=1000" }, num(1.0), "", "Invoices per month, spread evenly over the month.";
     LIMIT = "buyer.limit", Number(NonNegMoney), Means("the policy's default_limit"), "", "The insurer's credit limit on this buyer (for a group: on each member); covered when > 0.";
     BUYER_CORRELATION = "buyer.correlation", Number(ClosedOpen(0.0, 1.0)), Means("credit.correlation"), "", "This buyer's own asset correlation.";
@@ -404,7 +407,7 @@ mod tests {
         assert!(!children("buyers[]").contains(&"count"));
         assert_eq!(
             children("buyers[].delay"),
-            ["on_time", "mean_days", "sd_days"]
+            ["on_time", "mean_days", "sd_days", "distribution"]
         );
     }
 }

@@ -46,15 +46,28 @@ impl Lgd {
     }
 }
 
-/// Late-payment behaviour: a point mass at "on time" and a lognormal delay otherwise.
+/// Late-payment behaviour: a point mass at "on time" and a lognormal or gamma delay
+/// otherwise (MODEL.md sections 6 and 19).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Delay {
     /// Probability that an invoice is paid on its due day.
     pub on_time: f64,
-    /// Mean of the lognormal delay in days, > 0.
+    /// Mean of the late delay X in days, > 0.
     pub mean_days: f64,
-    /// Standard deviation of the lognormal delay in days, >= 0.
+    /// Standard deviation of X in days, >= 0.
     pub sd_days: f64,
+    /// The family of X.
+    pub distribution: DelayDistribution,
+}
+
+/// The family of a late delay X (MODEL.md section 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DelayDistribution {
+    /// Lognormal (section 6), the default.
+    #[default]
+    Lognormal,
+    /// Gamma with shape mean^2 / sd^2 and scale sd^2 / mean.
+    Gamma,
 }
 
 /// The terms shared by a named buyer and a buyer group.

@@ -92,13 +92,15 @@ pub struct RawBeta {
     pub sd: Option<f64>,
 }
 
-/// `delay = { on_time = 0.55, mean_days = 18.0, sd_days = 20.0 }`
+/// `delay = { on_time = 0.55, mean_days = 18.0, sd_days = 20.0, distribution = "gamma" }`
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDelay {
     pub on_time: Option<f64>,
     pub mean_days: Option<f64>,
     pub sd_days: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
 }
 
 /// One `[[buyers]]` or `[[buyer_groups]]` entry: named buyers and groups share their

@@ -118,6 +118,12 @@ fn node(path: &str, key: &Key) -> Value {
             m.insert("minItems".into(), json!(1));
             m
         }
+        Kind::Choice(words) => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("string"));
+            m.insert("enum".into(), json!(words));
+            m
+        }
         Kind::Label | Kind::Text => {
             let mut m = Map::new();
             m.insert("type".into(), json!("string"));

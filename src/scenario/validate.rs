@@ -475,11 +475,17 @@ fn buyer_terms(c: &mut Checker, at: &KeyPath, b: &RawBuyer) -> BuyerTerms {
     };
     let delay = b.delay.as_ref().map(|d| {
         let at = at.key("delay");
-        Delay {
+        let delay = Delay {
             on_time: c.number(&at, &keys::ON_TIME, d.on_time),
             mean_days: c.number(&at, &keys::MEAN_DAYS, d.mean_days),
             sd_days: c.number(&at, &keys::SD_DAYS, d.sd_days),
-        }
+            distribution: match c.choice(&at, &keys::DELAY_DISTRIBUTION, &d.distribution) {
+                0 => DelayDistribution::Lognormal,
+                _ => DelayDistribution::Gamma,
+            },
+        };
+        gamma_shape(c, &at, &delay);
+        delay
     });
     BuyerTerms {
         name,
@@ -491,6 +497,31 @@ fn buyer_terms(c: &mut Checker, at: &KeyPath, b: &RawBuyer) -> BuyerTerms {
         invoices_per_month: c.whole(at, &keys::INVOICES_PER_MONTH, b.invoices_per_month) as u32,
         limit: c.maybe_number(at, &keys::LIMIT, b.limit),
         correlation: c.maybe_number(at, &keys::BUYER_CORRELATION, b.correlation),
+    }
+}
+
+/// The largest shape of a gamma delay, mean_days^2 / sd_days^2 (sd_days at least
+/// mean_days / 10^4): its distribution function needs about 9 sqrt(shape) steps near
+/// the mean, and a narrower delay than this is a fixed one for every purpose.
+pub const MAX_GAMMA_SHAPE: f64 = 1e8;
+
+/// A gamma delay with sd_days > 0 needs a shape of at most [`MAX_GAMMA_SHAPE`].
+fn gamma_shape(c: &mut Checker, at: &KeyPath, d: &Delay) {
+    let gamma = d.distribution == DelayDistribution::Gamma;
+    if gamma && d.sd_days > 0.0 && d.mean_days > 0.0 {
+        let shape = (d.mean_days * d.mean_days) / (d.sd_days * d.sd_days);
+        if shape > MAX_GAMMA_SHAPE {
+            c.push(
+                at.key("sd_days"),
+                format!(
+                    "is {} with mean_days = {}: a gamma delay this narrow (shape above 10^8) \
+                     is not supported; use sd_days = 0 for a fixed delay or at least {}",
+                    d.sd_days,
+                    d.mean_days,
+                    d.mean_days / 1e4
+                ),
+            );
+        }
     }
 }
 
