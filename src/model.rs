@@ -49,6 +49,9 @@ pub struct BuyerModel {
     pub calendar: usize,
     /// Index into [`Model::copulas`] of this buyer's copula parameters.
     pub copula: usize,
+    /// Its country ([`Model::countries`]; [`NO_COUNTRY`] without one), whose political
+    /// events block its payments and sales.
+    pub country: u32,
     /// Position in [`Model::draws`] of the draw of its own factor E(b) (unused when
     /// the buyer cannot default at random).
     pub factor_draw: usize,
@@ -116,23 +119,48 @@ pub struct PolicyModel {
 /// The copula parameters of a buyer, shared by all buyers with the same values (all
 /// members of a group, say), so that the default pre-test costs one normal
 /// distribution function per class and path, not one inverse normal per buyer.
+///
+/// X(b) = S + sqrt(1 - rho - w) E(b), with the systematic part S = sqrt(rho) Z, plus
+/// sqrt(w) C(c) for a buyer of a country c with w = w(c) > 0 (MODEL.md sections 6
+/// and 17).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Copula {
     /// sqrt(rho).
     pub sqrt_rho: f64,
-    /// sqrt(1 - rho).
-    pub sqrt_one_minus_rho: f64,
+    /// sqrt(w(c)) of the buyer's country (0 without one, or when w = 0).
+    pub sqrt_w: f64,
+    /// The country c whose factor enters S ([`Model::countries`]); `u32::MAX` when
+    /// none does.
+    pub country: u32,
+    /// sqrt(1 - rho - w): the loading of the buyer's own factor (sqrt(1 - rho) without
+    /// a country).
+    pub sqrt_own: f64,
     /// Latent values X >= this cannot default within the horizon (a fast pre-test;
     /// the default day itself is always computed from the exact formula).
     pub default_threshold: f64,
 }
 
+/// No country (in [`Copula::country`] and [`BuyerModel::country`]).
+pub const NO_COUNTRY: u32 = u32::MAX;
+
 impl Copula {
-    /// A bound on the uniform u of E(b) = Phi^-1(u), given the common factor z: when
-    /// u >= this bound, X = sqrt(rho) z + sqrt(1 - rho) E(b) is above the default
-    /// threshold, so the buyer does not default within the horizon.
+    /// The systematic part S of X(b) for the common factor `z` and the country
+    /// factors of the path, `country_factor(c)` = C(c): sqrt(rho) z, plus sqrt(w) C(c)
+    /// with a country (the same operations, in the same order, as MODEL.md's formula).
+    #[inline]
+    pub fn systematic(&self, z: f64, country_factor: impl FnOnce(usize) -> f64) -> f64 {
+        if self.country == NO_COUNTRY {
+            self.sqrt_rho * z
+        } else {
+            self.sqrt_rho * z + self.sqrt_w * country_factor(self.country as usize)
+        }
+    }
+
+    /// A bound on the uniform u of E(b) = Phi^-1(u), given the systematic part S: when
+    /// u >= this bound, X = S + sqrt_own E(b) is above the default threshold, so the
+    /// buyer does not default within the horizon.
     ///
-    /// X < threshold  <=>  E(b) < e* = (threshold - sqrt(rho) z) / sqrt(1 - rho)
+    /// X < threshold  <=>  E(b) < e* = (threshold - S) / sqrt_own
     /// <=>  u < Phi(e*). The bound is Phi(e* + 1e-6) + 1e-12: the margins (10^-6 in E
     /// against relative errors of about 10^-15 in Phi and its inverse; 10^-12 in u
     /// against the rounding of Phi near 1, where one step of 2^-53 in u is a step of
@@ -140,12 +168,51 @@ impl Copula {
     /// goes through the exact formula, so the bound never changes a default day. It
     /// sends one buyer in about 10^12 through the formula needlessly.
     #[inline]
-    pub fn uniform_bound(&self, z: f64) -> f64 {
+    pub fn uniform_bound(&self, systematic: f64) -> f64 {
         if self.default_threshold == f64::NEG_INFINITY {
             return 0.0;
         }
-        let e = (self.default_threshold - self.sqrt_rho * z) / self.sqrt_one_minus_rho;
+        let e = (self.default_threshold - systematic) / self.sqrt_own;
         crate::dist::norm_cdf(e + 1e-6) + 1e-12
+    }
+}
+
+/// A country as the path loop sees it (MODEL.md section 17).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountryModel {
+    /// When its political event falls.
+    pub event: EventRule,
+    /// Days an event blocks payments and sales.
+    pub moratorium_days: u32,
+}
+
+/// How a country's political event day T(c) is found in a path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EventRule {
+    /// political_pd = 0: no event.
+    Never,
+    /// T = floor(365 (-ln(1 - U)) / lambda), lambda = -ln(1 - political_pd).
+    Random {
+        /// lambda.
+        lambda: f64,
+    },
+    /// A stress case's day, in every path (`None`: the day is >= H, no event).
+    Forced(Option<u32>),
+}
+
+impl EventRule {
+    /// The event day in a path whose event uniform is `u`, if it falls before
+    /// `horizon`.
+    #[inline]
+    pub fn day(&self, u: f64, horizon: u32) -> Option<u32> {
+        match *self {
+            EventRule::Never => None,
+            EventRule::Forced(day) => day,
+            EventRule::Random { lambda } => {
+                let t = (365.0 * -portable::ln_1p(-u) / lambda).floor();
+                (t < horizon as f64).then_some(t as u32)
+            }
+        }
     }
 }
 
@@ -201,8 +268,10 @@ pub struct Model {
     pub calendars: Vec<Calendar>,
     /// Delay tables, one per distinct (mu, sigma).
     pub delay_tables: Vec<DelayTable>,
-    /// Copula parameters, one per distinct (rho, default threshold).
+    /// Copula parameters, one per distinct (rho, country, w, default threshold).
     pub copulas: Vec<Copula>,
+    /// The countries, in file order (MODEL.md section 17).
+    pub countries: Vec<CountryModel>,
     /// The draws of streams 1 + b a path needs (section "Random numbers" of
     /// [`crate::rng`]): each randomly defaulting buyer's factor, then each late-paying
     /// buyer's invoices, in buyer order.
@@ -373,9 +442,20 @@ impl Model {
                 }
             }
             let forced_default = forced.get(&buyers.len()).copied();
+            // A country with w > 0 loads the buyer on its factor (w = 0 gives the
+            // same X as no country, to the bit).
+            let (sqrt_w, factor, sqrt_own) = match terms.country {
+                Some(c) if s.countries[c].correlation > 0.0 => {
+                    let w = s.countries[c].correlation;
+                    (w.sqrt(), c as u32, (1.0 - rho - w).sqrt())
+                }
+                _ => (0.0, NO_COUNTRY, (1.0 - rho).sqrt()),
+            };
             buyer_copulas.push(Copula {
                 sqrt_rho: rho.sqrt(),
-                sqrt_one_minus_rho: (1.0 - rho).sqrt(),
+                sqrt_w,
+                country: factor,
+                sqrt_own,
                 default_threshold: default_threshold(lambda, horizon),
             });
             buyers.push(BuyerModel {
@@ -383,6 +463,7 @@ impl Model {
                 terms_days: terms.terms_days,
                 lambda,
                 copula: 0,
+                country: terms.country.map_or(NO_COUNTRY, |c| c as u32),
                 factor_draw: usize::MAX,
                 first_invoice_draw: usize::MAX,
                 draws_end: 0,
@@ -539,6 +620,21 @@ impl Model {
             calendars,
             delay_tables,
             copulas,
+            countries: s
+                .countries
+                .iter()
+                .enumerate()
+                .map(|(c, country)| CountryModel {
+                    event: match s.forced_events.iter().find(|e| e.country == c) {
+                        Some(e) => EventRule::Forced((e.day < horizon).then_some(e.day)),
+                        None if country.political_pd == 0.0 => EventRule::Never,
+                        None => EventRule::Random {
+                            lambda: -portable::ln_1p(-country.political_pd),
+                        },
+                    },
+                    moratorium_days: country.moratorium_days,
+                })
+                .collect(),
             draws,
             financing: s.financing.map(|f| FinancingModel {
                 advance_rate: f.advance_rate,
@@ -583,23 +679,35 @@ mod tests {
         // The engine skips a buyer when u >= bound; the exact test it replaces is
         // X = sqrt(rho) z + sqrt(1 - rho) Phi^-1(u) >= threshold. Check the implication
         // just above each bound, where a wrong bound would show first.
-        for rho in [0.0, 0.12, 0.5, 0.95] {
-            for pd in [1e-6, 0.015, 0.3, 0.999] {
+        // With a country (w > 0), the systematic part adds sqrt(w) C for a few C.
+        let loadings = [
+            (0.0, 0.0),
+            (0.12, 0.0),
+            (0.5, 0.0),
+            (0.95, 0.0),
+            (0.12, 0.1),
+            (0.3, 0.6),
+        ];
+        for (rho, w) in loadings {
+            for (pd, c) in [(1e-6, -3.0), (0.015, 0.0), (0.3, 2.5), (0.999, 0.7)] {
                 let lambda = -portable::ln_1p(-pd);
                 let copula = Copula {
                     sqrt_rho: f64::sqrt(rho),
-                    sqrt_one_minus_rho: f64::sqrt(1.0 - rho),
+                    sqrt_w: f64::sqrt(w),
+                    country: if w > 0.0 { 0 } else { NO_COUNTRY },
+                    sqrt_own: f64::sqrt(1.0 - rho - w),
                     default_threshold: default_threshold(lambda, 365),
                 };
                 for i in -80..=80 {
                     let z = i as f64 / 10.0;
-                    let bound = copula.uniform_bound(z);
+                    let systematic = copula.systematic(z, |_| c);
+                    let bound = copula.uniform_bound(systematic);
                     let above = [1e-16, 1e-15, 1e-13, 1e-12, 1e-9, 1e-6, 1e-3];
                     for u in std::iter::once(bound).chain(above.iter().map(|d| bound + d)) {
                         if u <= 0.0 || u >= 1.0 {
                             continue;
                         }
-                        let x = copula.sqrt_rho * z + copula.sqrt_one_minus_rho * inv_norm_cdf(u);
+                        let x = systematic + copula.sqrt_own * inv_norm_cdf(u);
                         assert!(
                             x >= copula.default_threshold,
                             "rho {rho} pd {pd} z {z} u {u}"

@@ -15,7 +15,7 @@ use crate::run::{BLOCK, BlockSums, RunResult, VariantResult, YearSums};
 use crate::variant::MAX_VARIANTS;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"cashrisk-partial 6\n";
+const MAGIC: &[u8] = b"cashrisk-partial 7\n";
 /// Magic line, then the file's length (8 bytes), then SHA-256 (32 bytes) of the rest.
 const HEADER: usize = MAGIC.len() + 8 + 32;
 /// The largest partial file read: 50 million paths at 40 bytes, with room to spare.
@@ -202,7 +202,8 @@ pub fn read(path: &std::path::Path) -> Result<Vec<u8>, crate::input::ReadError> 
 
 /// The bytes of a partial result file: the description (JSON), the credit loss
 /// column, the number of variants, then per variant its columns, block sums, counts
-/// and net-loss histogram, then the fan's rows.
+/// and net-loss histogram, then the fan's rows, then the paths with a political
+/// event per country.
 pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     let json = serde_json::to_vec(meta).unwrap_or_default();
@@ -243,6 +244,7 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
         w.u64(r.fan.min[row].to_bits());
         w.u64(r.fan.max[row].to_bits());
     }
+    w.u64s(r.political_events.iter().copied());
     seal(&w.0)
 }
 
@@ -350,6 +352,10 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         fan.min[row] = f64::from_bits(r.u64()?);
         fan.max[row] = f64::from_bits(r.u64()?);
     }
+    let political_events = r.u64s(crate::scenario::MAX_COUNTRIES as u64)?;
+    if political_events.iter().any(|&e| e > n) {
+        return Err("more political events than paths (corrupt file?)".to_string());
+    }
     if r.at != body.len() {
         return Err("unexpected bytes at the end (corrupt file?)".to_string());
     }
@@ -361,6 +367,7 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         credit_loss,
         variants,
         fan,
+        political_events,
     };
     Ok((meta, result))
 }

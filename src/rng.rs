@@ -11,6 +11,7 @@
 //! |-------------------|---------|-------------------------------------------------------|
 //! | 0                 | 0       | common factor Z                                       |
 //! | 0                 | 1 + m   | demand shock e(m) of month m                          |
+//! | 0                 | 2^31 + c | country c (file order): first word its factor C(c), second its event uniform U(c) |
 //! | 1 + b             | 0       | own factor E(b) of buyer b                             |
 //! | 1 + b             | 1 + i   | invoice i of buyer b: first word on time?, second delay |
 //! | 2^30 + b          | j       | opening receivable j of buyer b (file order): first word on time?, second delay |
@@ -507,6 +508,11 @@ fn fill_batches(
 pub fn open01(word: u64) -> f64 {
     ((word >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
 }
+
+/// Index in stream 0 of country c's two words (MODEL.md section 17): 2^31 + c, the
+/// first word its factor C(c) = Phi^-1(u), the second its event uniform U(c). Month
+/// shocks use indices 1 + m, far below.
+pub const COUNTRY_INDEX_BASE: u32 = 1 << 31;
 
 /// First stream of the opening receivables of a buyer (MODEL.md section 20): stream
 /// 2^30 + b, index j for the buyer's j-th opening receivable in file order.

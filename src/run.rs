@@ -330,6 +330,9 @@ pub struct RunResult {
     pub variants: Vec<VariantResult>,
     /// Per-day headroom histograms of every variant.
     pub fan: Fan,
+    /// Per country (file order), the paths with a political event before H (MODEL.md
+    /// section 18: `political_events`).
+    pub political_events: Vec<u64>,
 }
 
 impl RunResult {
@@ -378,6 +381,12 @@ impl RunResult {
             mine.year_blocks.extend_from_slice(&theirs.year_blocks);
             mine.add_tallies(theirs);
         }
+        if self.political_events.len() != next.political_events.len() {
+            return Err("the runs have different countries".to_string());
+        }
+        for (a, b) in self.political_events.iter_mut().zip(&next.political_events) {
+            *a += b;
+        }
         self.credit_loss.extend_from_slice(&next.credit_loss);
         self.fan.merge(&next.fan);
         Ok(())
@@ -389,6 +398,8 @@ impl RunResult {
 struct Tally {
     fan: FanRecorder,
     variants: Vec<VariantResult>,
+    /// Paths with a political event, per country.
+    political_events: Vec<u64>,
 }
 
 /// Simulates paths `first..first + count` of `model` on `threads` threads.
@@ -419,6 +430,7 @@ pub fn run(
             variants: (0..variants)
                 .map(|_| VariantResult::new(0, 0, h, years))
                 .collect(),
+            political_events: vec![0; model.countries.len()],
         };
         // This block's sums per variant and year (variant-major).
         let mut year_sums = vec![YearSums::default(); variants * years];
@@ -439,6 +451,9 @@ pub fn run(
                 let paths: [u64; PATHS] = std::array::from_fn(|p| first.wrapping_add(k + p as u64));
                 let simulated = simulate_paths(model, &paths[..n], &mut scratch, &mut tally.fan);
                 for (p, o) in simulated.into_iter().take(n).enumerate() {
+                    for (c, events) in tally.political_events.iter_mut().enumerate() {
+                        *events += (o.political_events >> c) & 1;
+                    }
                     for (y, year) in scratch.years(p).enumerate() {
                         for (v, t) in tally.variants.iter_mut().enumerate() {
                             t.year_shortfalls[y] += year.shortfall[v] as u64;
@@ -500,10 +515,14 @@ pub fn run(
     let first_tally = tallies.next().expect("at least one worker ran");
     let mut fan = first_tally.fan.finish();
     let mut total = first_tally.variants;
+    let mut political_events = first_tally.political_events;
     for t in tallies {
         fan.merge(&t.fan.finish());
         for (a, b) in total.iter_mut().zip(&t.variants) {
             a.add_tallies(b);
+        }
+        for (a, b) in political_events.iter_mut().zip(&t.political_events) {
+            *a += b;
         }
     }
     for (column, t) in columns.variants.iter_mut().zip(total) {
@@ -519,6 +538,7 @@ pub fn run(
         credit_loss: columns.credit_loss,
         variants: columns.variants,
         fan,
+        political_events,
     }
 }
 

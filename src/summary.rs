@@ -226,7 +226,7 @@ pub struct ScenarioInfo {
 }
 
 /// How it was run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimulationInfo {
     /// Number of paths.
     pub paths: u64,
@@ -237,6 +237,19 @@ pub struct SimulationInfo {
     /// With `--precision`: the target and the half-widths reached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// Per country in file order, the mean number of political events within the
+    /// horizon per path (MODEL.md section 18); absent without countries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub political_events: Vec<CountryEvents>,
+}
+
+/// The political events of one country (MODEL.md section 18).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountryEvents {
+    /// The country's name.
+    pub country: String,
+    /// Mean number of events within the horizon per path (at most one per path).
+    pub mean: f64,
 }
 
 /// The precision a `--precision` run reached.
@@ -722,6 +735,15 @@ impl Summary {
                 seed: scenario.seed,
                 horizon_days: scenario.horizon_days,
                 precision: None,
+                political_events: scenario
+                    .countries
+                    .iter()
+                    .zip(&result.political_events)
+                    .map(|(country, &events)| CountryEvents {
+                        country: country.name.clone(),
+                        mean: events as f64 / n as f64,
+                    })
+                    .collect(),
             },
             uninsured,
             policies,

@@ -33,6 +33,8 @@ pub struct Seen {
     pub exact: usize,
     /// Path-years after the first with a shortfall in some variant (H > 365).
     pub year_shortfalls: usize,
+    /// Political events of a country (MODEL.md section 17).
+    pub political_events: usize,
 }
 
 /// The scale against which amounts of money are compared.
@@ -75,6 +77,14 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
         );
     };
     amount("credit loss", e.credit_loss, r.credit_loss);
+    for (c, &event) in r.political_events.iter().enumerate() {
+        assert_eq!(
+            (e.political_events >> c) & 1 == 1,
+            event,
+            "{label}: political event of country {c}"
+        );
+        seen.political_events += event as usize;
+    }
     // Without a policy the insured variant is the uninsured one (the reference has
     // no variant for it).
     assert_eq!(
@@ -283,6 +293,15 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         [credit]
         correlation = 0.3
         recovery_lag_days = 0
+        [[countries]]
+        name = "Far"
+        correlation = 0.2
+        political_pd = 0.4
+        moratorium_days = 60
+        [[countries]]
+        name = "Near"
+        political_pd = 0.3
+        moratorium_days = 30
         [[buyers]]
         name = "A"
         share = 0.3
@@ -292,6 +311,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         delay = { on_time = 0.3, mean_days = 40.0, sd_days = 60.0 }
         invoices_per_month = 3
         limit = 25000.0
+        country = "Far"
         [[buyers]]
         name = "B"
         share = 0.2
@@ -308,6 +328,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         delay = { on_time = 0.4, mean_days = 50.0, sd_days = 45.0, distribution = "gamma" }
         invoices_per_month = 2
         limit = 15000.0
+        country = "Far"
         [[buyer_groups]]
         name = "G"
         count = 20
@@ -316,6 +337,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         pd = 0.3
         lgd = 1.0
         delay = { on_time = 0.5, mean_days = 10.0, sd_days = 5.0 }
+        country = "Near"
         [[policies]]
         name = "First loss and a cap"
         indemnity = 0.9
@@ -333,6 +355,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         waiting_period_days = 120
         settlement_days = 0
         limits = { "A" = 60000.0, "G" = 1000.0, "G#3" = 9000.0, "B" = 0.0 }
+        political_cover = true
         [[policies]]
         name = "No wait"
         indemnity = 1.0
@@ -385,6 +408,11 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         delay_multiplier = 2.0
         terms_days_add = 25
         [[stress]]
+        name = "Moratorium"
+        political_event = [{ country = "Far", day = 50 }]
+        country_correlation = 0.4
+        political_pd_multiplier = 2.0
+        [[stress]]
         name = "Targeted"
         only = ["B", "G#3", "G#5"]
         pd_multiplier = 3.0
@@ -404,6 +432,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
     assert!(seen.claims > 100 && seen.payouts > 100, "{seen:?}");
     // H = 400: the second policy year (days 365-399) is compared too.
     assert!(seen.year_shortfalls > 0, "{seen:?}");
+    assert!(seen.political_events > 100, "{seen:?}");
 }
 
 /// A random valid scenario as TOML: every key of sections 3-9 drawn, a policy in most.
@@ -452,9 +481,18 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             1u32..40,
             proptest::option::of(0f64..2e5),
             proptest::option::of(0f64..0.9),
+            // Its country, if the file has that many.
+            proptest::option::of(0usize..3),
         ),
     );
-    let group = (1u32..30, 0.01f64..0.25, 0f64..0.4, lgd, delay, 1u32..5);
+    let group = (
+        1u32..30,
+        0.01f64..0.25,
+        0f64..0.4,
+        lgd,
+        delay,
+        (1u32..5, proptest::option::of(0usize..3)),
+    );
     let policy = (
         (0.5f64..=1.0, 0f64..0.01, 0f64..2e4, 0f64..3e4),
         (
@@ -462,6 +500,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             0u32..250,
             0u32..90,
             0f64..3e4,
+            any::<bool>(),
         ),
         // Limits of the policy's own: (which name, amount), the names being the
         // buyers, the groups and a member of each group.
@@ -488,9 +527,15 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 0f64..0.1,
             )),
         ),
-        (0u64..10_000, 0.0f64..0.5, 0u32..900),
+        (
+            0u64..10_000,
+            0.0f64..0.5,
+            0u32..900,
+            // Countries: w, political_pd, moratorium days.
+            proptest::collection::vec((0f64..0.3, 0f64..0.6, 1u32..200), 0..3),
+        ),
     )
-        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance, receivables, financing), (seed, rho, forced))| {
+        .prop_map(|(company, revenue, costs, buyers, groups, (policies, as_insurance, receivables, financing), (seed, rho, forced, countries))| {
             let (h, cash, line, rate, dep, floor) = company;
             let ((monthly, growth, vol, start), season) = revenue;
             let (vr, sup, fixed, scheduled) = costs;
@@ -514,6 +559,16 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 }
             }
             t += &format!("[credit]\ncorrelation = {rho}\nrecovery_lag_days = {}\n", seed % 200);
+            for (c, (w, pd, moratorium)) in countries.iter().enumerate() {
+                t += &format!(
+                    "[[countries]]\nname = \"C{c}\"\ncorrelation = {w}\npolitical_pd = {pd}\n\
+                     moratorium_days = {moratorium}\n"
+                );
+            }
+            let country_text = |pick: Option<usize>| match pick {
+                Some(c) if c < countries.len() => format!("country = \"C{c}\"\n"),
+                _ => String::new(),
+            };
             let delay_text = |d: Option<(f64, f64, f64, u8)>| {
                 d.map_or(String::new(), |(on_time, mean, sd, family)| {
                     let family = ["", ", distribution = \"lognormal\"", ", distribution = \"gamma\""]
@@ -525,13 +580,14 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             };
             let mut names = Vec::new();
             let mut limit_names = Vec::new();
-            for (i, ((share, terms, pd, lgd, delay), (n, limit, own_rho))) in
+            for (i, ((share, terms, pd, lgd, delay), (n, limit, own_rho, country))) in
                 buyers.into_iter().enumerate()
             {
                 t += &format!(
                     "[[buyers]]\nname = \"B{i}\"\nshare = {share}\nterms_days = {terms}\n\
-                     pd = {pd}\nlgd = {lgd}\ninvoices_per_month = {n}\n{}",
-                    delay_text(delay)
+                     pd = {pd}\nlgd = {lgd}\ninvoices_per_month = {n}\n{}{}",
+                    delay_text(delay),
+                    country_text(country)
                 );
                 if let Some(limit) = limit {
                     t += &format!("limit = {limit}\n");
@@ -542,11 +598,12 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 names.push(format!("B{i}"));
                 limit_names.push(format!("B{i}"));
             }
-            for (i, (count, share, pd, lgd, delay, n)) in groups.into_iter().enumerate() {
+            for (i, (count, share, pd, lgd, delay, (n, country))) in groups.into_iter().enumerate() {
                 t += &format!(
                     "[[buyer_groups]]\nname = \"G{i}\"\ncount = {count}\nshare = {share}\n\
-                     terms_days = 30\npd = {pd}\nlgd = {lgd}\ninvoices_per_month = {n}\n{}",
-                    delay_text(delay)
+                     terms_days = 30\npd = {pd}\nlgd = {lgd}\ninvoices_per_month = {n}\n{}{}",
+                    delay_text(delay),
+                    country_text(country)
                 );
                 names.push(format!("G{i}#{count}"));
                 limit_names.push(format!("G{i}"));
@@ -575,7 +632,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 }
             }
             let one = policies.len() == 1 && as_insurance;
-            for (k, ((ind, prem, minp, afl), (ml, wait, settle, default_limit), limits)) in
+            for (k, ((ind, prem, minp, afl), (ml, wait, settle, default_limit, cover), limits)) in
                 policies.into_iter().enumerate()
             {
                 if one {
@@ -592,6 +649,9 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 if let Some(ml) = ml {
                     t += &format!("max_liability = {ml}\n");
                 }
+                if cover {
+                    t += "political_cover = true\n";
+                }
                 let mut entries = std::collections::BTreeMap::new();
                 for (pick, amount) in limits {
                     if !limit_names.is_empty() {
@@ -606,6 +666,13 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
             }
             t += "[[stress]]\nname = \"Worse\"\npd_multiplier = 3.0\ndelay_multiplier = 1.5\n\
                   lgd_add = 0.1\nterms_days_add = 30\n";
+            if !countries.is_empty() {
+                t += &format!(
+                    "political_pd_multiplier = 1.5\ncountry_correlation = 0.05\n\
+                     political_event = [{{ country = \"C0\", day = {} }}]\n",
+                    forced / 2
+                );
+            }
             // A targeted case on the last buyer or member and every limit name
             // (a member whose group is named too would be refused).
             let mut only: Vec<&String> = names.last().into_iter().collect();

@@ -12,11 +12,11 @@
 //! Model version 2 extends this file first; the engine is then made equal to it.
 //! Done so far: several policies with their own limits (section 14), financing
 //! (section 15), opening receivables (section 20), the figures of section 18 with
-//! `by_year`, the gamma delay family (section 19), recurring scheduled flows and terms
-//! under stress (section 21).
+//! `by_year`, countries and political risk (section 17), the gamma delay family
+//! (section 19), recurring scheduled flows and terms under stress (section 21).
 
 use cashrisk::dist::{self, portable};
-use cashrisk::rng::{LGD_STREAM_BASE, OPENING_STREAM_BASE, PathRng, open01};
+use cashrisk::rng::{COUNTRY_INDEX_BASE, LGD_STREAM_BASE, OPENING_STREAM_BASE, PathRng, open01};
 use cashrisk::scenario::{BuyerTerms, Delay, DelayDistribution, Lgd, Policy, Scenario};
 
 /// What one variant of a path produced (MODEL.md section 8).
@@ -79,6 +79,8 @@ pub struct ReferencePath {
     pub open_days: f64,
     /// Section 18: the amount invoiced on days 0..H-1 (the denominator of DSO).
     pub invoiced: f64,
+    /// Section 17: whether each country (file order) has a political event before H.
+    pub political_events: Vec<bool>,
     /// Uninsured, then each policy.
     pub variants: Vec<Variant>,
 }
@@ -167,6 +169,28 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     // Section 4: the common factor Z (stream 0, index 0) and the demand shocks e(m)
     // (stream 0, index 1 + m). Section 5: revenue.
     let z = normal(0, 0);
+    // Section 17: each country's factor C(c) and political event day T(c) (stream 0,
+    // index 2^31 + c: the first word the factor, the second U(c)), or the day a stress
+    // case forces.
+    let countries: Vec<(f64, Option<u32>)> = s
+        .countries
+        .iter()
+        .enumerate()
+        .map(|(c, country)| {
+            let (w0, w1) = rng.words(0, COUNTRY_INDEX_BASE + c as u32);
+            let factor = dist::inv_norm_cdf(open01(w0));
+            let event = match s.forced_events.iter().find(|e| e.country == c) {
+                Some(e) => (e.day < h).then_some(e.day),
+                None if country.political_pd == 0.0 => None,
+                None => {
+                    let lambda = -portable::ln_1p(-country.political_pd);
+                    let t = 365.0 * -portable::ln_1p(-open01(w1)) / lambda;
+                    (t.floor() < h as f64).then(|| t.floor() as u32)
+                }
+            };
+            (factor, event)
+        })
+        .collect();
     let revenue: Vec<f64> = months
         .iter()
         .map(|&m| {
@@ -249,7 +273,16 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             None => {
                 let rho = terms.correlation.unwrap_or(s.correlation);
                 let lambda = -portable::ln_1p(-terms.pd);
-                let x = rho.sqrt() * z + (1.0 - rho).sqrt() * normal(stream, 0);
+                // Section 17: a buyer of a country loads on its factor C(c) with w(c).
+                let x = match terms.country {
+                    Some(c) => {
+                        let w = s.countries[c].correlation;
+                        rho.sqrt() * z
+                            + w.sqrt() * countries[c].0
+                            + (1.0 - rho - w).sqrt() * normal(stream, 0)
+                    }
+                    None => rho.sqrt() * z + (1.0 - rho).sqrt() * normal(stream, 0),
+                };
                 let tau = 365.0 * -portable::ln_1p(-dist::norm_cdf(x)) / lambda;
                 (tau.floor() < h as f64).then(|| tau.floor() as u32)
             }
@@ -267,6 +300,18 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 }
             }
         };
+        // Section 17: the window [T, T + moratorium) of the buyer's country's event: no
+        // invoice is issued in it, and a payment or recovery dated in it arrives on
+        // T + moratorium instead.
+        let window: Option<(i64, i64)> = terms.country.and_then(|c| {
+            let t = countries[c].1? as i64;
+            Some((t, t + s.countries[c].moratorium_days as i64))
+        });
+        let in_window = |day: i64| window.is_some_and(|(from, to)| from <= day && day < to);
+        let moved = |day: i64| match window {
+            Some((_, to)) if in_window(day) => to,
+            _ => day,
+        };
         // Section 20: the buyer's opening receivables, in file order (index j of the
         // buyer's own stream 2^30 + b).
         let opening = s.receivables.iter().filter(|r| r.buyer_index == b);
@@ -280,7 +325,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 Some(d) => late_delay(&d, open01(w1)) as i64,
             };
             let due = r.due_day;
-            let paid = due + delay;
+            // p(i), and p'(i) after a political event (section 17).
+            let paid = moved(due + delay);
             let defaulted = default_day.is_some_and(|d| paid >= d as i64);
             let stop = default_day.map_or(i64::MAX, i64::from);
             eligible.push((0, paid.min(stop).min(due + max_past_due + 1), r.amount));
@@ -289,7 +335,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 credit_loss += lgd * r.amount;
                 let d = default_day.unwrap() as u64;
                 credit_loss_by_year[d as usize / 365] += lgd * r.amount;
-                (d + s.recovery_lag_days as u64, (1.0 - lgd) * r.amount)
+                let recovery = moved((d + s.recovery_lag_days as u64) as i64) as u64;
+                (recovery, (1.0 - lgd) * r.amount)
             } else {
                 (paid as u64, r.amount)
             };
@@ -299,9 +346,15 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 if limit(policy, buyer) <= 0.0 {
                     continue;
                 }
-                // Section 7 (a protracted-default claim day before day 0 is day 0).
+                // Section 7 (a protracted-default claim day before day 0 is day 0); with
+                // political cover the delay a political event adds counts (section 17).
                 let w = policy.waiting_period_days as i64;
-                let protracted = delay > w && default_day.is_none_or(|d| d as i64 > due + w);
+                let late = if policy.political_cover {
+                    paid - due
+                } else {
+                    delay
+                };
+                let protracted = late > w && default_day.is_none_or(|d| d as i64 > due + w);
                 let claim_day = if protracted {
                     Some((due + w).max(0))
                 } else if defaulted {
@@ -334,8 +387,9 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 let t = start + (k as u64 * (next - start) as u64 / n as u64) as u32;
                 let invoice = i;
                 i += 1;
-                // Section 5: no new sales on or after the default day.
-                if default_day.is_some_and(|d| t >= d) {
+                // Section 5: no new sales on or after the default day; section 17: none
+                // in a political event's window.
+                if default_day.is_some_and(|d| t >= d) || in_window(t as i64) {
                     continue;
                 }
                 let amount = revenue[m as usize] * terms.share / n as f64;
@@ -349,7 +403,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                     Some(d) => late_delay(&d, open01(w1)),
                 };
                 let due = t as u64 + terms.terms_days as u64;
-                let paid = due + delay;
+                // p'(i): p(i) moved by a political event (section 17).
+                let paid = moved((due + delay) as i64) as u64;
                 let defaulted = default_day.is_some_and(|d| paid >= d as u64);
                 let stop = default_day.map_or(u64::MAX, u64::from);
                 let to = paid.min(stop).min(due + max_past_due as u64 + 1);
@@ -365,7 +420,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                     credit_loss += lgd * amount;
                     let d = default_day.unwrap() as u64;
                     credit_loss_by_year[d as usize / 365] += lgd * amount;
-                    (d + s.recovery_lag_days as u64, (1.0 - lgd) * amount)
+                    let recovery = moved((d + s.recovery_lag_days as u64) as i64) as u64;
+                    (recovery, (1.0 - lgd) * amount)
                 } else {
                     (paid, amount)
                 };
@@ -379,7 +435,12 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                     }
                     turnover[v][m as usize] += amount;
                     let w = policy.waiting_period_days as u64;
-                    let protracted = delay > w && default_day.is_none_or(|d| d as u64 > due + w);
+                    let late = if policy.political_cover {
+                        paid - due
+                    } else {
+                        delay
+                    };
+                    let protracted = late > w && default_day.is_none_or(|d| d as u64 > due + w);
                     let claim_day = if protracted {
                         Some(due + w)
                     } else if defaulted {
@@ -468,6 +529,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         variants.push(position(balance(s, &flows, &base[1 + v], rate, out)));
     }
     ReferencePath {
+        political_events: countries.iter().map(|c| c.1.is_some()).collect(),
         credit_loss,
         credit_loss_by_year,
         open_days: open.iter().sum(),

@@ -4,6 +4,7 @@ mod agreement;
 mod browser;
 mod cli;
 mod conveniences;
+mod countries;
 mod determinism;
 mod errors;
 mod financing;

@@ -1,16 +1,23 @@
-//! The invoices of one buyer in one lane, in general: a buyer that may default,
-//! with the recovery, the credit loss and every kind of claim (MODEL.md sections 5-7).
+//! The invoices of one buyer in one lane, in general: a buyer that may default or
+//! whose country has a political event, with the recovery, the credit loss and every
+//! kind of claim (MODEL.md sections 5-7 and 17).
 
 use super::*;
 
 /// The invoices of buyer `b` in lane `p`, in general: the buyer may default on day
-/// `stop` (`u32::MAX`: never), with loss given default `lgd`.
+/// `stop` (`u32::MAX`: never), with loss given default `lgd`, and its country's
+/// political event may block it in `window`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the lane's state, one argument each"
+)]
 pub(super) fn buyer_invoices(
     model: &Model,
     b: usize,
     p: usize,
     stop: u32,
     lgd: f64,
+    window: Window,
     scratch: &mut Scratch,
     out: &mut PathOutcome,
 ) {
@@ -23,9 +30,15 @@ pub(super) fn buyer_invoices(
     let turnover = buyer.turnover_class.saturating_mul(months);
     let lag = model.recovery_lag_days;
     let calendar = &model.calendars[buyer.calendar];
+    // A buyer whose sales stop or pause counts its invoices one by one (else from its
+    // calendar's sums, `super::issued`).
+    let one_by_one = stop != u32::MAX || !window.is_empty();
     for (i, &(m, t)) in calendar.invoices.iter().enumerate() {
         if t >= stop {
             break;
+        }
+        if window.contains(t as i64) {
+            continue; // no sale in a political event's window
         }
         let amount = scratch.revenue[at(m as usize, p)] * buyer.share_per_invoice;
         if t + sup < h {
@@ -43,11 +56,15 @@ pub(super) fn buyer_invoices(
                 )
             }
         };
-        let paid = due + delay;
+        // p'(i): a payment dated in a political event's window arrives at its end.
+        let paid = window.moved((due + delay) as i64) as u32;
         let defaulted = paid >= stop;
         let (later_day, later_amount) = if defaulted {
             out.credit_loss += lgd * amount;
-            (stop + lag, (1.0 - lgd) * amount)
+            (
+                window.moved((stop + lag) as i64) as u32,
+                (1.0 - lgd) * amount,
+            )
         } else {
             (paid, amount)
         };
@@ -62,7 +79,7 @@ pub(super) fn buyer_invoices(
             paid.min(stop) as i64,
             amount,
         );
-        if stop != u32::MAX {
+        if one_by_one {
             super::issued_one(model, out, t, amount);
         }
         if let Some(f) = &model.financing {
@@ -74,13 +91,15 @@ pub(super) fn buyer_invoices(
             // A claim of some policy that covers the buyer, before H: a protracted
             // default under the shortest waiting period, or a default (D(b) < H).
             let waiting = buyer.waiting;
-            if defaulted || (delay > waiting && due + waiting < h) {
+            let moved = paid - (due + delay);
+            if defaulted || (delay + moved > waiting && due + waiting < h) {
                 scratch.claims[p].push(Claim {
                     buyer: b as u32,
                     // After the buyer's opening receivables in issue order.
                     invoice: (buyer.opening.len() + i) as u32,
                     due: due as i32,
                     delay,
+                    moved,
                     stop,
                     amount,
                     later_day,

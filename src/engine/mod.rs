@@ -24,6 +24,7 @@ use std::hint::select_unpredictable;
 use crate::variant::MAX_VARIANTS;
 pub use crate::variant::{INSURED, UNINSURED};
 
+mod countries;
 mod financing;
 mod floor;
 mod invoices;
@@ -33,6 +34,7 @@ mod scan;
 mod solvent;
 mod years;
 
+use countries::Window;
 pub use floor::{draw_only, word_window};
 use invoices::buyer_invoices;
 use opening::opening_receivables;
@@ -83,6 +85,8 @@ pub struct PathOutcome {
     pub invoiced: f64,
     /// The supplier costs dated on or after H of sales made before H.
     pub costs_after: f64,
+    /// Bit c set when country c has a political event before H (MODEL.md section 17).
+    pub political_events: u64,
 }
 
 /// What one variant's policy did on a path (all zero uninsured and without a policy,
@@ -217,6 +221,8 @@ struct Claim {
     /// d(i) (capped at 10^9 days).
     due: i32,
     delay: u32,
+    /// Days a political event moved the payment: p'(i) - p(i) (MODEL.md section 17).
+    moved: u32,
     /// The buyer's default day D(b), `u32::MAX` when it does not default before H.
     stop: u32,
     amount: f64,
@@ -233,11 +239,16 @@ impl Claim {
     /// 7), if it claims the invoice at all: the protracted default on u + W (day 0 if
     /// that is before day 0) when the invoice is paid more than W late and the buyer
     /// has not defaulted by u + W, else the insolvency on D(b) when the invoice
-    /// defaulted.
+    /// defaulted. With `political_cover` the days a political event added to the
+    /// payment count towards the waiting period (section 17).
     #[inline]
-    fn day(&self, waiting: u32) -> Option<u32> {
+    fn day(&self, waiting: u32, political_cover: bool) -> Option<u32> {
         let protracted = self.due as i64 + waiting as i64;
-        if self.delay > waiting && self.stop as i64 > protracted {
+        let late = match political_cover {
+            true => self.delay + self.moved,
+            false => self.delay,
+        };
+        if late > waiting && self.stop as i64 > protracted {
             Some(protracted.max(0) as u32)
         } else if self.defaulted() {
             Some(self.stop)
@@ -246,10 +257,11 @@ impl Claim {
         }
     }
 
-    /// True when the invoice defaulted: its payment would come on or after D(b).
+    /// True when the invoice defaulted: its payment p'(i) would come on or after D(b).
     #[inline]
     fn defaulted(&self) -> bool {
-        self.stop != u32::MAX && self.due as i64 + self.delay as i64 >= self.stop as i64
+        self.stop != u32::MAX
+            && self.due as i64 + self.delay as i64 + self.moved as i64 >= self.stop as i64
     }
 }
 
@@ -297,6 +309,12 @@ pub struct Scratch {
     words: WordWindow,
     /// Per copula class and lane, the bound of [`crate::model::Copula::uniform_bound`].
     uniform_bound: Vec<f64>,
+    /// Per copula class and lane, the systematic part S of the latent value.
+    systematic: Vec<f64>,
+    /// Per country and lane, its factor C(c) and its political event's window
+    /// (MODEL.md section 17).
+    country_factor: Vec<f64>,
+    country_window: Vec<Window>,
 }
 
 /// The position of day (or month) `d` of lane `p` in an interleaved array.
@@ -335,6 +353,9 @@ impl Scratch {
             years: vec![YearOutcome::default(); model.reported_years() * PATHS],
             words: word_window(model),
             uniform_bound: vec![0.0; model.copulas.len() * PATHS],
+            systematic: vec![0.0; model.copulas.len() * PATHS],
+            country_factor: vec![0.0; model.countries.len() * PATHS],
+            country_window: vec![Window::NONE; model.countries.len() * PATHS],
         }
     }
 
@@ -371,16 +392,17 @@ impl Scratch {
 
 /// The default day of buyer `b`, or `None` when it does not default before H.
 ///
-/// `u` gives the uniform of the buyer's own factor (stream 1 + b, index 0), asked for
-/// only when the buyer can default at random. `bound` is the buyer's
-/// [`crate::model::Copula::uniform_bound`] for this path: a buyer with u >= bound
-/// cannot default in the horizon, so most buyers skip the inverse normal; below it the
-/// exact formula decides.
+/// `systematic` is the systematic part S of the buyer's latent value in this path
+/// ([`crate::model::Copula::systematic`]). `u` gives the uniform of the buyer's own
+/// factor (stream 1 + b, index 0), asked for only when the buyer can default at
+/// random. `bound` is the buyer's [`crate::model::Copula::uniform_bound`] for this
+/// path: a buyer with u >= bound cannot default in the horizon, so most buyers skip
+/// the inverse normal; below it the exact formula decides.
 #[inline]
 fn default_day(
     model: &Model,
     b: usize,
-    z: f64,
+    systematic: f64,
     u: impl FnOnce() -> f64,
     bound: f64,
 ) -> Option<u32> {
@@ -397,7 +419,7 @@ fn default_day(
     }
     let e = dist::inv_norm_cdf(u);
     let copula = &model.copulas[buyer.copula];
-    let x = copula.sqrt_rho * z + copula.sqrt_one_minus_rho * e;
+    let x = systematic + copula.sqrt_own * e;
     if x >= copula.default_threshold {
         return None;
     }
@@ -413,8 +435,16 @@ fn default_day(
 pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
     let rng = PathRng::new(model.seed, path);
     let z = dist::inv_norm_cdf(rng.uniform(0, 0));
+    let country = |c: usize| {
+        let index = crate::rng::COUNTRY_INDEX_BASE + c as u32;
+        dist::inv_norm_cdf(crate::rng::open01(rng.words(0, index).0))
+    };
     (0..model.buyers.len())
-        .map(|b| default_day(model, b, z, || rng.uniform(1 + b as u32, 0), f64::INFINITY))
+        .map(|b| {
+            let systematic = model.copulas[model.buyers[b].copula].systematic(z, country);
+            let u = || rng.uniform(1 + b as u32, 0);
+            default_day(model, b, systematic, u, f64::INFINITY)
+        })
         .collect()
 }
 
@@ -545,9 +575,13 @@ fn simulate_lanes<O: DayObserver>(
 
     let words_rng = PathsRng::new(model.seed, &lanes);
     scratch.words.restart();
+    countries::draw(model, &rngs, active, scratch, &mut out);
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
-            scratch.uniform_bound[at(c, p)] = copula.uniform_bound(z[p]);
+            let factor = |country: usize| scratch.country_factor[at(country, p)];
+            let systematic = copula.systematic(z[p], factor);
+            scratch.systematic[at(c, p)] = systematic;
+            scratch.uniform_bound[at(c, p)] = copula.uniform_bound(systematic);
         }
     }
     for (b, buyer) in model.buyers.iter().enumerate() {
@@ -558,16 +592,33 @@ fn simulate_lanes<O: DayObserver>(
             let words = &scratch.words;
             let u = || crate::rng::open01(words.first[words.at(buyer.factor_draw, p)]);
             let bound = scratch.uniform_bound[at(buyer.copula, p)];
-            let default = default_day(model, b, z[p], u, bound);
-            if default.is_none() {
+            let systematic = scratch.systematic[at(buyer.copula, p)];
+            let default = default_day(model, b, systematic, u, bound);
+            // A political event of the buyer's country (MODEL.md section 17).
+            let window = match buyer.country {
+                crate::model::NO_COUNTRY => Window::NONE,
+                c => scratch.country_window[at(c as usize, p)],
+            };
+            if default.is_none() && window.is_empty() {
                 issued(model, b, p, scratch, &mut out[p]);
             }
             if let (None, Some(delay)) = (default, &buyer.delay)
                 && delay.is_random()
+                && window.is_empty()
                 && solvent_loop != SolventLoop::General
             {
                 if !buyer.opening.is_empty() {
-                    opening_receivables(model, b, p, u32::MAX, 0.0, &rngs[p], scratch, &mut out[p]);
+                    let lane = (p, &rngs[p]);
+                    opening_receivables(
+                        model,
+                        b,
+                        lane,
+                        u32::MAX,
+                        0.0,
+                        window,
+                        scratch,
+                        &mut out[p],
+                    );
                 }
                 solvent |= 1 << p;
                 continue;
@@ -583,9 +634,10 @@ fn simulate_lanes<O: DayObserver>(
             let stop = default.unwrap_or(u32::MAX);
             let loss_before = out[p].credit_loss;
             if !buyer.opening.is_empty() {
-                opening_receivables(model, b, p, stop, lgd, &rngs[p], scratch, &mut out[p]);
+                let lane = (p, &rngs[p]);
+                opening_receivables(model, b, lane, stop, lgd, window, scratch, &mut out[p]);
             }
-            buyer_invoices(model, b, p, stop, lgd, scratch, &mut out[p]);
+            buyer_invoices(model, b, p, stop, lgd, window, scratch, &mut out[p]);
             if let Some(day) = default {
                 // The buyer's invoices default on its default day, in its year.
                 let loss = out[p].credit_loss - loss_before;

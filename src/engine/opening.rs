@@ -7,9 +7,9 @@
 use super::*;
 use crate::rng::OPENING_STREAM_BASE;
 
-/// The opening receivables of buyer `b` in lane `p`, whose random numbers come from
-/// `rng`; the buyer defaults on day `stop` (`u32::MAX`: never) with loss given
-/// default `lgd`.
+/// The opening receivables of buyer `b` in lane `(p, rng)`, whose random numbers come
+/// from `rng`; the buyer defaults on day `stop` (`u32::MAX`: never) with loss given
+/// default `lgd`, and its country's political event may move its payments in `window`.
 #[allow(
     clippy::too_many_arguments,
     reason = "the lane's state, as buyer_invoices"
@@ -17,10 +17,10 @@ use crate::rng::OPENING_STREAM_BASE;
 pub(super) fn opening_receivables(
     model: &Model,
     b: usize,
-    p: usize,
+    (p, rng): (usize, &PathRng),
     stop: u32,
     lgd: f64,
-    rng: &PathRng,
+    window: Window,
     scratch: &mut Scratch,
     out: &mut PathOutcome,
 ) {
@@ -34,12 +34,13 @@ pub(super) fn opening_receivables(
             Some(d) if r.due < 0 => d.overdue_delay(&model.delay_tables, r.due.unsigned_abs(), w1),
             Some(d) => d.delay(&model.delay_tables, w0, w1),
         };
-        let paid = r.due + delay as i64;
+        // p'(i): moved by a political event (MODEL.md section 17).
+        let paid = window.moved(r.due + delay as i64);
         let defaulted = paid >= stop as i64;
         let (later_day, later_amount) = if defaulted {
             out.credit_loss += lgd * r.amount;
             (
-                stop as i64 + model.recovery_lag_days as i64,
+                window.moved(stop as i64 + model.recovery_lag_days as i64),
                 (1.0 - lgd) * r.amount,
             )
         } else {
@@ -62,12 +63,14 @@ pub(super) fn opening_receivables(
         // A claim of some covering policy before H (a protracted-default claim day
         // before day 0 is day 0).
         let waiting = buyer.waiting as i64;
-        if defaulted || (delay as i64 > waiting && (r.due + waiting).max(0) < h) {
+        let moved = (paid - (r.due + delay as i64)) as u32;
+        if defaulted || ((delay + moved) as i64 > waiting && (r.due + waiting).max(0) < h) {
             scratch.claims[p].push(Claim {
                 buyer: b as u32,
                 invoice: r.rank,
                 due: r.due as i32,
                 delay,
+                moved,
                 stop,
                 amount: r.amount,
                 later_day: later_day.min(u32::MAX as i64) as u32,

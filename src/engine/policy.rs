@@ -73,7 +73,8 @@ pub(super) fn settle_policy(
         if model.buyers[c.buyer as usize].coverage & (1 << k) == 0 {
             continue;
         }
-        if let Some(day) = c.day(terms.waiting_period_days).filter(|&d| d < h) {
+        let day = c.day(terms.waiting_period_days, terms.political_cover);
+        if let Some(day) = day.filter(|&d| d < h) {
             order.push((day, c.buyer, c.invoice, index as u32));
         }
     }

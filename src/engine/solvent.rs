@@ -141,6 +141,7 @@ impl<'a> SolventPayer<'a> {
             invoice: self.first_invoice + i as u32,
             due: due as i32,
             delay,
+            moved: 0,
             stop: u32::MAX,
             amount,
             later_day: due + delay,

@@ -201,6 +201,15 @@ impl Checker {
         }
     }
 
+    /// A key of [`Kind::Flag`]: its value, or its default when absent.
+    pub fn flag(&mut self, key: &Key, v: Option<bool>) -> bool {
+        match (v, key.default) {
+            (Some(b), _) => b,
+            (None, IfAbsent::Flag(d)) => d,
+            (None, _) => unreachable!("{} has no default truth value", key.path),
+        }
+    }
+
     /// A text key: a required name (not empty), a label or free text with its default.
     pub fn text(&mut self, at: &KeyPath, key: &Key, v: &Option<String>) -> String {
         let path = at.key(key.name());

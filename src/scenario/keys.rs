@@ -132,6 +132,8 @@ pub enum Kind {
     Names,
     /// One of these words (the first is the default).
     Choice(&'static [&'static str]),
+    /// `true` or `false`.
+    Flag,
 }
 
 /// What a key's absence means: its default, or that it is required.
@@ -143,6 +145,8 @@ pub enum IfAbsent {
     Number(f64),
     /// This text.
     Text(&'static str),
+    /// This truth value.
+    Flag(bool),
     /// Absent means what the text says (no such table, no limit of its own, ...).
     Means(&'static str),
 }
@@ -263,6 +267,12 @@ keys! {
     CORRELATION = "credit.correlation", Number(ClosedOpen(0.0, 1.0)), num(0.0), "", "Asset correlation rho: every buyer's loading on the common economic factor.";
     RECOVERY_LAG_DAYS = "credit.recovery_lag_days", ANY_DAY, num(365.0), "", "Days from a buyer's default to the payment of the recovery (1 - LGD) A.";
 
+    COUNTRIES = "countries", Tables, Means("none: no buyer has a country factor or political risk"), "", "The countries of export buyers: a factor their buyers share and political events that block payments (MODEL.md section 17).";
+    COUNTRY_NAME = "countries[].name", Name, Required, "name = \"United States\"", "Unique among countries; buyers name it in `country`.";
+    COUNTRY_CORRELATION = "countries[].correlation", Number(ClosedOpen(0.0, 1.0)), num(0.0), "", "w: its buyers' loading on the country factor, on top of rho (rho + w < 1).";
+    POLITICAL_PD = "countries[].political_pd", Number(ClosedOpen(0.0, 1.0)), num(0.0), "", "Annual probability of a political event (moratorium, import ban, war); at most one per path.";
+    MORATORIUM_DAYS = "countries[].moratorium_days", Days { lo: 1, hi: MAX_DAYS }, num(180.0), "", "How long an event blocks its buyers' payments and sales.";
+
     BUYERS = "buyers", Tables, Means("none"), "", "Named buyers, one customer each.";
     BUYER_GROUPS = "buyer_groups", Tables, Means("none"), "", "Groups of similar buyers, each member simulated on its own.";
     BUYER_NAME = "buyer.name", Name, Required, "name = \"Nordhaus Retail GmbH\"", "Unique among buyers and groups (group members are NAME#1, NAME#2, ...).";
@@ -281,6 +291,7 @@ keys! {
     INVOICES_PER_MONTH = "buyer.invoices_per_month", Whole { lo: 1, hi: 1000, advice: "use a whole number in 1..=1000" }, num(1.0), "", "Invoices per month, spread evenly over the month.";
     LIMIT = "buyer.limit", Number(NonNegMoney), Means("the policy's default_limit"), "", "The insurer's credit limit on this buyer (for a group: on each member); covered when > 0.";
     BUYER_CORRELATION = "buyer.correlation", Number(ClosedOpen(0.0, 1.0)), Means("credit.correlation"), "", "This buyer's own asset correlation.";
+    BUYER_COUNTRY = "buyer.country", Name, Means("no country factor and no political risk"), "country = \"United States\"", "A country of [[countries]]: its factor enters the buyer's default and its events block the buyer's payments (MODEL.md section 17).";
 
     INSURANCE = "insurance", Table, Means("no policy (the insured variant is the uninsured one)"), "", "The trade credit insurance policy, named \"Insured\"; a file has `[insurance]` or `[[policies]]`, not both.";
     POLICIES = "policies", Tables, Means("none"), "", "1 to 6 policies (quotes), simulated on the same paths, in the order the results list them (MODEL.md section 14).";
@@ -293,6 +304,7 @@ keys! {
     WAITING_PERIOD_DAYS = "policy.waiting_period_days", ANY_DAY, num(180.0), "", "Protracted default: an invoice still unpaid this many days after its due day is claimed.";
     SETTLEMENT_DAYS = "policy.settlement_days", ANY_DAY, num(30.0), "", "Days from claim to payout.";
     DEFAULT_LIMIT = "policy.default_limit", Number(NonNegMoney), num(0.0), "", "Credit limit of buyers without a limit of their own or in this policy's limits.";
+    POLITICAL_COVER = "policy.political_cover", Flag, IfAbsent::Flag(false), "", "Political risk covered: a payment a political event delays beyond the waiting period is claimed as a protracted default (export credit agencies cover it, private policies usually not).";
     LIMITS = "policy.limits", Limits, Means("the buyers' own limits"), "limits = { \"Nordhaus Retail GmbH\" = 300000.0 }", "This policy's limits by buyer, group (each member) or member (GROUP#k, over its group's); before a buyer's own limit.";
 
     FINANCING = "financing", Table, Means("no borrowing base: headroom is balance + credit line"), "", "A bank's borrowing base on the receivables, larger on insured ones (MODEL.md section 15).";
@@ -319,6 +331,11 @@ keys! {
     LGD_ADD = "stress[].lgd_add", Number(Closed(-1.0, 1.0)), Means("unchanged"), "", "Added to every fixed LGD and Beta mean, capped at 1.";
     TERMS_DAYS_ADD = "stress[].terms_days_add", Whole { lo: -MAX_DAYS, hi: MAX_DAYS, advice: "use a whole number of days, negative to shorten terms, such as 30" }, Means("unchanged"), "terms_days_add = 30", "Added to every buyer's terms_days; a result below 0 is an error (MODEL.md section 21).";
     STRESS_ONLY = "stress[].only", Names, Means("every buyer"), "only = [\"Harbor Apparel Inc.\"]", "The buyers, groups and members (GROUP#k) the pd, correlation, delay, on-time, LGD, limit and terms overrides apply to (MODEL.md section 21).";
+    COUNTRY_CORRELATION_STRESS = "stress[].country_correlation", Number(ClosedOpen(0.0, 1.0)), Means("unchanged"), "", "Replaces every country's correlation w.";
+    POLITICAL_PD_MULTIPLIER = "stress[].political_pd_multiplier", MULTIPLIER, Means("unchanged"), "", "Every political_pd becomes min(political_pd k, 0.999).";
+    POLITICAL_EVENT = "stress[].political_event", Tables, Means("none"), "", "Countries whose political event falls on a fixed day in every path (a day >= H: no event).";
+    EVENT_COUNTRY = "stress[].political_event[].country", Name, Required, "country = \"United States\"", "The country.";
+    EVENT_DAY = "stress[].political_event[].day", ANY_DAY, Required, "day = 120", "The day of its event; a day >= H means no event.";
     FORCE_DEFAULT = "stress[].force_default", Tables, Means("none"), "", "Buyers that default on a fixed day in every path.";
     FORCED_BUYER = "stress[].force_default[].buyer", Name, Required, "buyer = \"Nordhaus Retail GmbH\"", "The buyer (a group member is GROUP#k).";
     FORCED_DAY = "stress[].force_default[].day", ANY_DAY, Required, "day = 90", "Its default day; a day >= H means no default.";
@@ -394,6 +411,7 @@ mod tests {
                 "revenue",
                 "costs",
                 "credit",
+                "countries",
                 "buyers",
                 "buyer_groups",
                 "insurance",

@@ -22,6 +22,7 @@ mod validate;
 mod what_if;
 
 pub use errors::{KeyPath, Problem, ScenarioError, Seg};
+pub use validate::MAX_COUNTRIES;
 pub use what_if::{WhatIf, numeric_key};
 
 use raw::RawScenario;
@@ -91,6 +92,31 @@ pub struct BuyerTerms {
     pub limit: Option<f64>,
     /// Own asset correlation; `None` uses `credit.correlation`.
     pub correlation: Option<f64>,
+    /// Its country: an index into [`Inputs::countries`] (MODEL.md section 17); `None`
+    /// has no country factor and no political risk.
+    pub country: Option<usize>,
+}
+
+/// A `[[countries]]` entry (MODEL.md section 17).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Country {
+    /// Unique among countries.
+    pub name: String,
+    /// w(c): its buyers' loading on the country factor C(c).
+    pub correlation: f64,
+    /// Annual probability of a political event.
+    pub political_pd: f64,
+    /// Days an event blocks payments and sales.
+    pub moratorium_days: u32,
+}
+
+/// A political event forced by a stress case (MODEL.md section 17).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForcedEvent {
+    /// The country's index in [`Inputs::countries`].
+    pub country: usize,
+    /// The event day T(c); a day >= horizon means no event.
+    pub day: u32,
 }
 
 /// A `[[buyer_groups]]` entry: `count` buyers with identical terms.
@@ -172,6 +198,9 @@ pub struct Policy {
     pub default_limit: f64,
     /// This policy's limits by buyer, group or member name (MODEL.md section 14).
     pub limits: std::collections::BTreeMap<String, f64>,
+    /// Political risk covered (MODEL.md section 17): the protracted-default test uses
+    /// the payment day a political event moved.
+    pub political_cover: bool,
 }
 
 impl Policy {
@@ -253,6 +282,12 @@ pub struct StressCase {
     pub only: Vec<String>,
     /// Buyers that default on a fixed day in every path.
     pub force_default: Vec<ForcedDefault>,
+    /// Replaces every country's correlation (MODEL.md section 17).
+    pub country_correlation: Option<f64>,
+    /// Every political_pd becomes min(political_pd * k, 0.999).
+    pub political_pd_multiplier: Option<f64>,
+    /// Countries whose political event falls on a fixed day in every path.
+    pub political_event: Vec<ForcedEvent>,
 }
 
 /// A validated scenario: every value is in range and every default is filled in.
@@ -335,6 +370,10 @@ pub struct Inputs {
     pub stress: Vec<StressCase>,
     /// Forced defaults of the stress case applied (empty for the base case).
     pub forced_defaults: Vec<ForcedDefault>,
+    /// Countries, in file order (MODEL.md section 17).
+    pub countries: Vec<Country>,
+    /// Political events forced by the stress case applied (empty for the base case).
+    pub forced_events: Vec<ForcedEvent>,
     /// Name of the stress case applied, `None` for the base case.
     pub applied_stress: Option<String>,
 }
@@ -531,6 +570,7 @@ impl ScenarioFile {
         })?;
         if let Some(case) = &what_if.stress {
             inputs.forced_defaults = case.force_default.clone();
+            inputs.forced_events = case.political_event.clone();
             inputs.applied_stress = Some(case.name.clone());
         }
         Ok(Scenario { inputs })

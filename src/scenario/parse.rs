@@ -71,6 +71,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
             "credit" => raw.credit = section(value, &at, &mut problems),
             "insurance" => raw.insurance = section(value, &at, &mut problems),
             "financing" => raw.financing = section(value, &at, &mut problems),
+            "countries" => raw.countries = elements(value, &at, &mut problems),
             "buyers" => raw.buyers = elements(value, &at, &mut problems),
             "buyer_groups" => raw.buyer_groups = elements(value, &at, &mut problems),
             "stress" => raw.stress = elements(value, &at, &mut problems),
@@ -115,6 +116,7 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Parsed, ScenarioError> {
     ];
     complete &= expected.iter().all(|(given, read)| given == read);
     for (name, read) in [
+        ("countries", raw.countries.len()),
         ("buyers", raw.buyers.len()),
         ("buyer_groups", raw.buyer_groups.len()),
         ("stress", raw.stress.len()),

@@ -119,6 +119,18 @@ pub struct RawBuyer {
     pub invoices_per_month: Option<i64>,
     pub limit: Option<f64>,
     pub correlation: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// One `[[countries]]` entry (MODEL.md section 17).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCountry {
+    pub name: Option<String>,
+    pub correlation: Option<f64>,
+    pub political_pd: Option<f64>,
+    pub moratorium_days: Option<i64>,
 }
 
 /// `[insurance]` or one `[[policies]]` entry (MODEL.md section 14): the same keys,
@@ -137,6 +149,8 @@ pub struct RawPolicy {
     pub default_limit: Option<f64>,
     /// Limits by buyer, group or member name.
     pub limits: Option<std::collections::BTreeMap<String, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub political_cover: Option<bool>,
 }
 
 /// `[financing]` (MODEL.md section 15).
@@ -168,6 +182,14 @@ pub struct RawForcedDefault {
     pub day: Option<i64>,
 }
 
+/// One entry of `political_event` (MODEL.md section 17).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoliticalEvent {
+    pub country: Option<String>,
+    pub day: Option<i64>,
+}
+
 /// One `[[stress]]` case.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +205,12 @@ pub struct RawStress {
     pub terms_days_add: Option<i64>,
     pub only: Option<Vec<String>>,
     pub force_default: Option<Vec<RawForcedDefault>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_correlation: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub political_pd_multiplier: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub political_event: Option<Vec<RawPoliticalEvent>>,
 }
 
 /// The whole file.
@@ -195,6 +223,8 @@ pub struct RawScenario {
     pub revenue: Option<RawRevenue>,
     pub costs: Option<RawCosts>,
     pub credit: Option<RawCredit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<RawCountry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buyers: Vec<RawBuyer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -124,6 +124,11 @@ fn node(path: &str, key: &Key) -> Value {
             m.insert("enum".into(), json!(words));
             m
         }
+        Kind::Flag => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("boolean"));
+            m
+        }
         Kind::Label | Kind::Text => {
             let mut m = Map::new();
             m.insert("type".into(), json!("string"));
@@ -140,6 +145,9 @@ fn node(path: &str, key: &Key) -> Value {
         }
         IfAbsent::Text(t) => {
             out.insert("default".into(), json!(t));
+        }
+        IfAbsent::Flag(b) => {
+            out.insert("default".into(), json!(b));
         }
         _ => {}
     }

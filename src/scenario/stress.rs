@@ -10,7 +10,9 @@ use super::{Scenario, StressCase};
 ///   in file order on a tie) defaults on day 90;
 /// - recession: pd x2.5, correlation 0.24, delays x1.5, revenue x0.85, limits x0.5;
 /// - late-payment wave: on-time x0.5, delays x2;
-/// - the insurer cuts every credit limit by half.
+/// - the insurer cuts every credit limit by half;
+/// - with countries, a moratorium in the largest export country (MODEL.md section 17)
+///   from day 90, for its `moratorium_days`.
 pub fn builtin(base: &Scenario) -> Vec<StressCase> {
     let mut cases = Vec::new();
     let mut largest: Option<(f64, String)> = None;
@@ -54,7 +56,47 @@ pub fn builtin(base: &Scenario) -> Vec<StressCase> {
         limit_multiplier: Some(0.5),
         ..StressCase::default()
     });
+    if let Some(country) = largest_export_country(base) {
+        cases.push(StressCase {
+            name: format!(
+                "Built-in: moratorium ({}, from day {MORATORIUM_DAY})",
+                base.countries[country].name
+            ),
+            political_event: vec![super::ForcedEvent {
+                country,
+                day: MORATORIUM_DAY,
+            }],
+            ..StressCase::default()
+        });
+    }
     cases
+}
+
+/// The day of the built-in moratorium: a quarter into the year, like the largest
+/// buyer's default, so that it catches invoices already delivered.
+const MORATORIUM_DAY: u32 = 90;
+
+/// The country whose buyers take the largest share of sales (named buyers' shares and
+/// groups' combined shares; the first in file order on a tie), if any buyer has one.
+fn largest_export_country(base: &Scenario) -> Option<usize> {
+    let mut shares = vec![0.0; base.countries.len()];
+    for b in &base.buyers {
+        if let Some(c) = b.country {
+            shares[c] += b.share;
+        }
+    }
+    for g in &base.groups {
+        if let Some(c) = g.terms.country {
+            shares[c] += g.total_share;
+        }
+    }
+    let mut best: Option<usize> = None;
+    for (c, &share) in shares.iter().enumerate() {
+        if share > 0.0 && best.is_none_or(|b| share > shares[b]) {
+            best = Some(c);
+        }
+    }
+    best
 }
 
 /// The prefix of every built-in case's name.
@@ -65,7 +107,7 @@ const BUILTIN: &str = "Built-in: ";
 pub fn short_name(name: &str) -> &str {
     let short = name.strip_prefix(BUILTIN).unwrap_or(name);
     match short.split_once(" (") {
-        Some((head, _)) if head == "largest buyer" => head,
+        Some((head, _)) if head == "largest buyer" || head == "moratorium" => head,
         _ => short,
     }
 }
@@ -117,6 +159,15 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
         && let Some(revenue) = raw.revenue.as_mut()
     {
         revenue.monthly = revenue.monthly.map(|m| m * k);
+    }
+    // Section 17: the country keys apply to every country, `only` or not.
+    for country in &mut raw.countries {
+        if let Some(w) = case.country_correlation {
+            country.correlation = Some(w);
+        }
+        if let (Some(k), Some(pd)) = (case.political_pd_multiplier, country.political_pd.as_mut()) {
+            *pd = (*pd * k).min(0.999);
+        }
     }
     if let Some(k) = case.limit_multiplier {
         let policies = raw

@@ -69,7 +69,9 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
     let correlation = c.number(&at, &keys::CORRELATION, credit.correlation);
     let recovery_lag_days = c.days(&at, &keys::RECOVERY_LAG_DAYS, credit.recovery_lag_days);
 
-    let (buyers, groups) = buyers_and_groups(&mut c, raw);
+    let countries = countries(&mut c, raw);
+    let (buyers, groups) = buyers_and_groups(&mut c, raw, &countries);
+    country_loadings(&mut c, correlation, &buyers, &groups, &countries);
 
     let policies = policies(&mut c, raw, &buyers, &groups);
 
@@ -93,7 +95,7 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
         }
     });
     let receivables = receivables(&mut c, raw, &buyers, &groups);
-    let stress = stress_cases(&mut c, raw, &buyers, &groups);
+    let stress = stress_cases(&mut c, raw, &buyers, &groups, &countries);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -128,6 +130,8 @@ pub fn validate(raw: &RawScenario) -> Result<Inputs, Vec<Problem>> {
         receivables,
         stress,
         forced_defaults: Vec::new(),
+        countries,
+        forced_events: Vec::new(),
         applied_stress: None,
     })
 }
@@ -250,6 +254,91 @@ fn policy(
         settlement_days: c.days(at, &keys::SETTLEMENT_DAYS, p.settlement_days),
         default_limit: c.number(at, &keys::DEFAULT_LIMIT, p.default_limit),
         limits,
+        political_cover: c.flag(&keys::POLITICAL_COVER, p.political_cover),
+    }
+}
+
+/// Most countries a file may have (a path marks its countries' events in one word).
+pub const MAX_COUNTRIES: usize = 64;
+
+/// The `[[countries]]` (MODEL.md section 17), names unique, at most [`MAX_COUNTRIES`].
+fn countries(c: &mut Checker, raw: &RawScenario) -> Vec<Country> {
+    let mut out: Vec<Country> = Vec::new();
+    if raw.countries.len() > MAX_COUNTRIES {
+        c.push(
+            KeyPath::root().key("countries"),
+            format!(
+                "has {} countries; at most {MAX_COUNTRIES} are supported: give the smallest \
+                 markets one country entry together",
+                raw.countries.len()
+            ),
+        );
+    }
+    for (i, r) in raw.countries.iter().enumerate() {
+        let at = KeyPath::root().key("countries").index(i, r.name.as_deref());
+        let name = c.text(&at, &keys::COUNTRY_NAME, &r.name);
+        if !name.is_empty() && out.iter().any(|x| x.name == name) {
+            c.push(
+                at.key("name"),
+                format!("\"{name}\" is used twice; give each country its own name"),
+            );
+        }
+        out.push(Country {
+            name,
+            correlation: c.number(&at, &keys::COUNTRY_CORRELATION, r.correlation),
+            political_pd: c.number(&at, &keys::POLITICAL_PD, r.political_pd),
+            moratorium_days: c.days(&at, &keys::MORATORIUM_DAYS, r.moratorium_days),
+        });
+    }
+    out
+}
+
+/// rho(b) + w(c) < 1 for every buyer with a country (MODEL.md section 17): the buyer's
+/// own factor keeps a positive loading sqrt(1 - rho - w).
+fn country_loadings(
+    c: &mut Checker,
+    global_rho: f64,
+    buyers: &[BuyerTerms],
+    groups: &[BuyerGroup],
+    countries: &[Country],
+) {
+    let root = KeyPath::root();
+    let mut all: Vec<(KeyPath, &BuyerTerms)> = Vec::new();
+    for (i, b) in buyers.iter().enumerate() {
+        all.push((root.key("buyers").index(i, Some(&b.name)), b));
+    }
+    for (i, g) in groups.iter().enumerate() {
+        all.push((
+            root.key("buyer_groups").index(i, Some(&g.terms.name)),
+            &g.terms,
+        ));
+        for (&k, m) in &g.members {
+            let name = super::buyers::member_name(&g.terms.name, k);
+            all.push((root.key("buyer_groups").index(i, Some(&name)), m));
+        }
+    }
+    for (at, terms) in all {
+        let Some(country) = terms.country.and_then(|k| countries.get(k)) else {
+            continue;
+        };
+        let rho = terms.correlation.unwrap_or(global_rho);
+        if rho + country.correlation >= 1.0 {
+            let whose = match terms.correlation {
+                Some(_) => "its correlation",
+                None => "credit.correlation",
+            };
+            c.push(
+                at.key("country"),
+                format!(
+                    "the buyer's correlation {rho} ({whose}) and the correlation {} of \"{}\" \
+                     add up to {}; rho + w must be below 1 so that the buyer keeps a factor of \
+                     its own: lower one of them",
+                    country.correlation,
+                    country.name,
+                    rho + country.correlation
+                ),
+            );
+        }
     }
 }
 
@@ -353,7 +442,11 @@ fn seasonality(c: &mut Checker, at: &KeyPath, factors: &Option<Vec<f64>>) -> Opt
 
 /// The named buyers and the groups, with the checks that look across them: unique
 /// names, names that clash with a group member, the number of buyers, the share sum.
-fn buyers_and_groups(c: &mut Checker, raw: &RawScenario) -> (Vec<BuyerTerms>, Vec<BuyerGroup>) {
+fn buyers_and_groups(
+    c: &mut Checker,
+    raw: &RawScenario,
+    countries: &[Country],
+) -> (Vec<BuyerTerms>, Vec<BuyerGroup>) {
     let root = KeyPath::root();
     let mut buyers = Vec::new();
     let mut all_names: Vec<(String, KeyPath)> = Vec::new();
@@ -366,7 +459,7 @@ fn buyers_and_groups(c: &mut Checker, raw: &RawScenario) -> (Vec<BuyerTerms>, Ve
                  or make this entry a [[buyer_groups]] entry",
             );
         }
-        let terms = buyer_terms(c, &at, b);
+        let terms = buyer_terms(c, &at, b, countries);
         all_names.push((terms.name.clone(), at));
         buyers.push(terms);
     }
@@ -374,7 +467,7 @@ fn buyers_and_groups(c: &mut Checker, raw: &RawScenario) -> (Vec<BuyerTerms>, Ve
     for (i, g) in raw.buyer_groups.iter().enumerate() {
         let at = root.key("buyer_groups").index(i, g.name.as_deref());
         let count = c.whole(&at, &keys::GROUP_COUNT, g.count) as u32;
-        let mut terms = buyer_terms(c, &at, g);
+        let mut terms = buyer_terms(c, &at, g, countries);
         let total_share = terms.share;
         terms.share = total_share / count as f64;
         all_names.push((terms.name.clone(), at));
@@ -392,7 +485,7 @@ fn buyers_and_groups(c: &mut Checker, raw: &RawScenario) -> (Vec<BuyerTerms>, Ve
         };
         let name = super::buyers::member_name(&group.terms.name, m.k);
         let at = root.key("buyer_groups").index(m.group, Some(&name));
-        let mut terms = buyer_terms(c, &at, &m.table);
+        let mut terms = buyer_terms(c, &at, &m.table, countries);
         terms.name = group.terms.name.clone();
         terms.share = group.terms.share;
         group.members.insert(m.k, terms);
@@ -457,7 +550,7 @@ fn buyers_and_groups(c: &mut Checker, raw: &RawScenario) -> (Vec<BuyerTerms>, Ve
 
 /// The fields named buyers and groups share (for a group, `share` is still the
 /// combined share here).
-fn buyer_terms(c: &mut Checker, at: &KeyPath, b: &RawBuyer) -> BuyerTerms {
+fn buyer_terms(c: &mut Checker, at: &KeyPath, b: &RawBuyer, countries: &[Country]) -> BuyerTerms {
     let name = c.text(at, &keys::BUYER_NAME, &b.name);
     let share = c.number(at, &keys::SHARE, b.share);
     let terms_days = c.days(at, &keys::TERMS_DAYS, b.terms_days);
@@ -473,6 +566,32 @@ fn buyer_terms(c: &mut Checker, at: &KeyPath, b: &RawBuyer) -> BuyerTerms {
         Some(RawLgd::Fixed(x)) => Lgd::Fixed(c.check(at.key("lgd"), *x, Range::Closed(0.0, 1.0))),
         Some(RawLgd::Beta(beta)) => beta_lgd(c, &at.key("lgd"), beta),
     };
+    let country = b.country.as_ref().and_then(|name| {
+        let index = countries.iter().position(|c| &c.name == name);
+        if index.is_none() {
+            let mut known: Vec<&str> = countries.iter().map(|c| c.name.as_str()).collect();
+            known.dedup();
+            let message = match crate::suggest::nearest(name, &known) {
+                Some(near) => format!(
+                    "\"{name}\" is not a country of [[countries]]; did you mean \"{near}\"?"
+                ),
+                None if known.is_empty() => format!(
+                    "\"{name}\" is not a country of [[countries]]: the file has none; add a \
+                     [[countries]] entry named \"{name}\", or remove the key"
+                ),
+                None => format!(
+                    "\"{name}\" is not a country of [[countries]]; the countries are {}",
+                    known
+                        .iter()
+                        .map(|k| format!("\"{k}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            c.push(at.key("country"), message);
+        }
+        index
+    });
     let delay = b.delay.as_ref().map(|d| {
         let at = at.key("delay");
         let delay = Delay {
@@ -497,6 +616,7 @@ fn buyer_terms(c: &mut Checker, at: &KeyPath, b: &RawBuyer) -> BuyerTerms {
         invoices_per_month: c.whole(at, &keys::INVOICES_PER_MONTH, b.invoices_per_month) as u32,
         limit: c.maybe_number(at, &keys::LIMIT, b.limit),
         correlation: c.maybe_number(at, &keys::BUYER_CORRELATION, b.correlation),
+        country,
     }
 }
 
@@ -548,6 +668,7 @@ fn stress_cases(
     raw: &RawScenario,
     buyers: &[BuyerTerms],
     groups: &[BuyerGroup],
+    countries: &[Country],
 ) -> Vec<StressCase> {
     let mut stress: Vec<StressCase> = Vec::new();
     // Each case of a batch gets a folder named after it, beside the base case's `base`:
@@ -616,6 +737,34 @@ fn stress_cases(
             }
             force_default.push(ForcedDefault { buyer, day });
         }
+        let country_correlation = c.maybe_number(
+            &at,
+            &keys::COUNTRY_CORRELATION_STRESS,
+            s.country_correlation,
+        );
+        let political_pd_multiplier = c.maybe_number(
+            &at,
+            &keys::POLITICAL_PD_MULTIPLIER,
+            s.political_pd_multiplier,
+        );
+        let mut political_event: Vec<ForcedEvent> = Vec::new();
+        for (j, e) in s.political_event.iter().flatten().enumerate() {
+            let at = at.key("political_event").index(j, None);
+            let name = c.text(&at, &keys::EVENT_COUNTRY, &e.country);
+            let day = c.days(&at, &keys::EVENT_DAY, e.day);
+            match countries.iter().position(|x| x.name == name) {
+                Some(country) if political_event.iter().any(|e| e.country == country) => c.push(
+                    at.key("country"),
+                    format!("names \"{name}\" a second time; a country has one event a path"),
+                ),
+                Some(country) => political_event.push(ForcedEvent { country, day }),
+                None if name.is_empty() => {}
+                None => c.push(
+                    at.key("country"),
+                    format!("\"{name}\" is not a country of [[countries]]; name one of them"),
+                ),
+            }
+        }
         stress.push(StressCase {
             name,
             pd_multiplier,
@@ -628,6 +777,9 @@ fn stress_cases(
             terms_days_add,
             only,
             force_default,
+            country_correlation,
+            political_pd_multiplier,
+            political_event,
         });
     }
     stress
