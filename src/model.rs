@@ -65,6 +65,11 @@ pub struct BuyerModel {
     pub covered: bool,
     /// The policies that cover it: bit k for policy k ([`Model::policies`]).
     pub coverage: u8,
+    /// The covering policies whose limit on it can change in a path (monitoring or a
+    /// downturn, MODEL.md section 16), and those that monitor it.
+    pub varying: u8,
+    /// See `varying`.
+    pub monitored: u8,
     /// The shortest waiting period of the policies that cover it (`u32::MAX` when
     /// none does): an invoice paid later than this may be claimed by one of them.
     pub waiting: u32,
@@ -114,6 +119,9 @@ pub struct PolicyModel {
     pub limits: Vec<f64>,
     /// Its deposits per day, length H.
     pub deposit_flows: Vec<f64>,
+    /// True when its limits can change within a path (monitoring or a downturn,
+    /// MODEL.md section 16): then cover is decided invoice by invoice.
+    pub varying: bool,
 }
 
 /// The copula parameters of a buyer, shared by all buyers with the same values (all
@@ -431,7 +439,7 @@ impl Model {
         let mut add = |terms: &BuyerTerms, name: String, group: Option<&str>, calendar: usize| {
             let rho = terms.correlation.unwrap_or(s.correlation);
             let lambda = -portable::ln_1p(-terms.pd);
-            let mut coverage = 0u8;
+            let (mut coverage, mut varying, mut monitored) = (0u8, 0u8, 0u8);
             let mut waiting = u32::MAX;
             for (k, policy) in s.policies.iter().enumerate() {
                 let limit = policy.limit_of(&name, group, terms.limit);
@@ -439,6 +447,12 @@ impl Model {
                 if limit > 0.0 {
                     coverage |= 1 << k;
                     waiting = waiting.min(policy.waiting_period_days);
+                    if policy.monitoring.is_some() {
+                        monitored |= 1 << k;
+                    }
+                    if policy.monitoring.is_some() || policy.downturn.is_some() {
+                        varying |= 1 << k;
+                    }
                 }
             }
             let forced_default = forced.get(&buyers.len()).copied();
@@ -501,6 +515,8 @@ impl Model {
                 calendar,
                 covered: coverage != 0,
                 coverage,
+                varying,
+                monitored,
                 waiting,
                 turnover_class: usize::MAX,
                 opening: 0..0,
@@ -570,6 +586,7 @@ impl Model {
                     terms: terms.clone(),
                     limits,
                     deposit_flows,
+                    varying: terms.monitoring.is_some() || terms.downturn.is_some(),
                 }
             })
             .collect();

@@ -14,6 +14,7 @@
 //! | 0                 | 2^31 + c | country c (file order): first word its factor C(c), second its event uniform U(c) |
 //! | 1 + b             | 0       | own factor E(b) of buyer b                             |
 //! | 1 + b             | 1 + i   | invoice i of buyer b: first word on time?, second delay |
+//! | 1 + b             | 2^31    | monitoring of buyer b (MODEL.md 16): first word V(b), second V2(b) |
 //! | 2^30 + b          | j       | opening receivable j of buyer b (file order): first word on time?, second delay |
 //! | 2^31 + b          | 0, 1, … | successive words for the Beta LGD of buyer b            |
 //! | 3 * 2^30 + k      | 0, 1, … | never read by the model: a library user's own stream k  |

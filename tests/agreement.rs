@@ -348,6 +348,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         waiting_period_days = 60
         settlement_days = 30
         default_limit = 4000.0
+        monitoring = { detection = 0.7, lead_days = 60, keep = 0.0, false_alarm = 0.1 }
         [[policies]]
         name = "Own limits, longer wait"
         indemnity = 0.8
@@ -356,12 +357,15 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         settlement_days = 0
         limits = { "A" = 60000.0, "G" = 1000.0, "G#3" = 9000.0, "B" = 0.0 }
         political_cover = true
+        monitoring = { detection = 0.5, lead_days = 200, keep = 0.5 }
+        downturn = { z_below = 0.0, from_day = 100, limit_multiplier = 0.3 }
         [[policies]]
         name = "No wait"
         indemnity = 1.0
         premium_rate = 0.002
         waiting_period_days = 0
         default_limit = 1000000.0
+        downturn = { z_below = -0.5, limit_multiplier = 0.0 }
         [financing]
         advance_rate = 0.7
         insured_advance_rate = 0.9
@@ -505,6 +509,12 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
         // Limits of the policy's own: (which name, amount), the names being the
         // buyers, the groups and a member of each group.
         proptest::collection::vec((0usize..16, 0f64..1e5), 0..3),
+        // Monitoring (detection, lead days, keep, false alarm) and a downturn
+        // (z_below, from day, limit multiplier).
+        (
+            proptest::option::of((0f64..=1.0, 0u32..400, 0f64..=1.0, 0f64..0.5)),
+            proptest::option::of((-2f64..1.0, 0u32..500, 0f64..=1.0)),
+        ),
     );
     (
         company,
@@ -632,7 +642,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 }
             }
             let one = policies.len() == 1 && as_insurance;
-            for (k, ((ind, prem, minp, afl), (ml, wait, settle, default_limit, cover), limits)) in
+            for (k, ((ind, prem, minp, afl), (ml, wait, settle, default_limit, cover), limits, (monitoring, downturn))) in
                 policies.into_iter().enumerate()
             {
                 if one {
@@ -651,6 +661,18 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 }
                 if cover {
                     t += "political_cover = true\n";
+                }
+                if let Some((detection, lead, keep, false_alarm)) = monitoring {
+                    t += &format!(
+                        "monitoring = {{ detection = {detection}, lead_days = {lead}, \
+                         keep = {keep}, false_alarm = {false_alarm} }}\n"
+                    );
+                }
+                if let Some((z_below, from, multiplier)) = downturn {
+                    t += &format!(
+                        "downturn = {{ z_below = {z_below}, from_day = {from}, \
+                         limit_multiplier = {multiplier} }}\n"
+                    );
                 }
                 let mut entries = std::collections::BTreeMap::new();
                 for (pick, amount) in limits {

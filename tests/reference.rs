@@ -149,6 +149,72 @@ fn limit(policy: &Policy, b: &Buyer) -> f64 {
     b.terms.limit.unwrap_or(policy.default_limit)
 }
 
+/// Section 16: a buyer's limit in force under one policy, Lim_b(t) = limit(b) *
+/// m_mon(b, t) * m_down(t).
+#[derive(Debug, Clone, Copy)]
+struct InForce {
+    limit: f64,
+    /// The monitoring decision: from day c on, the factor keep.
+    cut: Option<(i64, f64)>,
+    /// The downturn: from from_day on, the factor limit_multiplier.
+    down: Option<(i64, f64)>,
+}
+
+/// Index in a buyer's stream 1 + b of its monitoring words V(b), V2(b) (section 16),
+/// far beyond its invoices.
+const MONITOR_INDEX: u32 = 1 << 31;
+
+impl InForce {
+    /// The limit in force of buyer `b` under `policy` (its limit `limit`) in the path
+    /// of `rng`, with default time `tau` and common factor `z`.
+    fn new(
+        policy: &Policy,
+        limit: f64,
+        rng: &PathRng,
+        b: usize,
+        tau: Option<f64>,
+        z: f64,
+        h: u32,
+    ) -> InForce {
+        // Monitoring touches only the buyers the policy covers.
+        let cut = policy.monitoring.filter(|_| limit > 0.0).and_then(|m| {
+            let (w0, w1) = rng.words(1 + b as u32, MONITOR_INDEX);
+            let (v, v2) = (open01(w0), open01(w1));
+            let day = match tau {
+                // Detected: the decision lead_days before the default, day 0 at the
+                // earliest (also for a default time on or after H).
+                Some(tau) if v < m.detection => (tau.floor() - m.lead_days as f64).max(0.0),
+                // Not detected: a false alarm, exponential with the one-year
+                // probability false_alarm.
+                _ if m.false_alarm > 0.0 => {
+                    let lambda = -portable::ln_1p(-m.false_alarm);
+                    (365.0 * -portable::ln_1p(-v2) / lambda).floor()
+                }
+                _ => return None,
+            };
+            (day < h as f64).then_some((day as i64, m.keep))
+        });
+        let down = policy
+            .downturn
+            .filter(|d| z < d.z_below)
+            .map(|d| (d.from_day as i64, d.limit_multiplier));
+        InForce { limit, cut, down }
+    }
+
+    /// Lim_b(t).
+    fn at(&self, t: i64) -> f64 {
+        let m_mon = match self.cut {
+            Some((c, keep)) if t >= c => keep,
+            _ => 1.0,
+        };
+        let m_down = match self.down {
+            Some((from, multiplier)) if t >= from => multiplier,
+            _ => 1.0,
+        };
+        self.limit * m_mon * m_down
+    }
+}
+
 /// Adds `amount` to day `day` of a ledger when the day is inside the horizon
 /// (section 2: a flow dated on or after H is not counted).
 fn add(flows: &mut [f64], day: u64, amount: f64) {
@@ -239,6 +305,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let mut defaulted_loss = Vec::new();
 
     let all = buyers(s);
+    // Each policy's limit in force of every buyer (section 16), for its settlement.
+    let mut limits_in_force: Vec<Vec<InForce>> = vec![Vec::new(); policies.len()];
     // Section 18: the open invoices' amounts on each day, the amount invoiced within
     // the horizon and the supplier costs dated on or after H of sales before H.
     let mut open = vec![0.0; h as usize];
@@ -267,8 +335,10 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         let mut eligible: Vec<(i64, i64, f64)> = Vec::new();
         // Section 6: the default day D(b), None when it is not before H.
         let forced = s.forced_defaults.iter().find(|f| &f.buyer == name);
-        let default_day: Option<u32> = match forced {
-            Some(f) => (f.day < h).then_some(f.day),
+        // The default time tau(b), also when it falls on or after H (section 16's
+        // monitoring reads it); a forced day >= H is no default time.
+        let tau: Option<f64> = match forced {
+            Some(f) => (f.day < h).then_some(f.day as f64),
             None if terms.pd == 0.0 => None,
             None => {
                 let rho = terms.correlation.unwrap_or(s.correlation);
@@ -283,10 +353,17 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                     }
                     None => rho.sqrt() * z + (1.0 - rho).sqrt() * normal(stream, 0),
                 };
-                let tau = 365.0 * -portable::ln_1p(-dist::norm_cdf(x)) / lambda;
-                (tau.floor() < h as f64).then(|| tau.floor() as u32)
+                Some(365.0 * -portable::ln_1p(-dist::norm_cdf(x)) / lambda)
             }
         };
+        let default_day: Option<u32> = tau
+            .filter(|t| t.floor() < h as f64)
+            .map(|t| t.floor() as u32);
+        // Section 16: the limit in force of each policy on each day.
+        let in_force: Vec<InForce> = policies
+            .iter()
+            .map(|policy| InForce::new(policy, limit(policy, buyer), &rng, b, tau, z, h))
+            .collect();
         // Section 4: a Beta LGD is drawn once per buyer and path.
         let lgd = match terms.lgd {
             Lgd::Fixed(v) => v,
@@ -343,7 +420,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             add(&mut common, later.0, later.1);
             let mut claim_of = vec![None; policies.len()];
             for (v, policy) in policies.iter().enumerate() {
-                if limit(policy, buyer) <= 0.0 {
+                // Covered when the limit in force on day 0 is > 0 (sections 16, 20).
+                if in_force[v].at(0) <= 0.0 {
                     continue;
                 }
                 // Section 7 (a protracted-default claim day before day 0 is day 0); with
@@ -430,7 +508,8 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 // Section 7, for each policy: insured turnover and the claim.
                 let mut claim_of = vec![None; policies.len()];
                 for (v, policy) in policies.iter().enumerate() {
-                    if limit(policy, buyer) <= 0.0 {
+                    // Section 16: covered when the limit in force on the issue day is > 0.
+                    if in_force[v].at(t as i64) <= 0.0 {
                         continue;
                     }
                     turnover[v][m as usize] += amount;
@@ -477,15 +556,19 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 }
             }
             for (v, base) in base.iter_mut().enumerate() {
-                let lim = match v {
-                    0 => 0.0,
-                    v => limit(policies[v - 1], buyer),
-                };
                 for (t, &e) in e.iter().enumerate() {
+                    // The limit in force on day t (section 16), 0 uninsured.
+                    let lim = match v {
+                        0 => 0.0,
+                        v => in_force[v - 1].at(t as i64),
+                    };
                     let insured = e.min(lim);
                     base[t] += f.insured_advance_rate * insured + f.advance_rate * (e - insured);
                 }
             }
+        }
+        for (v, lim) in in_force.into_iter().enumerate() {
+            limits_in_force[v].push(lim);
         }
     }
 
@@ -507,7 +590,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         let payouts = settle(
             s,
             policy,
-            &all,
+            &limits_in_force[v],
             &turnover[v],
             &mut claims[v],
             &mut flows,
@@ -651,11 +734,12 @@ impl Variant {
 
 /// Section 7: deposits, premiums and the claims of one policy, in claim order; adds
 /// the policy's flows to `flows` and returns the payout of each claim (in the order
-/// the claims were made, not settled).
+/// the claims were made, not settled). `in_force` holds each buyer's limit in force
+/// (section 16).
 fn settle(
     s: &Scenario,
     policy: &Policy,
-    buyers: &[Buyer],
+    in_force: &[InForce],
     turnover: &[f64],
     claims: &mut [Claim],
     flows: &mut [f64],
@@ -690,14 +774,18 @@ fn settle(
         let c = &claims[k];
         (c.day, c.buyer, c.issue_day, c.kind, c.invoice)
     });
-    let mut limit_left: Vec<f64> = buyers.iter().map(|b| limit(policy, b)).collect();
+    // Section 16: C_b, the claimable amounts of b's earlier claims.
+    let mut claimed = vec![0.0; in_force.len()];
     let mut first_loss_left = vec![policy.aggregate_first_loss; years];
     let mut liability_left = vec![policy.max_liability; years];
     let mut payouts = vec![0.0; claims.len()];
     for k in order {
         let c = claims[k];
-        let claimable = c.amount.min(limit_left[c.buyer]);
-        limit_left[c.buyer] -= claimable;
+        // claimable(i) = min(A, max(0, Lim_b(t(i)) - C_b)), the limit in force on the
+        // issue day (day 0 for an opening receivable).
+        let lim = in_force[c.buyer].at(c.issue_day.max(0));
+        let claimable = c.amount.min((lim - claimed[c.buyer]).max(0.0));
+        claimed[c.buyer] += claimable;
         let year = (c.day / 365) as usize;
         let retained = claimable.min(first_loss_left[year]);
         first_loss_left[year] -= retained;

@@ -9,6 +9,7 @@ mod determinism;
 mod errors;
 mod financing;
 mod mechanics;
+mod monitoring;
 mod opening;
 mod policies;
 mod properties;

@@ -68,10 +68,14 @@ pub(super) fn insured_base(model: &Model, b: usize, p: usize, scratch: &mut Scra
         if coverage & (1 << k) == 0 {
             continue;
         }
+        if policy.varying {
+            varying_base(model, k, b, p, f, scratch);
+            continue;
+        }
         let limit = policy.limits[b];
         let ledger = &mut scratch.base_policy[k * rows * PATHS..(k + 1) * rows * PATHS];
         let (mut e, mut insured) = (0.0, 0.0);
-        for day in steps.chunk_by(|x, y| x.0 == y.0) {
+        for day in scratch.steps.chunk_by(|x, y| x.0 == y.0) {
             for &(_, change) in day {
                 e += change;
             }
@@ -83,4 +87,48 @@ pub(super) fn insured_base(model: &Model, b: usize, p: usize, scratch: &mut Scra
         }
     }
     scratch.windows[p].clear();
+}
+
+/// The changes of (ia - a) * min(E_b(t), Lim_b(t)) under policy `k`, whose limits vary
+/// (MODEL.md section 16): the bank follows the limit in force, so the insured part
+/// also changes on the days the limit does (a cut shrinks it for invoices delivered
+/// before the cut too).
+fn varying_base(
+    model: &Model,
+    k: usize,
+    b: usize,
+    p: usize,
+    f: &FinancingModel,
+    scratch: &mut Scratch,
+) {
+    let rows = model.horizon as usize + 1;
+    let limit_days = super::limits::change_days(scratch, k, b as u32, p);
+    let (cuts, down_from) = (&scratch.cuts[p], &scratch.down_from);
+    let lim = |t: u32| super::limits::in_force(model, k, b as u32, p, t, cuts, down_from);
+    let ledger = &mut scratch.base_policy[k * rows * PATHS..(k + 1) * rows * PATHS];
+    let (mut e, mut insured) = (0.0, 0.0);
+    let mut update = |day: u32, e: f64| {
+        let now = f64::min(e, lim(day));
+        if now != insured {
+            ledger[at(day as usize, p)] += f.insured_extra * (now - insured);
+            insured = now;
+        }
+    };
+    let mut limit_days = limit_days
+        .into_iter()
+        .filter(|&d| d < model.horizon)
+        .peekable();
+    for day in scratch.steps.chunk_by(|x, y| x.0 == y.0) {
+        let d = day[0].0;
+        while let Some(change) = limit_days.next_if(|&c| c < d) {
+            update(change, e);
+        }
+        for &(_, change) in day {
+            e += change;
+        }
+        update(d, e);
+    }
+    for change in limit_days {
+        update(change, e);
+    }
 }

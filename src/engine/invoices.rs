@@ -100,6 +100,7 @@ pub(super) fn buyer_invoices(
                     due: due as i32,
                     delay,
                     moved,
+                    issued: t as i32,
                     stop,
                     amount,
                     later_day,

@@ -28,6 +28,7 @@ mod countries;
 mod financing;
 mod floor;
 mod invoices;
+mod limits;
 mod opening;
 mod policy;
 mod scan;
@@ -37,6 +38,7 @@ mod years;
 use countries::Window;
 pub use floor::{draw_only, word_window};
 use invoices::buyer_invoices;
+pub use limits::MONITOR_INDEX;
 use opening::opening_receivables;
 use policy::settle_policy;
 use scan::scan;
@@ -223,6 +225,9 @@ struct Claim {
     delay: u32,
     /// Days a political event moved the payment: p'(i) - p(i) (MODEL.md section 17).
     moved: u32,
+    /// Issue day t(i) (negative for an opening receivable): a policy whose limits vary
+    /// covers the invoice when the limit in force on max(0, t(i)) is > 0 (section 16).
+    issued: i32,
     /// The buyer's default day D(b), `u32::MAX` when it does not default before H.
     stop: u32,
     amount: f64,
@@ -315,6 +320,13 @@ pub struct Scratch {
     /// (MODEL.md section 17).
     country_factor: Vec<f64>,
     country_window: Vec<Window>,
+    /// Per lane, the monitoring decisions before H (MODEL.md section 16).
+    cuts: [Vec<limits::Cut>; PATHS],
+    /// Per policy and lane, the first day of its downturn cut (`u32::MAX`: none).
+    down_from: Vec<u32>,
+    /// Per policy (whose limits vary), the insured turnover a cut took away: month-major
+    /// arrays of lanes, one after the other; empty when no policy's limits vary.
+    turnover_cut: Vec<f64>,
 }
 
 /// The position of day (or month) `d` of lane `p` in an interleaved array.
@@ -356,6 +368,12 @@ impl Scratch {
             systematic: vec![0.0; model.copulas.len() * PATHS],
             country_factor: vec![0.0; model.countries.len() * PATHS],
             country_window: vec![Window::NONE; model.countries.len() * PATHS],
+            cuts: std::array::from_fn(|_| Vec::new()),
+            down_from: vec![u32::MAX; model.policies.len() * PATHS],
+            turnover_cut: match model.policies.iter().any(|p| p.varying) {
+                true => vec![0.0; model.policies.len() * model.months() * PATHS],
+                false => Vec::new(),
+            },
         }
     }
 
@@ -515,6 +533,10 @@ fn simulate_lanes<O: DayObserver>(
     for claims in &mut scratch.claims {
         claims.clear();
     }
+    for cuts in &mut scratch.cuts {
+        cuts.clear();
+    }
+    scratch.turnover_cut.fill(0.0);
     scratch.base_common.fill(0.0);
     scratch.base_policy.fill(0.0);
     scratch.open = Open::default();
@@ -576,6 +598,7 @@ fn simulate_lanes<O: DayObserver>(
     let words_rng = PathsRng::new(model.seed, &lanes);
     scratch.words.restart();
     countries::draw(model, &rngs, active, scratch, &mut out);
+    limits::downturns(model, &z, active, scratch);
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
             let factor = |country: usize| scratch.country_factor[at(country, p)];
@@ -601,6 +624,17 @@ fn simulate_lanes<O: DayObserver>(
             };
             if default.is_none() && window.is_empty() {
                 issued(model, b, p, scratch, &mut out[p]);
+            }
+            if buyer.monitored != 0 {
+                // E(b)'s word, for the default time of a detected buyer.
+                let word = (buyer.factor_draw != usize::MAX)
+                    .then(|| scratch.words.first[scratch.words.at(buyer.factor_draw, p)]);
+                let u = move || crate::rng::open01(word.expect("a buyer that can default"));
+                limits::monitor(model, b, p, &rngs[p], systematic, u, scratch);
+            }
+            if buyer.varying != 0 {
+                let stop = default.unwrap_or(u32::MAX);
+                limits::turnover_cuts(model, b, p, stop, window, scratch);
             }
             if let (None, Some(delay)) = (default, &buyer.delay)
                 && delay.is_random()

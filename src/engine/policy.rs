@@ -49,6 +49,10 @@ pub(super) fn settle_policy(
                 turnover += scratch.turnover[c * months + at(m, p)];
             }
         }
+        // Section 16: less what a cut took away.
+        if policy.varying {
+            turnover -= scratch.turnover_cut[k * months + at(m, p)];
+        }
         let premium = terms.premium_rate * turnover;
         let left = &mut scratch.year_left[model.month_policy_year[m]][0];
         let from_deposit = premium.min(*left);
@@ -69,8 +73,18 @@ pub(super) fn settle_policy(
     // This policy's claims before H, in claim order (claim day, buyer, issue order).
     let order = &mut scratch.order;
     order.clear();
+    let (cuts, down_from) = (&scratch.cuts[p], &scratch.down_from);
+    // Section 16: the limit in force on the invoice's issue day (day 0 at the earliest).
+    let in_force = |c: &Claim| {
+        let t = c.issued.max(0) as u32;
+        super::limits::in_force(model, k, c.buyer, p, t, cuts, down_from)
+    };
     for (index, c) in claims.iter().enumerate() {
         if model.buyers[c.buyer as usize].coverage & (1 << k) == 0 {
+            continue;
+        }
+        // Not covered: issued while the limit in force was 0.
+        if policy.varying && in_force(c) <= 0.0 {
             continue;
         }
         let day = c.day(terms.waiting_period_days, terms.political_cover);
@@ -79,14 +93,27 @@ pub(super) fn settle_policy(
         }
     }
     order.sort_unstable();
+    // What is left of each buyer's limit; with varying limits (section 16), C_b, the
+    // claimable amounts of its earlier claims.
     for &(_, buyer, _, _) in order.iter() {
-        scratch.limit_left[buyer as usize] = policy.limits[buyer as usize];
+        scratch.limit_left[buyer as usize] = match policy.varying {
+            false => policy.limits[buyer as usize],
+            true => 0.0,
+        };
     }
     for &(day, buyer, _, index) in order.iter() {
         let c = &claims[index as usize];
         let limit_left = &mut scratch.limit_left[buyer as usize];
-        let claimable = c.amount.min(*limit_left);
-        *limit_left -= claimable;
+        let claimable = if policy.varying {
+            // min(A, max(0, Lim_b(t(i)) - C_b)).
+            let claimable = c.amount.min((in_force(c) - *limit_left).max(0.0));
+            *limit_left += claimable;
+            claimable
+        } else {
+            let claimable = c.amount.min(*limit_left);
+            *limit_left -= claimable;
+            claimable
+        };
         let year = &mut scratch.year_left[(day / YEAR_DAYS) as usize];
         let retained = claimable.min(year[1]);
         year[1] -= retained;

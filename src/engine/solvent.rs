@@ -142,6 +142,7 @@ impl<'a> SolventPayer<'a> {
             due: due as i32,
             delay,
             moved: 0,
+            issued: (due - self.terms) as i32,
             stop: u32::MAX,
             amount,
             later_day: due + delay,

@@ -305,6 +305,15 @@ keys! {
     SETTLEMENT_DAYS = "policy.settlement_days", ANY_DAY, num(30.0), "", "Days from claim to payout.";
     DEFAULT_LIMIT = "policy.default_limit", Number(NonNegMoney), num(0.0), "", "Credit limit of buyers without a limit of their own or in this policy's limits.";
     POLITICAL_COVER = "policy.political_cover", Flag, IfAbsent::Flag(false), "", "Political risk covered: a payment a political event delays beyond the waiting period is claimed as a protracted default (export credit agencies cover it, private policies usually not).";
+    MONITORING = "policy.monitoring", Table, Means("no monitoring: limits stay as set"), "", "The insurer watches the buyers it covers and cuts a limit before a default it detects, and sometimes a sound buyer's (MODEL.md section 16).";
+    DETECTION = "policy.monitoring.detection", Number(Closed(0.0, 1.0)), Required, "detection = 0.6", "Probability that the insurer detects a buyer's coming default.";
+    LEAD_DAYS = "policy.monitoring.lead_days", ANY_DAY, num(90.0), "", "Days before the default on which the insurer decides (day 0 at the earliest).";
+    KEEP = "policy.monitoring.keep", Number(Closed(0.0, 1.0)), num(0.0), "", "Share of the limit left after the decision, for deliveries from that day (0 cancels it).";
+    FALSE_ALARM = "policy.monitoring.false_alarm", Number(ClosedOpen(0.0, 1.0)), num(0.0), "", "Annual probability that the insurer cuts a buyer it did not detect (a sound buyer, or a default it missed).";
+    DOWNTURN = "policy.downturn", Table, Means("no broad cuts"), "", "In a downturn (common factor Z below z_below) the insurer cuts every limit (MODEL.md section 16).";
+    Z_BELOW = "policy.downturn.z_below", Number(Money), Required, "z_below = -1.2816", "A path is a downturn when its common factor Z is below this (-1.2816: the worst 10 % of paths).";
+    FROM_DAY = "policy.downturn.from_day", ANY_DAY, num(0.0), "", "First day of the cut.";
+    DOWNTURN_LIMIT_MULTIPLIER = "policy.downturn.limit_multiplier", Number(Closed(0.0, 1.0)), Required, "limit_multiplier = 0.5", "Every limit is multiplied by this from from_day.";
     LIMITS = "policy.limits", Limits, Means("the buyers' own limits"), "limits = { \"Nordhaus Retail GmbH\" = 300000.0 }", "This policy's limits by buyer, group (each member) or member (GROUP#k, over its group's); before a buyer's own limit.";
 
     FINANCING = "financing", Table, Means("no borrowing base: headroom is balance + credit line"), "", "A bank's borrowing base on the receivables, larger on insured ones (MODEL.md section 15).";

@@ -201,6 +201,34 @@ pub struct Policy {
     /// Political risk covered (MODEL.md section 17): the protracted-default test uses
     /// the payment day a political event moved.
     pub political_cover: bool,
+    /// The insurer's monitoring of the buyers it covers (MODEL.md section 16).
+    pub monitoring: Option<Monitoring>,
+    /// Broad limit cuts in a downturn (MODEL.md section 16).
+    pub downturn: Option<Downturn>,
+}
+
+/// `monitoring` of a policy (MODEL.md section 16).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Monitoring {
+    /// Probability of detecting a coming default.
+    pub detection: f64,
+    /// The decision comes this many days before the default (day 0 at the earliest).
+    pub lead_days: u32,
+    /// Share of the limit left after the decision.
+    pub keep: f64,
+    /// Annual probability of cutting a buyer not detected.
+    pub false_alarm: f64,
+}
+
+/// `downturn` of a policy (MODEL.md section 16).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Downturn {
+    /// A path with Z below this is a downturn.
+    pub z_below: f64,
+    /// First day of the cut.
+    pub from_day: u32,
+    /// Every limit is multiplied by this.
+    pub limit_multiplier: f64,
 }
 
 impl Policy {

@@ -151,6 +151,31 @@ pub struct RawPolicy {
     pub limits: Option<std::collections::BTreeMap<String, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub political_cover: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<RawMonitoring>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downturn: Option<RawDownturn>,
+}
+
+/// `monitoring = { detection = 0.6, lead_days = 90, keep = 0.0, false_alarm = 0.02 }`
+/// (MODEL.md section 16).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonitoring {
+    pub detection: Option<f64>,
+    pub lead_days: Option<i64>,
+    pub keep: Option<f64>,
+    pub false_alarm: Option<f64>,
+}
+
+/// `downturn = { z_below = -1.2816, from_day = 90, limit_multiplier = 0.5 }` (MODEL.md
+/// section 16).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDownturn {
+    pub z_below: Option<f64>,
+    pub from_day: Option<i64>,
+    pub limit_multiplier: Option<f64>,
 }
 
 /// `[financing]` (MODEL.md section 15).

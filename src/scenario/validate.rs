@@ -255,6 +255,27 @@ fn policy(
         default_limit: c.number(at, &keys::DEFAULT_LIMIT, p.default_limit),
         limits,
         political_cover: c.flag(&keys::POLITICAL_COVER, p.political_cover),
+        monitoring: p.monitoring.as_ref().map(|m| {
+            let at = at.key("monitoring");
+            Monitoring {
+                detection: c.number(&at, &keys::DETECTION, m.detection),
+                lead_days: c.days(&at, &keys::LEAD_DAYS, m.lead_days),
+                keep: c.number(&at, &keys::KEEP, m.keep),
+                false_alarm: c.number(&at, &keys::FALSE_ALARM, m.false_alarm),
+            }
+        }),
+        downturn: p.downturn.as_ref().map(|d| {
+            let at = at.key("downturn");
+            Downturn {
+                z_below: c.number(&at, &keys::Z_BELOW, d.z_below),
+                from_day: c.days(&at, &keys::FROM_DAY, d.from_day),
+                limit_multiplier: c.number(
+                    &at,
+                    &keys::DOWNTURN_LIMIT_MULTIPLIER,
+                    d.limit_multiplier,
+                ),
+            }
+        }),
     }
 }
 

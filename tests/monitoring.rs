@@ -1,0 +1,228 @@
+//! Insurer monitoring and downturn limit cuts (MODEL.md section 16) worked out by
+//! hand: a detected default cuts cover lead_days before it, a false alarm cuts a sound
+//! buyer on its drawn day, a partial cut caps the claimable amount, and a downturn
+//! cut shrinks the bank's borrowing base also on invoices delivered before it.
+
+use crate::util::*;
+use cashrisk::engine::{
+    DayObserver, MONITOR_INDEX, NoObserver, PathOutcome, Scratch, simulate_path,
+};
+use cashrisk::model::Model;
+use cashrisk::rng::{PATHS, PathRng, open01};
+use cashrisk::scenario::Scenario;
+
+/// One buyer, invoices of 1,000 on days 0, 30, 60, 91, 121, 152 and 182, due 30 days
+/// later and paid on time; two policies with a limit of 5,000 and a premium of 1 %:
+/// "Watched" is monitored (every coming default detected, 40 days ahead, the limit
+/// cancelled), "Unwatched" is not.
+const WATCHED: &str = r#"
+[scenario]
+name = "Watched"
+[simulation]
+horizon_days = 200
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1000.0
+[credit]
+recovery_lag_days = 300
+[[buyers]]
+name = "Harbor"
+share = 1.0
+terms_days = 30
+pd = 0.0
+lgd = 0.6
+[[policies]]
+name = "Watched"
+indemnity = 0.9
+premium_rate = 0.01
+settlement_days = 10
+default_limit = 5000.0
+monitoring = { detection = 1.0, lead_days = 40 }
+[[policies]]
+name = "Unwatched"
+indemnity = 0.9
+premium_rate = 0.01
+settlement_days = 10
+default_limit = 5000.0
+[[stress]]
+name = "Harbor fails on day 100"
+force_default = [{ buyer = "Harbor", day = 100 }]
+"#;
+
+/// Path `path` of `s`: its outcome and each policy's own ledger.
+fn path(s: &Scenario, path: u64) -> (PathOutcome, Vec<Vec<f64>>) {
+    let model = Model::new(s);
+    let mut scratch = Scratch::new(&model);
+    let out = simulate_path(&model, path, &mut scratch, &mut NoObserver);
+    let policies = (0..s.policies.len())
+        .map(|k| scratch.policy_ledger(k))
+        .collect();
+    (out, policies)
+}
+
+#[test]
+fn a_detected_default_cancels_cover_lead_days_before_it() {
+    // tau = 100 (forced), detected (V < 1 always): the decision on 100 - 40 = 60. The
+    // invoices of days 0 and 30 are covered; those of 60 and 91 are not (the limit in
+    // force on their issue day is 0). The invoice of day 91, due on 121, defaults on
+    // day 100: no claim under "Watched" (the company kept selling without cover), an
+    // insolvency claim under "Unwatched": 900 on day 110. Premiums of 10 for months 0
+    // and 1 only under "Watched", for months 0 to 3 under "Unwatched" (due on s(m+1)).
+    let s = stressed(WATCHED, "Harbor fails on day 100");
+    let (out, ledgers) = path(&s, 0);
+    ledger_is(&ledgers[0], &[(30, -10.0), (60, -10.0)]);
+    assert_eq!(out.policy(1).claims, 0);
+    ledger_is(
+        &ledgers[1],
+        &[
+            (30, -10.0),
+            (60, -10.0),
+            (91, -10.0),
+            (110, 900.0),
+            (121, -10.0),
+        ],
+    );
+    assert_eq!(out.policy(2).claims, 1);
+    close(out.credit_loss, 600.0);
+    close(out.policy(1).net_credit_loss, 600.0);
+    close(out.policy(2).net_credit_loss, 0.6 * (1000.0 - 900.0));
+}
+
+#[test]
+fn a_partial_cut_caps_the_claimable_amount_at_the_limit_in_force() {
+    // keep = 0.6 of a limit of 1,500: 900 from day 60. The invoice of day 91 is
+    // covered (900 > 0) and its claimable amount is min(1000, max(0, 900 - 0)) = 900,
+    // paid at 90 %: 810.
+    let text = WATCHED
+        .replace(
+            "default_limit = 5000.0\nmonitoring",
+            "default_limit = 1500.0\nmonitoring",
+        )
+        .replace("lead_days = 40 }", "lead_days = 40, keep = 0.6 }");
+    let s = stressed(&text, "Harbor fails on day 100");
+    let (out, ledgers) = path(&s, 0);
+    ledger_is(
+        &ledgers[0],
+        &[
+            (30, -10.0),
+            (60, -10.0),
+            (91, -10.0),
+            (110, 810.0),
+            (121, -10.0),
+        ],
+    );
+    assert_eq!(out.policy(1).claims, 1);
+}
+
+#[test]
+fn a_forced_default_day_at_or_after_the_horizon_is_no_default_time() {
+    // Forced default on day 250 >= H = 200: no default time (MODEL.md 16), so no cut
+    // and no default; every invoice covered, premiums for months 0 to 5.
+    let text = WATCHED.replace("day = 100 }", "day = 250 }");
+    let s = stressed(&text, "Harbor fails on day 100");
+    let (out, ledgers) = path(&s, 0);
+    assert_eq!(out.credit_loss, 0.0);
+    assert_eq!(entries(&ledgers[0]).len(), 6, "{:?}", entries(&ledgers[0]));
+}
+
+#[test]
+fn a_false_alarm_cuts_a_sound_buyer_on_its_drawn_day() {
+    // No default (pd = 0), detection 0, false_alarm 0.9: the decision day is
+    // floor(365 (-ln(1 - V2)) / lambda_f), lambda_f = ln 10, with V2 the second word of
+    // stream 1 + 0, index 2^31. In each path, premiums are due only for the months that
+    // start before it (limit cancelled from then on), and nothing is claimed.
+    let text = WATCHED.replace(
+        "monitoring = { detection = 1.0, lead_days = 40 }",
+        "monitoring = { detection = 0.0, false_alarm = 0.9 }",
+    );
+    let s = scenario(&text);
+    let month_starts = [0, 30, 60, 91, 121, 152, 182];
+    let mut cut_seen = 0;
+    for p in 0..20 {
+        let v2 = open01(PathRng::new(0, p).words(1, MONITOR_INDEX).1);
+        let c = (365.0 * -(1.0 - v2).ln() / 10f64.ln()).floor();
+        // Months m with s(m) < c, whose premium falls due on s(m + 1) < H.
+        let expected: Vec<(usize, f64)> = (0..6)
+            .filter(|&m| (month_starts[m] as f64) < c)
+            .map(|m| (month_starts[m + 1], -10.0))
+            .collect();
+        let (out, ledgers) = path(&s, p);
+        ledger_is(&ledgers[0], &expected);
+        assert_eq!(out.policy(1).claims, 0);
+        cut_seen += (expected.len() < 6) as usize;
+    }
+    assert!(
+        cut_seen >= 5,
+        "false alarms within the horizon in {cut_seen} of 20 paths"
+    );
+}
+
+/// Lane 0's headroom on every day, per variant.
+#[derive(Default)]
+struct Headrooms(Vec<Vec<f64>>);
+
+impl DayObserver for Headrooms {
+    fn headrooms(&mut self, variant: usize, day: usize, h: &[f64; PATHS], _: usize) {
+        if self.0.len() <= variant {
+            self.0.resize(variant + 1, Vec::new());
+        }
+        assert_eq!(self.0[variant].len(), day);
+        self.0[variant].push(h[0]);
+    }
+}
+
+#[test]
+fn a_downturn_cut_shrinks_the_borrowing_base_on_invoices_already_delivered() {
+    // Every path is a downturn (Z < 10). Terms of 90 days: the invoices of days 0 and
+    // 30 are open on days 30-89. The bank lends 90 % of the insured part (up to the
+    // limit in force) and 50 % of the rest. The limit is 3,000 until day 49 and 1,500
+    // from day 50. The balance is 0 until the first payment on day 90, so headroom is
+    // the borrowing base: uninsured 0.5 x 2,000 = 1,000 on days 30-59; insured
+    // 0.9 x 2,000 = 1,800 on day 49, 0.9 x 1,500 + 0.5 x 500 = 1,600 on day 50 (the cut
+    // reaches invoices delivered before it), and with the invoice of day 60,
+    // 0.9 x 1,500 + 0.5 x 1,500 = 2,100.
+    let text = r#"
+[scenario]
+name = "Downturn"
+[simulation]
+horizon_days = 100
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1000.0
+[[buyers]]
+name = "Harbor"
+share = 1.0
+terms_days = 90
+pd = 0.0
+lgd = 0.6
+[insurance]
+indemnity = 0.9
+premium_rate = 0.0
+default_limit = 3000.0
+downturn = { z_below = 10.0, from_day = 50, limit_multiplier = 0.5 }
+[financing]
+advance_rate = 0.5
+insured_advance_rate = 0.9
+"#;
+    let s = scenario(text);
+    let model = Model::new(&s);
+    let mut scratch = Scratch::new(&model);
+    let mut days = Headrooms::default();
+    simulate_path(&model, 0, &mut scratch, &mut days);
+    let (uninsured, insured) = (&days.0[0], &days.0[1]);
+    close(uninsured[49], 1000.0);
+    close(uninsured[60], 1500.0);
+    close(insured[29], 900.0);
+    close(insured[49], 1800.0);
+    close(insured[50], 1600.0);
+    close(insured[60], 2100.0);
+    // Without the downturn (z_below far below any Z) the limit stays 3,000.
+    let calm = scenario(&text.replace("z_below = 10.0", "z_below = -40.0"));
+    let model = Model::new(&calm);
+    let mut days = Headrooms::default();
+    simulate_path(&model, 0, &mut Scratch::new(&model), &mut days);
+    close(days.0[1][50], 1800.0);
+    close(days.0[1][60], 0.9 * 3000.0);
+}
