@@ -291,7 +291,7 @@ keys! {
     INVOICES_PER_MONTH = "buyer.invoices_per_month", Whole { lo: 1, hi: 1000, advice: "use a whole number in 1..=1000" }, num(1.0), "", "Invoices per month, spread evenly over the month.";
     LIMIT = "buyer.limit", Number(NonNegMoney), Means("the policy's default_limit"), "", "The insurer's credit limit on this buyer (for a group: on each member); covered when > 0.";
     BUYER_CORRELATION = "buyer.correlation", Number(ClosedOpen(0.0, 1.0)), Means("credit.correlation"), "", "This buyer's own asset correlation.";
-    BUYER_COUNTRY = "buyer.country", Name, Means("no country factor and no political risk"), "country = \"United States\"", "A country of [[countries]]: its factor enters the buyer's default and its events block the buyer's payments (MODEL.md section 17).";
+    BUYER_COUNTRY = "buyer.country", Name, Means("no country factor and no political risk"), "country = \"United States\"", "A country of `[[countries]]`: its factor enters the buyer's default and its events block the buyer's payments (MODEL.md section 17).";
 
     INSURANCE = "insurance", Table, Means("no policy (the insured variant is the uninsured one)"), "", "The trade credit insurance policy, named \"Insured\"; a file has `[insurance]` or `[[policies]]`, not both.";
     POLICIES = "policies", Tables, Means("none"), "", "1 to 6 policies (quotes), simulated on the same paths, in the order the results list them (MODEL.md section 14).";
