@@ -6,8 +6,8 @@
 //! path twice on the same random draws (uninsured and insured), and reports
 //! liquidity-shortfall probabilities with intervals, timing, depth, cash-flow-at-risk,
 //! credit-loss distributions, what the policy costs and pays, and the paired difference.
-//! The model is the contract in `docs/MODEL.md` (version 2, all of it but
-//! `stop_sales` of section 16); `docs/` explains every figure.
+//! The model is the contract in `docs/MODEL.md` (version 2, all of it); `docs/`
+//! explains every figure.
 //!
 //! ## Guarantees
 //!

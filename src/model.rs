@@ -354,6 +354,16 @@ impl Model {
             .sum()
     }
 
+    /// True when variant `v` may sell less than the uninsured one: its policy stops
+    /// sales to buyers it cuts (MODEL.md section 16), so its credit loss is its own.
+    pub fn sells_less(&self, v: usize) -> bool {
+        v != crate::variant::UNINSURED
+            && self
+                .policies
+                .get(v - 1)
+                .is_some_and(|p| p.terms.monitoring.is_some_and(|m| m.stop_sales))
+    }
+
     /// Compiles a validated scenario.
     pub fn new(s: &Scenario) -> Model {
         let horizon = s.horizon_days;

@@ -201,8 +201,9 @@ pub fn read(path: &std::path::Path) -> Result<Vec<u8>, crate::input::ReadError> 
 }
 
 /// The bytes of a partial result file: the description (JSON), the credit loss
-/// column, the number of variants, then per variant its columns, block sums, counts
-/// and net-loss histogram, then the fan's rows, then the paths with a political
+/// column, the number of variants, then per variant its columns, block sums, counts,
+/// net-loss histogram, year sums and own credit-loss column (empty unless it sells
+/// less), then the fan's rows, then the paths with a political
 /// event per country.
 pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
     let mut w = Writer(Vec::new());
@@ -235,6 +236,7 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
                 w.u64(x.to_bits());
             }
         }
+        w.f64s(&v.credit_loss);
     }
     let rows = r.fan.counts.nrows();
     w.u64(rows as u64);
@@ -312,6 +314,11 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
             }
             year_blocks.push(YearSums::from_array(sums));
         }
+        // The variant's own credit loss per path (stop_sales), or none.
+        let credit_loss = r.f64s(n)?;
+        if !credit_loss.is_empty() && credit_loss.len() as u64 != n {
+            return Err("a column has the wrong number of paths".to_string());
+        }
         let [min_headroom, end_balance, peak_drawn, end_position, dso]: [Vec<f64>;
             VariantResult::COLUMNS] = columns
             .try_into()
@@ -330,6 +337,7 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
             net_loss,
             year_shortfalls,
             year_blocks,
+            credit_loss,
         });
     }
     if variants

@@ -141,7 +141,7 @@ impl BlockSums {
         self.paid_to_insurer += policy.paid_to_insurer;
         self.interest_paid += o.interest_paid[v];
         self.interest_earned += o.interest_earned[v];
-        self.receivables += o.open_days / days;
+        self.receivables += o.open_days(v) / days;
         self.borrowing_base += o.borrowing_base[v] / days;
     }
 
@@ -191,7 +191,7 @@ impl YearSums {
     fn add(&mut self, year: &YearOutcome, v: usize) {
         self.premium_paid += year.premium_paid[v];
         self.payouts_received += year.payouts_received[v];
-        self.credit_loss += year.credit_loss;
+        self.credit_loss += year.credit_loss - year.unsold_loss[v];
     }
 }
 
@@ -227,6 +227,9 @@ pub struct VariantResult {
     /// With H > 365, the sums of each block's paths per policy year, block by block
     /// (block j's years at j * years .. (j + 1) * years); empty otherwise.
     pub year_blocks: Vec<YearSums>,
+    /// Credit loss per path of what this variant sold, when it differs from the run's
+    /// (a policy with stop_sales, MODEL.md section 16); empty otherwise.
+    pub credit_loss: Vec<f64>,
 }
 
 impl VariantResult {
@@ -245,6 +248,7 @@ impl VariantResult {
             net_loss: Histogram::default(),
             year_shortfalls: vec![0; years],
             year_blocks: vec![YearSums::default(); blocks * years],
+            credit_loss: Vec::new(),
         }
     }
 
@@ -300,7 +304,10 @@ impl VariantResult {
         self.end_balance[i] = o.end_balance[v];
         self.peak_drawn[i] = o.peak_drawn(v);
         self.end_position[i] = o.end_position(v);
-        self.dso[i] = o.dso().unwrap_or(-1.0);
+        self.dso[i] = o.dso(v).unwrap_or(-1.0);
+        if !self.credit_loss.is_empty() {
+            self.credit_loss[i] = o.credit_loss(v);
+        }
     }
 
     /// Adds the integer tallies of another worker or run.
@@ -378,6 +385,10 @@ impl RunResult {
                 a.extend_from_slice(b);
             }
             mine.blocks.extend_from_slice(&theirs.blocks);
+            if mine.credit_loss.is_empty() != theirs.credit_loss.is_empty() && next.paths() > 0 {
+                return Err("the runs differ in their variants' credit losses".to_string());
+            }
+            mine.credit_loss.extend_from_slice(&theirs.credit_loss);
             mine.year_blocks.extend_from_slice(&theirs.year_blocks);
             mine.add_tallies(theirs);
         }
@@ -418,7 +429,13 @@ pub fn run(
     let years = model.reported_years();
     let columns = Mutex::new(Columns {
         variants: (0..variants)
-            .map(|_| VariantResult::new(n, blocks, 0, years))
+            .map(|v| {
+                let mut column = VariantResult::new(n, blocks, 0, years);
+                if model.sells_less(v) {
+                    column.credit_loss = vec![0.0; n];
+                }
+                column
+            })
             .collect(),
         credit_loss: vec![0.0; n],
     });

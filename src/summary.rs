@@ -700,26 +700,38 @@ fn policy_decision(
     }
 }
 
+/// Mean, percentiles and ES99 of a credit-loss column (MODEL.md section 8).
+fn credit_loss_figures(column: &[f64]) -> CreditLoss {
+    let [p95, p99, p999] = percentiles(column, [P95, P99, P999]);
+    // One working copy of a column at a time (8 MB for 10^6 paths).
+    let es99 = stats::expected_shortfall(&mut column.to_vec(), P1);
+    CreditLoss {
+        mean: stats::mean(column),
+        p95,
+        p99,
+        p999,
+        es99,
+    }
+}
+
 impl Summary {
     /// The figures of a run.
     pub fn new(run: &Run) -> Summary {
         let (scenario, file, result) = (&run.scenario, run.file.as_str(), &run.result);
         let n = result.paths();
-        let [l95, l99, l999] = percentiles(&result.credit_loss, [P95, P99, P999]);
-        // One working copy of a column at a time (8 MB for 10^6 paths): this one is
-        // dropped before the variants make theirs.
-        let es99 = stats::expected_shortfall(&mut result.credit_loss.clone(), P1);
-        let credit_loss = CreditLoss {
-            mean: stats::mean(&result.credit_loss),
-            p95: l95,
-            p99: l99,
-            p999: l999,
-            es99,
-        };
+        let credit_loss = credit_loss_figures(&result.credit_loss);
         let financed = scenario.financing.is_some();
         let uninsured = variant(result, UNINSURED, credit_loss, financed);
+        // A variant that sold less (stop_sales, MODEL.md section 16) has its own.
         let policies = (1..result.variants.len())
-            .map(|v| policy(result, v, run.variant_name(v), credit_loss, scenario))
+            .map(|v| {
+                let own = &result.variants[v].credit_loss;
+                let loss = match own.is_empty() {
+                    true => credit_loss,
+                    false => credit_loss_figures(own),
+                };
+                policy(result, v, run.variant_name(v), loss, scenario)
+            })
             .collect();
         Summary {
             cashrisk_version: env!("CARGO_PKG_VERSION").to_string(),

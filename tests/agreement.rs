@@ -35,6 +35,8 @@ pub struct Seen {
     pub year_shortfalls: usize,
     /// Political events of a country (MODEL.md section 17).
     pub political_events: usize,
+    /// Variants of a path that sold less than the uninsured one (stop_sales).
+    pub unsold: usize,
 }
 
 /// The scale against which amounts of money are compared.
@@ -146,6 +148,31 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
             e.end_position(variant),
             rv.end_position,
         );
+        // What the variant sold (MODEL.md 16: less than uninsured with stop_sales).
+        amount(&what("credit loss"), e.credit_loss(variant), rv.credit_loss);
+        amount(
+            &what("receivables (mean over days)"),
+            e.open_days(variant) / s.horizon_days as f64,
+            rv.open_days / s.horizon_days as f64,
+        );
+        let invoiced = e.invoiced - ep.unsold.invoiced;
+        amount(&what("amount invoiced"), invoiced, rv.invoiced);
+        let dso = e.dso(variant);
+        assert_eq!(
+            dso.is_some(),
+            rv.invoiced > 0.0,
+            "{label}: {}",
+            what("DSO defined")
+        );
+        if let Some(dso) = dso {
+            let expected = rv.open_days / rv.invoiced;
+            assert!(
+                (dso - expected).abs() <= 1e-9 * expected.max(1.0),
+                "{label}: {} {dso} against {expected}",
+                what("DSO")
+            );
+        }
+        seen.unsold += (rv.invoiced < r.invoiced) as usize;
     }
     amount(
         "receivables (mean over days)",
@@ -153,14 +180,6 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
         r.open_days / s.horizon_days as f64,
     );
     amount("amount invoiced", e.invoiced, r.invoiced);
-    assert_eq!(e.dso().is_some(), r.invoiced > 0.0, "{label}: DSO defined");
-    if let Some(dso) = e.dso() {
-        let expected = r.open_days / r.invoiced;
-        assert!(
-            (dso - expected).abs() <= 1e-9 * expected.max(1.0),
-            "{label}: DSO {dso} against {expected}"
-        );
-    }
     let rv = r.variants.last().unwrap();
     seen.paths += 1;
     seen.shortfalls += r.variants.iter().any(|v| v.shortfall_day.is_some()) as usize;
@@ -215,6 +234,11 @@ fn check_years(label: &str, s: &Scenario, e: &[YearOutcome], r: &ReferencePath, 
                 &what("payouts received"),
                 year.payouts_received[variant],
                 rv.payouts_received,
+            );
+            amount(
+                &what("credit loss"),
+                year.credit_loss - year.unsold_loss[variant],
+                rv.credit_loss,
             );
         }
     }
@@ -348,7 +372,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         waiting_period_days = 60
         settlement_days = 30
         default_limit = 4000.0
-        monitoring = { detection = 0.7, lead_days = 60, keep = 0.0, false_alarm = 0.1 }
+        monitoring = { detection = 0.7, lead_days = 60, keep = 0.0, false_alarm = 0.1, stop_sales = true }
         [[policies]]
         name = "Own limits, longer wait"
         indemnity = 0.8
@@ -357,7 +381,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
         settlement_days = 0
         limits = { "A" = 60000.0, "G" = 1000.0, "G#3" = 9000.0, "B" = 0.0 }
         political_cover = true
-        monitoring = { detection = 0.5, lead_days = 200, keep = 0.5 }
+        monitoring = { detection = 0.5, lead_days = 200, keep = 0.5, stop_sales = true }
         downturn = { z_below = 0.0, from_day = 100, limit_multiplier = 0.3 }
         [[policies]]
         name = "No wait"
@@ -437,6 +461,7 @@ fn the_engine_equals_the_reference_on_hand_made_corners() {
     // H = 400: the second policy year (days 365-399) is compared too.
     assert!(seen.year_shortfalls > 0, "{seen:?}");
     assert!(seen.political_events > 100, "{seen:?}");
+    assert!(seen.unsold > 100, "{seen:?}");
 }
 
 /// A random valid scenario as TOML: every key of sections 3-9 drawn, a policy in most.
@@ -512,7 +537,7 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
         // Monitoring (detection, lead days, keep, false alarm) and a downturn
         // (z_below, from day, limit multiplier).
         (
-            proptest::option::of((0f64..=1.0, 0u32..400, 0f64..=1.0, 0f64..0.5)),
+            proptest::option::of((0f64..=1.0, 0u32..400, 0f64..=1.0, 0f64..0.5, any::<bool>())),
             proptest::option::of((-2f64..1.0, 0u32..500, 0f64..=1.0)),
         ),
     );
@@ -662,10 +687,10 @@ fn random_scenario() -> impl proptest::strategy::Strategy<Value = String> {
                 if cover {
                     t += "political_cover = true\n";
                 }
-                if let Some((detection, lead, keep, false_alarm)) = monitoring {
+                if let Some((detection, lead, keep, false_alarm, stop_sales)) = monitoring {
                     t += &format!(
                         "monitoring = {{ detection = {detection}, lead_days = {lead}, \
-                         keep = {keep}, false_alarm = {false_alarm} }}\n"
+                         keep = {keep}, false_alarm = {false_alarm}, stop_sales = {stop_sales} }}\n"
                     );
                 }
                 if let Some((z_below, from, multiplier)) = downturn {

@@ -226,3 +226,53 @@ insured_advance_rate = 0.9
     close(days.0[1][50], 1800.0);
     close(days.0[1][60], 0.9 * 3000.0);
 }
+
+#[test]
+fn with_stop_sales_the_company_stops_delivering_from_the_decision_day() {
+    // As the first test, with stop_sales and keep = 0.5, supplier cost half of every
+    // sale on the day of sale. The decision on day 60: under "Watched" the company
+    // issues no invoice from day 60 on (whatever keep is), so the invoices of days 60
+    // and 91 are not made in that variant: no supplier cost (-500 on 60 and 91), no
+    // payment (+1,000 on 90), no default and no credit loss on the invoice of day 91
+    // (600 uninsured), no premium, no claim. Its own ledger takes them back: +500 on
+    // days 60 and 91, -1,000 on day 90. "Unwatched" sells and claims as before.
+    let text = WATCHED
+        .replace(
+            "[revenue]\nmonthly = 1000.0\n",
+            "[revenue]\nmonthly = 1000.0\n[costs]\nvariable_ratio = 0.5\n",
+        )
+        .replace(
+            "lead_days = 40 }",
+            "lead_days = 40, keep = 0.5, stop_sales = true }",
+        );
+    let s = stressed(&text, "Harbor fails on day 100");
+    let (out, ledgers) = path(&s, 0);
+    ledger_is(
+        &ledgers[0],
+        &[(30, -10.0), (60, -10.0 + 500.0), (90, -1000.0), (91, 500.0)],
+    );
+    assert_eq!(out.policy(1).claims, 0);
+    close(out.credit_loss, 600.0);
+    close(out.credit_loss(1), 0.0);
+    close(out.policy(1).net_credit_loss, 0.0);
+    close(out.credit_loss(2), 600.0);
+    ledger_is(
+        &ledgers[1],
+        &[
+            (30, -10.0),
+            (60, -10.0),
+            (91, -10.0),
+            (110, 900.0),
+            (121, -10.0),
+        ],
+    );
+    // Invoiced within the horizon: 4,000 sold uninsured (days 0, 30, 60, 91; the
+    // default on 100 stops the rest), 2,000 under "Watched". Open amounts: each invoice
+    // 30 days until paid, the one of day 91 until the default on 100 (9 days).
+    close(out.invoiced, 4000.0);
+    close(out.policy(1).unsold.invoiced, 2000.0);
+    close(out.open_days(0), 1000.0 * (30.0 * 3.0 + 9.0));
+    close(out.open_days(1), 1000.0 * 30.0 * 2.0);
+    // DSO = open amount-days / amount invoiced.
+    close(out.dso(1).unwrap(), 30.0);
+}

@@ -54,6 +54,13 @@ pub struct Variant {
     /// Section 18, `by_year`: each policy year that starts before H (also when
     /// H <= 365, where the engine reports none).
     pub years: Vec<Year>,
+    /// Sum of LGD * A over the defaulted invoices this variant sold (sections 8, 16:
+    /// less than the uninsured one only with stop_sales).
+    pub credit_loss: f64,
+    /// Section 18: sum over days t < H of the open amounts of the invoices it sold.
+    pub open_days: f64,
+    /// Section 18: the amount it invoiced on days 0..H-1.
+    pub invoiced: f64,
 }
 
 /// What one variant of a path did in one policy year (section 18, `by_year`).
@@ -65,6 +72,8 @@ pub struct Year {
     pub premium_paid: f64,
     /// Payouts dated in the year.
     pub payouts_received: f64,
+    /// LGD * A of the invoices it sold whose buyer defaults in the year.
+    pub credit_loss: f64,
 }
 
 /// One path: the economic credit loss and each variant, uninsured first, then the
@@ -156,6 +165,8 @@ struct InForce {
     limit: f64,
     /// The monitoring decision: from day c on, the factor keep.
     cut: Option<(i64, f64)>,
+    /// The company stops selling to the buyer from the decision day.
+    stop_sales: bool,
     /// The downturn: from from_day on, the factor limit_multiplier.
     down: Option<(i64, f64)>,
 }
@@ -198,7 +209,19 @@ impl InForce {
             .downturn
             .filter(|d| z < d.z_below)
             .map(|d| (d.from_day as i64, d.limit_multiplier));
-        InForce { limit, cut, down }
+        let stop_sales = policy.monitoring.is_some_and(|m| m.stop_sales);
+        InForce {
+            limit,
+            cut,
+            stop_sales,
+            down,
+        }
+    }
+
+    /// Section 16: true when the policy's variant issues the buyer no invoice on day
+    /// t (stop_sales, on or after the decision day).
+    fn stops_sales(&self, t: i64) -> bool {
+        self.stop_sales && self.cut.is_some_and(|(c, _)| t >= c)
     }
 
     /// Lim_b(t).
@@ -272,23 +295,26 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         })
         .collect();
 
-    // Flows both variants share, and each policy's own (section 7).
-    let mut common = vec![0.0; h as usize];
+    // The daily flows of each variant, uninsured first (sections 5-7); with
+    // stop_sales (section 16) a policy's variant makes fewer sales.
+    let n = 1 + s.policies.len();
+    let mut common = vec![vec![0.0; h as usize]; n];
+    let every = vec![true; n];
     let sup = s.supplier_terms_days as u64;
     let vr = s.variable_ratio;
     for &m in &months {
         let day = month_start(m) as u64;
-        add(&mut common, day, -s.fixed_monthly);
+        add_sold(&mut common, &every, day, -s.fixed_monthly);
         let cash_sale = revenue[m as usize] * s.cash_share();
-        add(&mut common, day, cash_sale);
-        add(&mut common, day + sup, -vr * cash_sale);
+        add_sold(&mut common, &every, day, cash_sale);
+        add_sold(&mut common, &every, day + sup, -vr * cash_sale);
     }
     // Section 21: a recurring flow is dated day + k * every_days, k = 0, 1, ...,
     // while that is before H.
     for flow in &s.scheduled {
         let mut day = flow.day as u64;
         while day < h as u64 {
-            add(&mut common, day, flow.amount);
+            add_sold(&mut common, &every, day, flow.amount);
             match flow.every_days {
                 Some(every) => day += every as u64,
                 None => break,
@@ -299,9 +325,11 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let policies: Vec<&Policy> = s.policies.iter().collect();
     let mut turnover = vec![vec![0.0; months.len()]; policies.len()];
     let mut claims: Vec<Vec<Claim>> = vec![Vec::new(); policies.len()];
-    let mut credit_loss = 0.0;
-    let mut credit_loss_by_year = vec![0.0; h.div_ceil(365) as usize];
-    // (LGD, A, the claim of each policy) of every defaulted invoice.
+    // Per variant: the credit loss, and that of the defaults in each policy year.
+    let mut credit_loss = vec![0.0; n];
+    let mut credit_loss_by_year = vec![vec![0.0; h.div_ceil(365) as usize]; n];
+    // (LGD, A, the claim of each policy, the variants that sold it) of every defaulted
+    // invoice.
     let mut defaulted_loss = Vec::new();
 
     let all = buyers(s);
@@ -309,18 +337,23 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
     let mut limits_in_force: Vec<Vec<InForce>> = vec![Vec::new(); policies.len()];
     // Section 18: the open invoices' amounts on each day, the amount invoiced within
     // the horizon and the supplier costs dated on or after H of sales before H.
-    let mut open = vec![0.0; h as usize];
-    let mut invoiced = 0.0;
-    let mut costs_after = 0.0;
+    // Per variant, as it sold.
+    let mut open = vec![vec![0.0; h as usize]; n];
+    let mut invoiced = vec![0.0; n];
+    let mut costs_after = vec![0.0; n];
     for &m in &months {
         let day = month_start(m) as u64;
         if day + sup >= h as u64 {
-            costs_after += vr * revenue[m as usize] * s.cash_share();
+            for c in &mut costs_after {
+                *c += vr * revenue[m as usize] * s.cash_share();
+            }
         }
     }
-    let mut open_for = |from: i64, to: i64, amount: f64| {
-        for t in from.max(0)..to.min(h as i64) {
-            open[t as usize] += amount;
+    let mut open_for = |from: i64, to: i64, amount: f64, sold: &[bool]| {
+        for (open, _) in open.iter_mut().zip(sold).filter(|(_, sold)| **sold) {
+            for t in from.max(0)..to.min(h as i64) {
+                open[t as usize] += amount;
+            }
         }
     };
     // Section 15: the borrowing base of each variant, day by day.
@@ -332,7 +365,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         // The days on which each of the buyer's invoices is eligible, [from, to), and
         // its amount: open (issued, not yet paid, the buyer not yet defaulted) and at
         // most max_days_past_due past due.
-        let mut eligible: Vec<(i64, i64, f64)> = Vec::new();
+        let mut eligible: Vec<(i64, i64, f64, Vec<bool>)> = Vec::new();
         // Section 6: the default day D(b), None when it is not before H.
         let forced = s.forced_defaults.iter().find(|f| &f.buyer == name);
         // The default time tau(b), also when it falls on or after H (section 16's
@@ -406,18 +439,22 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             let paid = moved(due + delay);
             let defaulted = default_day.is_some_and(|d| paid >= d as i64);
             let stop = default_day.map_or(i64::MAX, i64::from);
-            eligible.push((0, paid.min(stop).min(due + max_past_due + 1), r.amount));
-            open_for(0, paid.min(stop), r.amount);
+            // Sold before day 0: in every variant.
+            let to = paid.min(stop).min(due + max_past_due + 1);
+            eligible.push((0, to, r.amount, every.clone()));
+            open_for(0, paid.min(stop), r.amount, &every);
             let later = if defaulted {
-                credit_loss += lgd * r.amount;
                 let d = default_day.unwrap() as u64;
-                credit_loss_by_year[d as usize / 365] += lgd * r.amount;
+                for v in 0..n {
+                    credit_loss[v] += lgd * r.amount;
+                    credit_loss_by_year[v][d as usize / 365] += lgd * r.amount;
+                }
                 let recovery = moved((d + s.recovery_lag_days as u64) as i64) as u64;
                 (recovery, (1.0 - lgd) * r.amount)
             } else {
                 (paid as u64, r.amount)
             };
-            add(&mut common, later.0, later.1);
+            add_sold(&mut common, &every, later.0, later.1);
             let mut claim_of = vec![None; policies.len()];
             for (v, policy) in policies.iter().enumerate() {
                 // Covered when the limit in force on day 0 is > 0 (sections 16, 20).
@@ -454,15 +491,15 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 }
             }
             if defaulted {
-                defaulted_loss.push((lgd, r.amount, claim_of));
+                defaulted_loss.push((lgd, r.amount, claim_of, every.clone()));
             }
         }
-        let n = terms.invoices_per_month;
+        let per_month = terms.invoices_per_month;
         let mut i = 0;
         for &m in &months {
             let (start, next) = (month_start(m), month_start(m + 1));
-            for k in 0..n {
-                let t = start + (k as u64 * (next - start) as u64 / n as u64) as u32;
+            for k in 0..per_month {
+                let t = start + (k as u64 * (next - start) as u64 / per_month as u64) as u32;
                 let invoice = i;
                 i += 1;
                 // Section 5: no new sales on or after the default day; section 17: none
@@ -470,8 +507,13 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 if default_day.is_some_and(|d| t >= d) || in_window(t as i64) {
                     continue;
                 }
-                let amount = revenue[m as usize] * terms.share / n as f64;
-                add(&mut common, t as u64 + sup, -vr * amount);
+                let amount = revenue[m as usize] * terms.share / per_month as f64;
+                // Section 16: with stop_sales, a policy's variant makes no sale from
+                // the insurer's decision day on.
+                let sold: Vec<bool> = (0..n)
+                    .map(|v| v == 0 || !in_force[v - 1].stops_sales(t as i64))
+                    .collect();
+                add_sold(&mut common, &sold, t as u64 + sup, -vr * amount);
                 // Section 6: the delay from the invoice's two words (stream 1 + b,
                 // index 1 + i): the first decides "on time", the second the delay.
                 let (w0, w1) = rng.words(stream, 1 + invoice as u32);
@@ -486,30 +528,40 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                 let defaulted = default_day.is_some_and(|d| paid >= d as u64);
                 let stop = default_day.map_or(u64::MAX, u64::from);
                 let to = paid.min(stop).min(due + max_past_due as u64 + 1);
-                eligible.push((t as i64, to as i64, amount));
-                open_for(t as i64, paid.min(stop).min(i64::MAX as u64) as i64, amount);
-                if t < h {
-                    invoiced += amount;
-                    if t as u64 + sup >= h as u64 {
-                        costs_after += vr * amount;
+                eligible.push((t as i64, to as i64, amount, sold.clone()));
+                open_for(
+                    t as i64,
+                    paid.min(stop).min(i64::MAX as u64) as i64,
+                    amount,
+                    &sold,
+                );
+                for v in (0..n).filter(|&v| sold[v]) {
+                    if t < h {
+                        invoiced[v] += amount;
+                        if t as u64 + sup >= h as u64 {
+                            costs_after[v] += vr * amount;
+                        }
                     }
                 }
                 let later = if defaulted {
-                    credit_loss += lgd * amount;
                     let d = default_day.unwrap() as u64;
-                    credit_loss_by_year[d as usize / 365] += lgd * amount;
+                    for v in (0..n).filter(|&v| sold[v]) {
+                        credit_loss[v] += lgd * amount;
+                        credit_loss_by_year[v][d as usize / 365] += lgd * amount;
+                    }
                     let recovery = moved((d + s.recovery_lag_days as u64) as i64) as u64;
                     (recovery, (1.0 - lgd) * amount)
                 } else {
                     (paid, amount)
                 };
-                add(&mut common, later.0, later.1);
+                add_sold(&mut common, &sold, later.0, later.1);
 
                 // Section 7, for each policy: insured turnover and the claim.
                 let mut claim_of = vec![None; policies.len()];
                 for (v, policy) in policies.iter().enumerate() {
-                    // Section 16: covered when the limit in force on the issue day is > 0.
-                    if in_force[v].at(t as i64) <= 0.0 {
+                    // Section 16: covered when the limit in force on the issue day is > 0
+                    // (and sold).
+                    if in_force[v].at(t as i64) <= 0.0 || !sold[1 + v] {
                         continue;
                     }
                     turnover[v][m as usize] += amount;
@@ -541,7 +593,7 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
                     }
                 }
                 if defaulted {
-                    defaulted_loss.push((lgd, amount, claim_of));
+                    defaulted_loss.push((lgd, amount, claim_of, sold));
                 }
             }
         }
@@ -549,13 +601,16 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         // each variant's borrowing base, against its limit under the variant's policy
         // (0 uninsured).
         if let Some(f) = &s.financing {
-            let mut e = vec![0.0; h as usize];
-            for &(from, to, amount) in &eligible {
-                for t in from.max(0)..to.min(h as i64) {
-                    e[t as usize] += amount;
-                }
-            }
             for (v, base) in base.iter_mut().enumerate() {
+                // E_b(t) of the variant: the invoices it sold.
+                let mut e = vec![0.0; h as usize];
+                for (from, to, amount, sold) in &eligible {
+                    if sold[v] {
+                        for t in (*from).max(0)..(*to).min(h as i64) {
+                            e[t as usize] += amount;
+                        }
+                    }
+                }
                 for (t, &e) in e.iter().enumerate() {
                     // The limit in force on day t (section 16), 0 uninsured.
                     let lim = match v {
@@ -572,20 +627,30 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
         }
     }
 
-    let open_at_end = open.last().copied().unwrap_or(0.0);
-    let position = |mut v: Variant| {
-        v.end_position = v.end_balance + open_at_end - costs_after;
-        v
+    // Section 18: each variant's end position, open receivables and credit loss.
+    let finish = |v: usize, mut out: Variant| {
+        let open_at_end = open[v].last().copied().unwrap_or(0.0);
+        out.end_position = out.end_balance + open_at_end - costs_after[v];
+        out.credit_loss = credit_loss[v];
+        out.open_days = open[v].iter().sum();
+        out.invoiced = invoiced[v];
+        for (year, &loss) in out.years.iter_mut().zip(&credit_loss_by_year[v]) {
+            year.credit_loss = loss;
+        }
+        out
     };
-    let mut variants = vec![position(balance(
-        s,
-        &common,
-        &base[0],
-        s.credit_line_rate,
-        Variant::uninsured(credit_loss, h),
-    ))];
+    let mut variants = vec![finish(
+        0,
+        balance(
+            s,
+            &common[0],
+            &base[0],
+            s.credit_line_rate,
+            Variant::uninsured(credit_loss[0], h),
+        ),
+    )];
     for (v, policy) in policies.iter().enumerate() {
-        let mut flows = common.clone();
+        let mut flows = common[1 + v].clone();
         let mut out = Variant::uninsured(0.0, h);
         let payouts = settle(
             s,
@@ -596,10 +661,11 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             &mut flows,
             &mut out,
         );
-        // Net credit loss: LGD * (A - P) over the defaulted invoices.
+        // Net credit loss: LGD * (A - P) over the defaulted invoices the variant sold.
         out.net_credit_loss = defaulted_loss
             .iter()
-            .map(|(lgd, amount, claim_of)| {
+            .filter(|(_, _, _, sold)| sold[1 + v])
+            .map(|(lgd, amount, claim_of, _)| {
                 let payout = claim_of[v].map_or(0.0, |k| payouts[k]);
                 lgd * (amount - payout)
             })
@@ -609,15 +675,23 @@ pub fn simulate(s: &Scenario, path: u64) -> ReferencePath {
             Some(f) => (s.credit_line_rate - f.insured_rate_reduction).max(0.0),
             None => s.credit_line_rate,
         };
-        variants.push(position(balance(s, &flows, &base[1 + v], rate, out)));
+        variants.push(finish(1 + v, balance(s, &flows, &base[1 + v], rate, out)));
     }
     ReferencePath {
         political_events: countries.iter().map(|c| c.1.is_some()).collect(),
-        credit_loss,
-        credit_loss_by_year,
-        open_days: open.iter().sum(),
-        invoiced,
+        credit_loss: credit_loss[0],
+        credit_loss_by_year: credit_loss_by_year[0].clone(),
+        open_days: open[0].iter().sum(),
+        invoiced: invoiced[0],
         variants,
+    }
+}
+
+/// Adds `amount` on day `day` to the flows of each variant that `sold` marks (section
+/// 2: a flow dated on or after H is not counted).
+fn add_sold(flows: &mut [Vec<f64>], sold: &[bool], day: u64, amount: f64) {
+    for (flows, _) in flows.iter_mut().zip(sold).filter(|(_, sold)| **sold) {
+        add(flows, day, amount);
     }
 }
 
@@ -728,6 +802,9 @@ impl Variant {
             borrowing_base: 0.0,
             end_position: 0.0,
             years: vec![Year::default(); horizon.div_ceil(365) as usize],
+            credit_loss: 0.0,
+            open_days: 0.0,
+            invoiced: 0.0,
         }
     }
 }

@@ -87,6 +87,7 @@ pub(super) fn insured_base(model: &Model, b: usize, p: usize, scratch: &mut Scra
         }
     }
     scratch.windows[p].clear();
+    scratch.unsold_windows[p].clear();
 }
 
 /// The changes of (ia - a) * min(E_b(t), Lim_b(t)) under policy `k`, whose limits vary
@@ -102,6 +103,22 @@ fn varying_base(
     scratch: &mut Scratch,
 ) {
     let rows = model.horizon as usize + 1;
+    // E_b(t) of the variant: without the invoices it did not sell (stop_sales).
+    let unsold = scratch.unsold_windows[p]
+        .iter()
+        .filter(|w| w.0 as usize == k);
+    let steps: &[(u32, f64)] = if unsold.clone().next().is_none() {
+        &scratch.steps
+    } else {
+        scratch.steps_k.clear();
+        scratch.steps_k.extend_from_slice(&scratch.steps);
+        for &(_, from, to, amount) in unsold {
+            scratch.steps_k.push((from, -amount));
+            scratch.steps_k.push((to, amount));
+        }
+        scratch.steps_k.sort_by_key(|s| s.0);
+        &scratch.steps_k
+    };
     let limit_days = super::limits::change_days(scratch, k, b as u32, p);
     let (cuts, down_from) = (&scratch.cuts[p], &scratch.down_from);
     let lim = |t: u32| super::limits::in_force(model, k, b as u32, p, t, cuts, down_from);
@@ -118,7 +135,7 @@ fn varying_base(
         .into_iter()
         .filter(|&d| d < model.horizon)
         .peekable();
-    for day in scratch.steps.chunk_by(|x, y| x.0 == y.0) {
+    for day in steps.chunk_by(|x, y| x.0 == y.0) {
         let d = day[0].0;
         while let Some(change) = limit_days.next_if(|&c| c < d) {
             update(change, e);

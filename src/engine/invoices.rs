@@ -4,23 +4,37 @@
 
 use super::*;
 
-/// The invoices of buyer `b` in lane `p`, in general: the buyer may default on day
-/// `stop` (`u32::MAX`: never), with loss given default `lgd`, and its country's
-/// political event may block it in `window`.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the lane's state, one argument each"
-)]
+/// What a buyer's invoices in one lane depend on besides the draws.
+pub(super) struct Lane {
+    /// The lane.
+    pub p: usize,
+    /// The buyer's default day (`u32::MAX`: never) and loss given default.
+    pub stop: u32,
+    pub lgd: f64,
+    /// Its country's political event window (MODEL.md section 17).
+    pub window: Window,
+    /// The day from which each policy's variant stops selling to it (stop_sales,
+    /// section 16), if any does.
+    pub stops: Option<super::limits::StopDays>,
+}
+
+/// The invoices of buyer `b` in a lane, in general: the buyer may default, its
+/// country's political event may block it, and a policy's variant may stop selling
+/// to it.
 pub(super) fn buyer_invoices(
     model: &Model,
     b: usize,
-    p: usize,
-    stop: u32,
-    lgd: f64,
-    window: Window,
+    lane: &Lane,
     scratch: &mut Scratch,
     out: &mut PathOutcome,
 ) {
+    let Lane {
+        p,
+        stop,
+        lgd,
+        window,
+        stops,
+    } = *lane;
     let buyer = &model.buyers[b];
     let h = model.horizon;
     let sup = model.supplier_terms_days;
@@ -82,9 +96,30 @@ pub(super) fn buyer_invoices(
         if one_by_one {
             super::issued_one(model, out, t, amount);
         }
-        if let Some(f) = &model.financing {
-            let to = super::financing::eligible_until(f, due as i64, paid as i64, stop);
-            super::financing::eligible(model, b, p, t as i64, to, amount, scratch);
+        let eligible_to = match &model.financing {
+            Some(f) => super::financing::eligible_until(f, due as i64, paid as i64, stop),
+            None => 0,
+        };
+        if model.financing.is_some() {
+            super::financing::eligible(model, b, p, t as i64, eligible_to, amount, scratch);
+        }
+        if let Some(stops) = &stops {
+            // Section 16: the variants that did not sell it take it back.
+            let unsold = super::limits::Unsold {
+                t,
+                amount,
+                later_day,
+                later_amount,
+                defaulted: defaulted.then_some(stop),
+                loss: if defaulted { lgd * amount } else { 0.0 },
+                until: paid.min(stop) as i64,
+                eligible_to,
+            };
+            for (k, &day) in stops.iter().enumerate() {
+                if t >= day {
+                    super::limits::take_back(model, k, p, &unsold, scratch, out);
+                }
+            }
         }
         if buyer.covered {
             scratch.turnover[turnover + at(m as usize, p)] += amount;

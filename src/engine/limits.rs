@@ -164,13 +164,126 @@ pub(super) fn turnover_cuts(
             .chain(change_days(scratch, k, b as u32, p))
             .filter(|&d| d != u32::MAX)
             .find(|&d| lim(d) <= 0.0);
-        let Some(zero_from) = zero_from else { continue };
+        // With stop_sales, nothing is sold (so insured) from the decision day on.
+        let unsold_from = stop_day(model, k, b as u32, &scratch.cuts[p]);
+        let zero_from = match zero_from {
+            Some(day) => day.min(unsold_from),
+            None if unsold_from != u32::MAX => unsold_from,
+            None => continue,
+        };
         for &(m, t) in &model.calendars[buyer.calendar].invoices {
             if t < zero_from || t >= stop || window.contains(t as i64) {
                 continue;
             }
             let amount = scratch.revenue[at(m as usize, p)] * buyer.share_per_invoice;
             scratch.turnover_cut[k * months + at(m as usize, p)] += amount;
+        }
+    }
+}
+
+/// The day from which policy `k`'s variant stops selling to buyer `b` in lane `p`
+/// (its monitoring has stop_sales and decided before H), else `u32::MAX`.
+#[inline]
+pub(super) fn stop_day(model: &Model, k: usize, b: u32, cuts: &[Cut]) -> u32 {
+    if !model.policies[k]
+        .terms
+        .monitoring
+        .is_some_and(|m| m.stop_sales)
+    {
+        return u32::MAX;
+    }
+    match cuts.binary_search_by_key(&(b, k as u8), |&(b, k, _)| (b, k)) {
+        Ok(i) => cuts[i].2,
+        Err(_) => u32::MAX,
+    }
+}
+
+/// For each policy, the day from which its variant stops selling to buyer `b` in
+/// lane `p` ([`stop_day`]); `None` when every variant sells to it throughout.
+pub(super) fn stop_days(model: &Model, b: usize, p: usize, scratch: &Scratch) -> Option<StopDays> {
+    if model.buyers[b].monitored == 0 {
+        return None;
+    }
+    let mut days = [u32::MAX; MAX_VARIANTS - 1];
+    for (k, day) in days.iter_mut().enumerate().take(model.policies.len()) {
+        *day = stop_day(model, k, b as u32, &scratch.cuts[p]);
+    }
+    days.iter().any(|&d| d != u32::MAX).then_some(days)
+}
+
+/// Per policy, the first day its variant does not sell to a buyer (`u32::MAX`: never).
+pub(super) type StopDays = [u32; MAX_VARIANTS - 1];
+
+/// An invoice as the variants that did not sell it must take it back.
+pub(super) struct Unsold {
+    /// Issue day t(i) >= 0 and amount A.
+    pub t: u32,
+    pub amount: f64,
+    /// The payment or recovery still to come: its day and amount.
+    pub later_day: u32,
+    pub later_amount: f64,
+    /// The default day when it defaulted (its credit loss is `loss` = LGD * A).
+    pub defaulted: Option<u32>,
+    pub loss: f64,
+    /// The day it stops being open (paid, or its buyer defaulted), and the day it
+    /// stops being eligible for the borrowing base (exclusive).
+    pub until: i64,
+    pub eligible_to: i64,
+}
+
+/// Takes invoice `i` out of policy `k`'s variant in lane `p` (stop_sales, MODEL.md
+/// section 16): its supplier cost and its payment or recovery leave the policy's
+/// ledger, its credit loss and working-capital sums go to the variant's [`super::Unsold`],
+/// its part of the borrowing base leaves the policy's. (Its insured turnover and
+/// claim are left out by [`turnover_cuts`] and at settlement.)
+pub(super) fn take_back(
+    model: &Model,
+    k: usize,
+    p: usize,
+    i: &Unsold,
+    scratch: &mut Scratch,
+    out: &mut PathOutcome,
+) {
+    let h = model.horizon;
+    let hu = h as usize;
+    let ledger = &mut scratch.policy_flows[k * hu * PATHS..(k + 1) * hu * PATHS];
+    let sup = model.supplier_terms_days;
+    if i.t + sup < h {
+        ledger[at((i.t + sup) as usize, p)] += model.variable_ratio * i.amount;
+    }
+    if i.later_day < h {
+        ledger[at(i.later_day as usize, p)] -= i.later_amount;
+    }
+    let u = &mut out.policies[1 + k].unsold;
+    u.credit_loss += i.loss;
+    if i.t < h {
+        let until = i.until.min(h as i64);
+        if until > i.t as i64 {
+            u.open_days += i.amount * (until - i.t as i64) as f64;
+        }
+        if until >= h as i64 {
+            u.open_at_end += i.amount;
+        }
+        u.invoiced += i.amount;
+        if i.t + sup >= h {
+            u.costs_after += model.variable_ratio * i.amount;
+        }
+    }
+    if let Some(day) = i.defaulted {
+        years::add(&mut scratch.years, day, p, i.loss, |y| {
+            &mut y.unsold_loss[1 + k]
+        });
+    }
+    if let Some(f) = &model.financing {
+        let (from, to) = ((i.t as i64).min(h as i64), i.eligible_to.clamp(0, h as i64));
+        if from < to {
+            let rows = hu + 1;
+            let base = &mut scratch.base_policy[k * rows * PATHS..(k + 1) * rows * PATHS];
+            base[at(from as usize, p)] -= f.advance_rate * i.amount;
+            base[at(to as usize, p)] += f.advance_rate * i.amount;
+            if f.insured_extra != 0.0 {
+                scratch.unsold_windows[p].push((k as u8, from as u32, to as u32, i.amount));
+            }
         }
     }
 }

@@ -105,6 +105,26 @@ pub struct PolicyOutcome {
     pub net_credit_loss: f64,
     /// The insurer's share of later payments and recoveries dated before H.
     pub paid_to_insurer: f64,
+    /// What this variant did not sell (stop_sales, MODEL.md section 16): its figures
+    /// are the path's less these.
+    pub unsold: Unsold,
+}
+
+/// The invoices a policy's variant did not issue because the company stopped selling
+/// to a buyer the insurer cut (MODEL.md section 16, stop_sales): their part of the
+/// path's credit loss and working-capital sums. All zero without stop_sales.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Unsold {
+    /// LGD * A of those that defaulted.
+    pub credit_loss: f64,
+    /// Their open amounts summed over the days t < H.
+    pub open_days: f64,
+    /// Their amounts open on day H - 1.
+    pub open_at_end: f64,
+    /// Their amounts issued on days 0..H-1.
+    pub invoiced: f64,
+    /// Their supplier costs dated on or after H.
+    pub costs_after: f64,
 }
 
 impl PathOutcome {
@@ -123,15 +143,30 @@ impl PathOutcome {
     }
 
     /// The end position of variant `v`: B(H-1) + the invoices open on day H - 1 - the
-    /// supplier costs dated on or after H of sales made before H.
+    /// supplier costs dated on or after H of sales made before H (of what `v` sold).
     pub fn end_position(&self, v: usize) -> f64 {
-        self.end_balance[v] + self.open_at_end - self.costs_after
+        let u = &self.policies[v].unsold;
+        self.end_balance[v] + (self.open_at_end - u.open_at_end)
+            - (self.costs_after - u.costs_after)
     }
 
-    /// Days sales outstanding over the horizon: open_days / invoiced; `None` without
-    /// an invoice on days 0..H-1.
-    pub fn dso(&self) -> Option<f64> {
-        (self.invoiced > 0.0).then(|| self.open_days / self.invoiced)
+    /// Days sales outstanding of variant `v` over the horizon: open_days / invoiced of
+    /// what it sold; `None` without an invoice on days 0..H-1.
+    pub fn dso(&self, v: usize) -> Option<f64> {
+        let u = &self.policies[v].unsold;
+        let invoiced = self.invoiced - u.invoiced;
+        (invoiced > 0.0).then(|| (self.open_days - u.open_days) / invoiced)
+    }
+
+    /// Sum over days t < H of the open amounts of the invoices variant `v` sold.
+    pub fn open_days(&self, v: usize) -> f64 {
+        self.open_days - self.policies[v].unsold.open_days
+    }
+
+    /// The credit loss of variant `v`: LGD * A over the defaulted invoices it sold (the
+    /// path's, but with stop_sales).
+    pub fn credit_loss(&self, v: usize) -> f64 {
+        self.credit_loss - self.policies[v].unsold.credit_loss
     }
 }
 
@@ -327,6 +362,11 @@ pub struct Scratch {
     /// Per policy (whose limits vary), the insured turnover a cut took away: month-major
     /// arrays of lanes, one after the other; empty when no policy's limits vary.
     turnover_cut: Vec<f64>,
+    /// Per lane, the eligibility windows (policy, from, to, amount) of the invoices a
+    /// policy's variant did not sell (stop_sales), for its insured borrowing base.
+    unsold_windows: [Vec<(u8, u32, u32, f64)>; PATHS],
+    /// A buyer's window edges for one policy that did not sell all its invoices.
+    steps_k: Vec<(u32, f64)>,
 }
 
 /// The position of day (or month) `d` of lane `p` in an interleaved array.
@@ -369,6 +409,8 @@ impl Scratch {
             country_factor: vec![0.0; model.countries.len() * PATHS],
             country_window: vec![Window::NONE; model.countries.len() * PATHS],
             cuts: std::array::from_fn(|_| Vec::new()),
+            unsold_windows: std::array::from_fn(|_| Vec::new()),
+            steps_k: Vec::new(),
             down_from: vec![u32::MAX; model.policies.len() * PATHS],
             turnover_cut: match model.policies.iter().any(|p| p.varying) {
                 true => vec![0.0; model.policies.len() * model.months() * PATHS],
@@ -636,9 +678,12 @@ fn simulate_lanes<O: DayObserver>(
                 let stop = default.unwrap_or(u32::MAX);
                 limits::turnover_cuts(model, b, p, stop, window, scratch);
             }
+            // Policies whose variant stops selling to the buyer (section 16).
+            let stops = limits::stop_days(model, b, p, scratch);
             if let (None, Some(delay)) = (default, &buyer.delay)
                 && delay.is_random()
                 && window.is_empty()
+                && stops.is_none()
                 && solvent_loop != SolventLoop::General
             {
                 if !buyer.opening.is_empty() {
@@ -671,7 +716,14 @@ fn simulate_lanes<O: DayObserver>(
                 let lane = (p, &rngs[p]);
                 opening_receivables(model, b, lane, stop, lgd, window, scratch, &mut out[p]);
             }
-            buyer_invoices(model, b, p, stop, lgd, window, scratch, &mut out[p]);
+            let lane = invoices::Lane {
+                p,
+                stop,
+                lgd,
+                window,
+                stops,
+            };
+            buyer_invoices(model, b, &lane, scratch, &mut out[p]);
             if let Some(day) = default {
                 // The buyer's invoices default on its default day, in its year.
                 let loss = out[p].credit_loss - loss_before;
@@ -695,7 +747,7 @@ fn simulate_lanes<O: DayObserver>(
         out[p].open_days = scratch.open.days[p];
         out[p].open_at_end = scratch.open.at_end[p];
         for v in 0..model.variants() {
-            out[p].policies[v].net_credit_loss = out[p].credit_loss;
+            out[p].policies[v].net_credit_loss = out[p].credit_loss(v);
         }
         for k in 0..model.policies.len() {
             settle_policy(model, k, scratch, p, &mut out[p].policies[1 + k]);

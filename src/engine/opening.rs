@@ -71,8 +71,9 @@ pub(super) fn opening_receivables(
                 due: r.due as i32,
                 delay,
                 moved,
-                // Covered by the limit in force on day 0 (MODEL.md section 20).
-                issued: 0,
+                // Issued before day 0 (so sold in every variant), covered by the limit
+                // in force on day 0 (MODEL.md section 20).
+                issued: -1,
                 stop,
                 amount: r.amount,
                 later_day: later_day.min(u32::MAX as i64) as u32,

@@ -83,8 +83,13 @@ pub(super) fn settle_policy(
         if model.buyers[c.buyer as usize].coverage & (1 << k) == 0 {
             continue;
         }
-        // Not covered: issued while the limit in force was 0.
-        if policy.varying && in_force(c) <= 0.0 {
+        // Not covered: issued while the limit in force was 0, or not sold in this
+        // variant at all (stop_sales).
+        if policy.varying
+            && (in_force(c) <= 0.0
+                || c.issued >= 0
+                    && c.issued as u32 >= super::limits::stop_day(model, k, c.buyer, cuts))
+        {
             continue;
         }
         let day = c.day(terms.waiting_period_days, terms.political_cover);

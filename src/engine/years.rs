@@ -22,6 +22,9 @@ pub struct YearOutcome {
     pub payouts_received: [f64; MAX_VARIANTS],
     /// Sum of LGD * A over the invoices of buyers that default in the year.
     pub credit_loss: f64,
+    /// Per variant, the part of `credit_loss` on invoices it did not sell (stop_sales,
+    /// MODEL.md section 16).
+    pub unsold_loss: [f64; MAX_VARIANTS],
 }
 
 /// Adds `amount` to the figure `field` picks of day `day`'s year in lane `p`, when

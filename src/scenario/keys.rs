@@ -310,6 +310,7 @@ keys! {
     LEAD_DAYS = "policy.monitoring.lead_days", ANY_DAY, num(90.0), "", "Days before the default on which the insurer decides (day 0 at the earliest).";
     KEEP = "policy.monitoring.keep", Number(Closed(0.0, 1.0)), num(0.0), "", "Share of the limit left after the decision, for deliveries from that day (0 cancels it).";
     FALSE_ALARM = "policy.monitoring.false_alarm", Number(ClosedOpen(0.0, 1.0)), num(0.0), "", "Annual probability that the insurer cuts a buyer it did not detect (a sound buyer, or a default it missed).";
+    STOP_SALES = "policy.monitoring.stop_sales", Flag, IfAbsent::Flag(false), "", "The company stops delivering to a buyer from the insurer's decision day (whatever keep is), in this policy's results: no sale, no supplier cost, no payment and no credit loss on what it did not deliver.";
     DOWNTURN = "policy.downturn", Table, Means("no broad cuts"), "", "In a downturn (common factor Z below z_below) the insurer cuts every limit (MODEL.md section 16).";
     Z_BELOW = "policy.downturn.z_below", Number(Money), Required, "z_below = -1.2816", "A path is a downturn when its common factor Z is below this (-1.2816: the worst 10 % of paths).";
     FROM_DAY = "policy.downturn.from_day", ANY_DAY, num(0.0), "", "First day of the cut.";

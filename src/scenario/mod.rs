@@ -218,6 +218,9 @@ pub struct Monitoring {
     pub keep: f64,
     /// Annual probability of cutting a buyer not detected.
     pub false_alarm: f64,
+    /// In this policy's variant the company issues the buyer no invoice from the
+    /// decision day on.
+    pub stop_sales: bool,
 }
 
 /// `downturn` of a policy (MODEL.md section 16).

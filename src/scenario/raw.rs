@@ -157,7 +157,8 @@ pub struct RawPolicy {
     pub downturn: Option<RawDownturn>,
 }
 
-/// `monitoring = { detection = 0.6, lead_days = 90, keep = 0.0, false_alarm = 0.02 }`
+/// `monitoring = { detection = 0.6, lead_days = 90, keep = 0.0, false_alarm = 0.02,
+/// stop_sales = true }`
 /// (MODEL.md section 16).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +167,7 @@ pub struct RawMonitoring {
     pub lead_days: Option<i64>,
     pub keep: Option<f64>,
     pub false_alarm: Option<f64>,
+    pub stop_sales: Option<bool>,
 }
 
 /// `downturn = { z_below = -1.2816, from_day = 90, limit_multiplier = 0.5 }` (MODEL.md

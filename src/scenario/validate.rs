@@ -262,6 +262,7 @@ fn policy(
                 lead_days: c.days(&at, &keys::LEAD_DAYS, m.lead_days),
                 keep: c.number(&at, &keys::KEEP, m.keep),
                 false_alarm: c.number(&at, &keys::FALSE_ALARM, m.false_alarm),
+                stop_sales: c.flag(&keys::STOP_SALES, m.stop_sales),
             }
         }),
         downturn: p.downturn.as_ref().map(|d| {
