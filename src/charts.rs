@@ -654,7 +654,7 @@ pub struct PolicyBars {
 /// The bars of the first policy's chart from a summary.
 pub fn policy_bars(s: &Summary) -> PolicyBars {
     let p = &s.policies[0];
-    let steps = [
+    let mut steps = vec![
         ("Premium paid", -p.figures.premium_paid.mean),
         ("Payouts received", p.figures.payouts_received.mean),
         ("Later payments to insurer", -p.figures.paid_to_insurer.mean),
@@ -663,6 +663,11 @@ pub fn policy_bars(s: &Summary) -> PolicyBars {
             crate::figures::interest_effect(&s.uninsured, &p.figures.common),
         ),
     ];
+    // With stop_sales (MODEL.md section 16), the sales not made after a cut.
+    let not_made = crate::figures::sales_not_made(p);
+    if not_made != 0.0 {
+        steps.push(("Sales not made", not_made));
+    }
     let mut at = 0.0;
     let mut money: Vec<AccountBar> = steps
         .iter()

@@ -31,6 +31,8 @@ pub enum Cell {
     Rate(Option<f64>),
     /// Paths rescued and harmed.
     RescuedHarmed(u64, u64),
+    /// A share of paths, as a percentage with two decimals.
+    Share(f64),
 }
 
 /// The cells of one figure: one per variant (uninsured first), and one change against
@@ -62,11 +64,19 @@ pub fn interest_effect(uninsured: &VariantSummary, v: &VariantSummary) -> f64 {
 }
 
 /// The policy's whole account: premium, payouts, the later payments it passes to the
-/// insurer and the interest it changes. It adds up to the mean change in end balance
-/// (docs/figures.md), up to the rounding of the sums.
+/// insurer, the interest it changes and, with stop_sales, the sales it did not make.
+/// It adds up to the mean change in end balance (docs/figures.md), up to the rounding
+/// of the sums.
 pub fn account(uninsured: &VariantSummary, p: &PolicySummary) -> f64 {
     -p.figures.premium_paid.mean + p.figures.payouts_received.mean - p.figures.paid_to_insurer.mean
         + interest_effect(uninsured, &p.figures.common)
+        + sales_not_made(p)
+}
+
+/// With stop_sales (MODEL.md section 16): what the sales the company did not make
+/// after a cut change in the mean end balance; 0 without.
+pub fn sales_not_made(p: &PolicySummary) -> f64 {
+    p.figures.limit_cuts.map_or(0.0, |c| c.sales_not_made.mean)
 }
 
 /// The headings of the columns of [`key_figures`]: each variant's name, then the
@@ -278,9 +288,54 @@ pub fn key_figures(s: &Summary) -> Vec<FigureRow> {
         rows.push(effect("net interest (earned - paid)", &|p| {
             interest_effect(&s.uninsured, &p.figures.common)
         }));
+        if policies().any(|p| sales_not_made(p) != 0.0) {
+            rows.push(effect("sales not made after a cut (stop_sales)", &|p| {
+                sales_not_made(p)
+            }));
+        }
         rows.push(effect("= change in mean end balance", &|p| {
             account(&s.uninsured, p)
         }));
+        // MODEL.md section 16: what the insurer's monitoring and downturn cuts did.
+        let cuts: Vec<_> = policies().filter_map(|p| p.figures.limit_cuts).collect();
+        if !cuts.is_empty() {
+            rows.push(Group(
+                "The insurer's limit cuts (means per path)".to_string(),
+            ));
+            let of_cuts = |f: &dyn Fn(&crate::summary::LimitCuts) -> Cell| {
+                of_policy(&|p| p.figures.limit_cuts.as_ref().map_or(Empty, f))
+            };
+            if cuts.iter().any(|c| c.decisions.mean > 0.0) {
+                rows.push(Figure(
+                    "buyers cut by monitoring".into(),
+                    of_cuts(&|c| Count(c.decisions.mean)),
+                ));
+                rows.push(Figure(
+                    "of which false alarms".into(),
+                    of_cuts(&|c| Count(c.false_alarms.mean)),
+                ));
+            }
+            if cuts.iter().any(|c| c.not_delivered.mean > 0.0) {
+                rows.push(Figure(
+                    "not delivered after a cut (stop_sales)".into(),
+                    of_cuts(&|c| Money(c.not_delivered.mean)),
+                ));
+            }
+            if cuts.iter().any(|c| c.downturn_probability.is_some()) {
+                rows.push(Figure(
+                    "paths in a downturn".into(),
+                    of_cuts(&|c| c.downturn_probability.map_or(Empty, Share)),
+                ));
+            }
+            rows.push(Figure(
+                "P(shortfall) without the cuts".into(),
+                of_cuts(&|c| Probability(c.shortfall_without_cuts)),
+            ));
+            rows.push(Figure(
+                "change in P(shortfall) from the cuts".into(),
+                of_cuts(&|c| PointsChange(c.shortfall_change)),
+            ));
+        }
         rows.push(Standalone(
             "Paths rescued / harmed".into(),
             Cells {

@@ -280,6 +280,10 @@ pub struct Model {
     pub copulas: Vec<Copula>,
     /// The countries, in file order (MODEL.md section 17).
     pub countries: Vec<CountryModel>,
+    /// With monitoring or a downturn in some policy (MODEL.md section 16): the same
+    /// model without them, simulated on the same paths to measure what the limit cuts
+    /// change ([`crate::run::run`] does so for every path).
+    pub without_cuts: Option<Box<Model>>,
     /// The draws of streams 1 + b a path needs (section "Random numbers" of
     /// [`crate::rng`]): each randomly defaulting buyer's factor, then each late-paying
     /// buyer's invoices, in buyer order.
@@ -626,6 +630,7 @@ impl Model {
         }
 
         Model {
+            without_cuts: s.without_limit_cuts().map(|s| Box::new(Model::new(&s))),
             horizon,
             seed: s.seed,
             base_revenue,

@@ -225,6 +225,9 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
         w.u64(v.claims);
         w.u64(v.rescued);
         w.u64(v.harmed);
+        w.u64(v.decisions);
+        w.u64(v.false_alarms);
+        w.u64(v.downturns);
         w.u64s(v.shortfall_days.iter().copied());
         w.sparse(&v.net_loss.counts);
         w.u64(v.net_loss.min.to_bits());
@@ -237,6 +240,7 @@ pub fn encode(meta: &PartialMeta, r: &RunResult) -> Vec<u8> {
             }
         }
         w.f64s(&v.credit_loss);
+        w.u64s(v.shortfall_without_cuts.iter().map(|&x| x as u64));
     }
     let rows = r.fan.counts.nrows();
     w.u64(rows as u64);
@@ -290,6 +294,9 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         let claims = r.u64()?;
         let rescued = r.u64()?;
         let harmed = r.u64()?;
+        let decisions = r.u64()?;
+        let false_alarms = r.u64()?;
+        let downturns = r.u64()?;
         let shortfall_days = r.u64s(h as u64)?;
         let mut net_loss = Histogram::default();
         r.sparse(&mut net_loss.counts)?;
@@ -319,6 +326,12 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
         if !credit_loss.is_empty() && credit_loss.len() as u64 != n {
             return Err("a column has the wrong number of paths".to_string());
         }
+        // Shortfalls without the insurer's limit cuts, or none.
+        let without = r.u64s(n)?;
+        if (!without.is_empty() && without.len() as u64 != n) || without.iter().any(|&x| x > 1) {
+            return Err("a column has the wrong number of paths".to_string());
+        }
+        let shortfall_without_cuts = without.into_iter().map(|x| x as u8).collect();
         let [min_headroom, end_balance, peak_drawn, end_position, dso]: [Vec<f64>;
             VariantResult::COLUMNS] = columns
             .try_into()
@@ -334,10 +347,14 @@ pub fn decode(bytes: &[u8]) -> Result<(PartialMeta, RunResult), String> {
             claims,
             rescued,
             harmed,
+            decisions,
+            false_alarms,
+            downturns,
             net_loss,
             year_shortfalls,
             year_blocks,
             credit_loss,
+            shortfall_without_cuts,
         });
     }
     if variants

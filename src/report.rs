@@ -185,6 +185,7 @@ fn cell(c: Cell, currency: &str) -> Html {
         Cell::Count(x) => Html::text(&format!("{x:.3}")),
         Cell::Rate(Some(r)) => Html::text(&format!("{:.4} %", 100.0 * r)),
         Cell::Rate(None) => Html::text("none in 0–100 %"),
+        Cell::Share(x) => Html::text(&format!("{:.2} %", 100.0 * x)),
         Cell::RescuedHarmed(r, h) => Html::text(&format!(
             "{} / {}",
             thousands(r as f64),

@@ -88,11 +88,17 @@ pub struct BlockSums {
     pub receivables: f64,
     /// Sum over paths of the mean borrowing base over the days (MODEL.md 18).
     pub borrowing_base: f64,
+    /// Sum over paths of the amount this variant did not invoice within the horizon
+    /// (stop_sales, MODEL.md section 16; 0 otherwise).
+    pub unsold: f64,
+    /// Sum over paths of what those sales would have added to the balance within the
+    /// horizon (payments and recoveries less supplier costs).
+    pub unsold_cash: f64,
 }
 
 impl BlockSums {
     /// Number of sums, in the order of [`BlockSums::to_array`].
-    pub const LEN: usize = 8;
+    pub const LEN: usize = 10;
 
     /// The sums in a fixed order (the order of the partial file format).
     pub fn to_array(&self) -> [f64; Self::LEN] {
@@ -105,6 +111,8 @@ impl BlockSums {
             self.interest_earned,
             self.receivables,
             self.borrowing_base,
+            self.unsold,
+            self.unsold_cash,
         ]
     }
 
@@ -119,6 +127,8 @@ impl BlockSums {
             interest_earned,
             receivables,
             borrowing_base,
+            unsold,
+            unsold_cash,
         ] = a;
         BlockSums {
             premium_paid,
@@ -129,6 +139,8 @@ impl BlockSums {
             interest_earned,
             receivables,
             borrowing_base,
+            unsold,
+            unsold_cash,
         }
     }
 
@@ -143,6 +155,8 @@ impl BlockSums {
         self.interest_earned += o.interest_earned[v];
         self.receivables += o.open_days(v) / days;
         self.borrowing_base += o.borrowing_base[v] / days;
+        self.unsold += policy.unsold.invoiced;
+        self.unsold_cash += policy.unsold.cash;
     }
 
     /// The sums of a whole run from its blocks, added in block order.
@@ -219,6 +233,11 @@ pub struct VariantResult {
     pub rescued: u64,
     /// Paths with a shortfall in this variant but not uninsured (0 uninsured).
     pub harmed: u64,
+    /// Monitoring decisions before H over all paths, false alarms among them, and
+    /// paths in a downturn (MODEL.md section 16; 0 without).
+    pub decisions: u64,
+    pub false_alarms: u64,
+    pub downturns: u64,
     /// Distribution of the credit loss net of payouts (the credit loss uninsured).
     pub net_loss: Histogram,
     /// With H > 365, per policy year: the paths with a shortfall on some day of the
@@ -230,6 +249,10 @@ pub struct VariantResult {
     /// Credit loss per path of what this variant sold, when it differs from the run's
     /// (a policy with stop_sales, MODEL.md section 16); empty otherwise.
     pub credit_loss: Vec<f64>,
+    /// Per path, 1 when the same path has a shortfall in this variant without the
+    /// insurer's limit cuts (its policy's monitoring and downturn removed, MODEL.md
+    /// section 16), else 0; empty unless the run's model has a policy with cuts.
+    pub shortfall_without_cuts: Vec<u8>,
 }
 
 impl VariantResult {
@@ -245,10 +268,14 @@ impl VariantResult {
             claims: 0,
             rescued: 0,
             harmed: 0,
+            decisions: 0,
+            false_alarms: 0,
+            downturns: 0,
             net_loss: Histogram::default(),
             year_shortfalls: vec![0; years],
             year_blocks: vec![YearSums::default(); blocks * years],
             credit_loss: Vec::new(),
+            shortfall_without_cuts: Vec::new(),
         }
     }
 
@@ -318,6 +345,9 @@ impl VariantResult {
         self.claims += other.claims;
         self.rescued += other.rescued;
         self.harmed += other.harmed;
+        self.decisions += other.decisions;
+        self.false_alarms += other.false_alarms;
+        self.downturns += other.downturns;
         self.net_loss.merge(&other.net_loss);
         for (a, b) in self.year_shortfalls.iter_mut().zip(&other.year_shortfalls) {
             *a += b;
@@ -389,6 +419,13 @@ impl RunResult {
                 return Err("the runs differ in their variants' credit losses".to_string());
             }
             mine.credit_loss.extend_from_slice(&theirs.credit_loss);
+            if mine.shortfall_without_cuts.is_empty() != theirs.shortfall_without_cuts.is_empty()
+                && next.paths() > 0
+            {
+                return Err("the runs differ in their runs without limit cuts".to_string());
+            }
+            mine.shortfall_without_cuts
+                .extend_from_slice(&theirs.shortfall_without_cuts);
             mine.year_blocks.extend_from_slice(&theirs.year_blocks);
             mine.add_tallies(theirs);
         }
@@ -434,6 +471,9 @@ pub fn run(
                 if model.sells_less(v) {
                     column.credit_loss = vec![0.0; n];
                 }
+                if model.without_cuts.is_some() && v != UNINSURED {
+                    column.shortfall_without_cuts = vec![0; n];
+                }
                 column
             })
             .collect(),
@@ -442,6 +482,9 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut scratch = Scratch::new(model);
+        // The same paths without the insurer's limit cuts (MODEL.md section 16).
+        let mut without = model.without_cuts.as_deref().map(|m| (m, Scratch::new(m)));
+        let mut short_without: Vec<[bool; MAX_VARIANTS]> = Vec::with_capacity(BLOCK as usize);
         let mut tally = Tally {
             fan: FanRecorder::new(h, variants),
             variants: (0..variants)
@@ -460,6 +503,7 @@ pub fn run(
             let start = j as u64 * BLOCK;
             let end = (start + BLOCK).min(count);
             outcomes.clear();
+            short_without.clear();
             let mut sums = [BlockSums::default(); MAX_VARIANTS];
             year_sums.fill(YearSums::default());
             // PATHS paths at a time, one per lane.
@@ -467,6 +511,12 @@ pub fn run(
                 let n = (end - k).min(PATHS as u64) as usize;
                 let paths: [u64; PATHS] = std::array::from_fn(|p| first.wrapping_add(k + p as u64));
                 let simulated = simulate_paths(model, &paths[..n], &mut scratch, &mut tally.fan);
+                if let Some((m, scratch)) = &mut without {
+                    let o = simulate_paths(m, &paths[..n], scratch, &mut crate::engine::NoObserver);
+                    for o in o.iter().take(n) {
+                        short_without.push(o.shortfall_day.map(|d| d.is_some()));
+                    }
+                }
                 for (p, o) in simulated.into_iter().take(n).enumerate() {
                     for (c, events) in tally.political_events.iter_mut().enumerate() {
                         *events += (o.political_events >> c) & 1;
@@ -484,6 +534,9 @@ pub fn run(
                         sums[v].add(&o, v, h as f64);
                         let policy = o.policy(v);
                         t.claims += policy.claims as u64;
+                        t.decisions += policy.decisions as u64;
+                        t.false_alarms += policy.false_alarms as u64;
+                        t.downturns += policy.downturn as u64;
                         t.net_loss.add(policy.net_credit_loss);
                         if v != UNINSURED {
                             match (o.shortfall_day[UNINSURED], o.shortfall_day[v]) {
@@ -502,6 +555,11 @@ pub fn run(
                 for (i, o) in outcomes.iter().enumerate() {
                     for (v, column) in c.variants.iter_mut().enumerate() {
                         column.store(s + i, o, v);
+                        if let Some(short) = short_without.get(i)
+                            && !column.shortfall_without_cuts.is_empty()
+                        {
+                            column.shortfall_without_cuts[s + i] = short[v] as u8;
+                        }
                     }
                     c.credit_loss[s + i] = o.credit_loss;
                 }
@@ -547,6 +605,9 @@ pub fn run(
         column.claims = t.claims;
         column.rescued = t.rescued;
         column.harmed = t.harmed;
+        column.decisions = t.decisions;
+        column.false_alarms = t.false_alarms;
+        column.downturns = t.downturns;
         column.net_loss = t.net_loss;
         column.year_shortfalls = t.year_shortfalls;
     }

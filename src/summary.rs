@@ -176,6 +176,35 @@ pub struct InsuredSummary {
     /// every path: the turnover premium never used up a deposit, so a lower premium
     /// rate changes nothing.
     pub minimum_premium_binds: bool,
+    /// What the insurer's monitoring and downturn cuts did (MODEL.md section 16);
+    /// absent for a policy without either.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_cuts: Option<LimitCuts>,
+}
+
+/// What a policy's limit cuts did on the paths (MODEL.md section 16).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LimitCuts {
+    /// Buyers whose limit the monitoring cut before H, mean per path.
+    pub decisions: Mean,
+    /// Of them, cut by a false alarm (a default not detected, or none to come).
+    pub false_alarms: Mean,
+    /// With stop_sales: the amount not invoiced within the horizon because the
+    /// company stopped delivering, mean per path (0 without stop_sales).
+    pub not_delivered: Mean,
+    /// What those sales would have added to the end balance (their payments and
+    /// recoveries dated before H less their supplier costs dated before H), as the
+    /// change they make to it: mean per path, <= 0 when a sale pays for its costs.
+    pub sales_not_made: Mean,
+    /// With a downturn: the share of paths in which the policy cut every limit
+    /// (Z < z_below); null without one.
+    pub downturn_probability: Option<f64>,
+    /// P(shortfall) under this policy were its monitoring and downturn removed,
+    /// simulated on the same paths, with its Wilson interval.
+    pub shortfall_without_cuts: Estimate,
+    /// The change the cuts make to P(shortfall) under this policy: with them minus
+    /// without, paired path by path, with its interval.
+    pub shortfall_change: Estimate,
 }
 
 /// Insured minus uninsured, per path.
@@ -636,6 +665,33 @@ fn policy(
         },
         // Up to the rounding of the sum over paths.
         minimum_premium_binds: deposits > 0.0 && sums.premium_paid / n <= deposits * (1.0 + 1e-12),
+        limit_cuts: scenario.policies.get(v - 1).and_then(|p| {
+            (p.monitoring.is_some() || p.downturn.is_some()).then(|| LimitCuts {
+                decisions: Mean {
+                    mean: result.decisions as f64 / n,
+                },
+                false_alarms: Mean {
+                    mean: result.false_alarms as f64 / n,
+                },
+                not_delivered: Mean {
+                    mean: sums.unsold / n,
+                },
+                sales_not_made: Mean {
+                    mean: -sums.unsold_cash / n,
+                },
+                downturn_probability: p.downturn.map(|_| result.downturns as f64 / n),
+                shortfall_without_cuts: stats::wilson(
+                    result
+                        .shortfall_without_cuts
+                        .iter()
+                        .map(|&x| x as u64)
+                        .sum(),
+                    r.paths(),
+                )
+                .into(),
+                shortfall_change: cut_effect(result, floor).into(),
+            })
+        }),
     };
     let end_change = stats::mean_interval(
         result
@@ -698,6 +754,21 @@ fn policy_decision(
         same_protection_fee: (same_protection_credit_line > 0.0 && net_cost_per_year > 0.0)
             .then(|| net_cost_per_year / same_protection_credit_line),
     }
+}
+
+/// The paired change in P(shortfall) that a policy's limit cuts make on the paths of
+/// variant `v`: per path 1 (a shortfall with the cuts only), -1 (without them only)
+/// or 0, their mean and interval (a shortfall is a lowest headroom below `floor`).
+fn cut_effect(v: &crate::run::VariantResult, floor: f64) -> stats::Interval {
+    let (mut harmed, mut rescued) = (0, 0);
+    for (&lowest, &without) in v.min_headroom.iter().zip(&v.shortfall_without_cuts) {
+        match (lowest < floor, without == 1) {
+            (true, false) => harmed += 1,
+            (false, true) => rescued += 1,
+            _ => {}
+        }
+    }
+    stats::paired_probability_change(rescued, harmed, v.min_headroom.len() as u64)
 }
 
 /// Mean, percentiles and ES99 of a credit-loss column (MODEL.md section 8).

@@ -440,6 +440,7 @@ fn cell(c: Cell, currency: &str) -> String {
         Cell::Count(x) => format!("{x:.3}"),
         Cell::Rate(Some(r)) => format!("{:.4} %", 100.0 * r),
         Cell::Rate(None) => "none in 0-100 %".to_string(),
+        Cell::Share(x) => format!("{:.2} %", 100.0 * x),
         Cell::RescuedHarmed(r, h) => format!("{} / {}", thousands(r as f64), thousands(h as f64)),
     }
 }

@@ -341,6 +341,20 @@ fn docs_figures_md_defines_every_key_of_summary_json() {
     let mut keys = Vec::new();
     leaves(&json, "", &mut keys);
     assert!(keys.len() > 60, "{keys:?}");
+    // The version-2 figures of countries and limit cuts (MODEL.md sections 16-18).
+    let out = cashrisk()
+        .args(["run", "scenarios/china_exporter.toml", "--paths", "300"])
+        .args(["--quiet", "--json", "--no-charts", "--out"])
+        .arg(dir.path().join("china"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let before = keys.len();
+    leaves(&json, "", &mut keys);
+    keys.sort();
+    keys.dedup();
+    assert!(keys.len() > before, "the version-2 keys: {keys:?}");
     let sections = [
         "uninsured.",
         "insured.",
@@ -349,6 +363,7 @@ fn docs_figures_md_defines_every_key_of_summary_json() {
         "policies[i].difference.",
         "policies[i].decision.",
         "policies[i].",
+        "policy_pairs[i].",
     ];
     let mut missing = Vec::new();
     for key in &keys {

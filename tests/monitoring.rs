@@ -276,3 +276,174 @@ fn with_stop_sales_the_company_stops_delivering_from_the_decision_day() {
     // DSO = open amount-days / amount invoiced.
     close(out.dso(1).unwrap(), 30.0);
 }
+
+#[test]
+fn the_built_in_limit_cut_is_a_downturn_in_every_path() {
+    // "insurers cut limits": every limit x0.7 from day 90 in every path, for the bank
+    // too. The file of the downturn test, with its own downturn never happening: on day
+    // 89 the insured base is 0.9 x 3,000 (invoices of days 0, 30 and 60 open); on day 95
+    // the invoice of day 0 is paid (balance 1,000) and those of 30, 60 and 91 are open
+    // against a limit of 2,100: 1,000 + 0.9 x 2,100 + 0.5 x 900 = 3,340.
+    let text = r#"
+[scenario]
+name = "Downturn"
+[simulation]
+horizon_days = 100
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1000.0
+[[buyers]]
+name = "Harbor"
+share = 1.0
+terms_days = 90
+pd = 0.0
+lgd = 0.6
+[insurance]
+indemnity = 0.9
+premium_rate = 0.0
+default_limit = 3000.0
+downturn = { z_below = -40.0, from_day = 50, limit_multiplier = 0.5 }
+[financing]
+advance_rate = 0.5
+insured_advance_rate = 0.9
+"#;
+    let loaded = file(text);
+    let case = loaded.stress_case("insurers cut limits").unwrap();
+    assert_eq!(
+        case.label,
+        "stress case \"Built-in: insurers cut limits (x0.7 from day 90)\" (built-in)"
+    );
+    let s = loaded.what_if(&case).unwrap();
+    let model = Model::new(&s);
+    let mut days = Headrooms::default();
+    simulate_path(&model, 0, &mut Scratch::new(&model), &mut days);
+    close(days.0[1][89], 2700.0);
+    close(days.0[1][95], 3340.0);
+    // A file without a policy has no such case.
+    let bare = text.split("[insurance]").next().unwrap();
+    assert!(
+        file(bare)
+            .builtin_stress()
+            .iter()
+            .all(|c| !c.name.contains("cut limits"))
+    );
+}
+
+#[test]
+fn the_limit_cut_figures_equal_their_closed_forms() {
+    // 50 independent buyers (rho = 0) with pd 4 %, all covered; monitoring detects half
+    // of the coming defaults 30 days ahead and has false alarms at 10 % a year; a
+    // downturn below z = -1. Per buyer, a cut before H = 365 comes from a detected
+    // default with tau < 395 (c = floor(tau) - 30 < 365), probability
+    // 0.5 (1 - 0.96^(395/365)), or, undetected (probability 0.5), from a false alarm
+    // with V2 < 0.1: decisions per path have mean 50 (that + 0.05), false alarms
+    // 50 x 0.05 = 2.5, with standard errors sqrt(50 p (1 - p) / N) (0.012 and 0.011 at
+    // N = 20,000); the downturn share is Phi(-1) = 0.1587, se 0.0026.
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let text = r#"
+[scenario]
+name = "Cuts"
+[simulation]
+seed = 3
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1000.0
+[[buyer_groups]]
+name = "Shops"
+count = 50
+share = 1.0
+terms_days = 30
+pd = 0.04
+lgd = 1.0
+[insurance]
+indemnity = 0.9
+premium_rate = 0.0
+default_limit = 100.0
+monitoring = { detection = 0.5, lead_days = 30, false_alarm = 0.1 }
+downturn = { z_below = -1.0, limit_multiplier = 0.5 }
+"#;
+    let s = scenario(text);
+    let n = 20_000u64;
+    let result = cashrisk::run::run(&Model::new(&s), 0, n, 2, &|_| {});
+    let summary = summarize(&s, "cuts.toml", &result);
+    let cuts = summary.policies[0].figures.limit_cuts.expect("limit cuts");
+    let within = |mean: f64, p: f64| {
+        let se = (50.0 * p * (1.0 - p) / n as f64).sqrt();
+        assert!(
+            (mean - 50.0 * p).abs() <= 4.0 * se,
+            "{mean} against {} (se {se})",
+            50.0 * p
+        );
+    };
+    let detected = 0.5 * (1.0 - 0.96f64.powf(395.0 / 365.0));
+    within(cuts.decisions.mean, detected + 0.05);
+    within(cuts.false_alarms.mean, 0.05);
+    let down = Normal::new(0.0, 1.0).unwrap().cdf(-1.0);
+    let se = (down * (1.0 - down) / n as f64).sqrt();
+    let share = cuts.downturn_probability.unwrap();
+    assert!(
+        (share - down).abs() <= 4.0 * se,
+        "{share} against {down} (se {se})"
+    );
+    assert_eq!(cuts.not_delivered.mean, 0.0, "no stop_sales");
+}
+
+#[test]
+fn the_shortfall_without_cuts_is_the_run_without_them() {
+    // The run simulates every path a second time without the policies' monitoring and
+    // downturn; a run of the file with those lines removed by hand must give each
+    // policy the same shortfall probability, to the last digit (the same paths).
+    let text = std::fs::read_to_string("scenarios/china_exporter.toml").unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("monitoring = ") && !l.starts_with("downturn = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let n = 3000;
+    let summary = |text: &str| {
+        let s = scenario(text);
+        let result = cashrisk::run::run(&Model::new(&s), 0, n, 2, &|_| {});
+        summarize(&s, "china_exporter.toml", &result)
+    };
+    let (with, by_hand) = (summary(&text), summary(&without));
+    for (p, q) in with.policies.iter().zip(&by_hand.policies) {
+        let cuts = p.figures.limit_cuts.expect("limit cuts");
+        assert!(q.figures.limit_cuts.is_none());
+        assert_eq!(
+            cuts.shortfall_without_cuts, q.figures.common.shortfall_probability,
+            "{}",
+            p.name
+        );
+        // The paired change is the difference of the two probabilities.
+        let change = p.figures.common.shortfall_probability.estimate
+            - q.figures.common.shortfall_probability.estimate;
+        close(cuts.shortfall_change.estimate, change);
+    }
+    // The uninsured variant has no cuts: the same in both runs.
+    assert_eq!(with.uninsured, by_hand.uninsured);
+}
+
+#[test]
+fn the_account_adds_up_with_stop_sales() {
+    // As for version 1 (tests/mechanics.rs), with the sales a policy's variant did not
+    // make after a cut as one more term: the change in mean end balance is the sum of
+    // the account, to 1e-9 of the premium.
+    let text = std::fs::read_to_string("scenarios/china_exporter.toml").unwrap();
+    let s = scenario(&text);
+    let result = cashrisk::run::run(&Model::new(&s), 0, 4000, 2, &|_| {});
+    let summary = summarize(&s, "china_exporter.toml", &result);
+    for p in &summary.policies {
+        let account = cashrisk::figures::account(&summary.uninsured, p);
+        let change = p.difference.end_balance_mean.estimate;
+        assert!(
+            (account - change).abs() <= 1e-9 * p.figures.premium_paid.mean,
+            "{}: account {account}, change {change}",
+            p.name
+        );
+        // The term is there (either sign: a sale late in the year saves its supplier
+        // cost within the horizon but would have been paid after it).
+        assert!(cashrisk::figures::sales_not_made(p) != 0.0, "{}", p.name);
+    }
+}

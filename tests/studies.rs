@@ -346,7 +346,8 @@ fn stress_runs_the_base_the_file_cases_and_the_built_in_set() {
             "Built-in: largest buyer (Big buyer) defaults on day 90",
             "Built-in: recession",
             "Built-in: late-payment wave",
-            "Built-in: insurer halves every limit"
+            "Built-in: insurer halves every limit",
+            "Built-in: insurers cut limits (x0.7 from day 90)"
         ]
     );
     assert!(dir.path().join("stress.png").exists());

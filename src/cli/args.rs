@@ -38,7 +38,8 @@ pub enum Command {
     #[command(after_help = format!("Example:\n  cashrisk stress scenarios/textile_exporter.toml --paths 20000\n\n\
         Built-in cases: largest buyer defaults on day 90; recession (pd x2.5, correlation \
         0.24, delays x1.5, revenue x0.85, limits x0.5); late-payment wave (on-time x0.5, \
-        delays x2); insurer halves every limit; with [[countries]], a moratorium in the \
+        delays x2); insurer halves every limit; with a policy, insurers cut limits (every \
+        limit x0.7 from day 90, also for the bank); with [[countries]], a moratorium in the \
         largest export country from day 90. Writes stress.csv and stress.png/svg to \
         output/<file name>/stress/. {EXIT_CODES}"))]
     Stress(StudyArgs),
@@ -119,7 +120,7 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     /// Apply a stress case: one of the file's [[stress]] cases by name, or a built-in one
     /// (`recession`, `late-payment wave`, `largest buyer`, `insurer halves every limit`,
-    /// `moratorium` with countries).
+    /// `insurers cut limits`, `moratorium` with countries).
     #[arg(long)]
     pub stress: Option<String>,
     /// Do not draw charts or write report.html (faster for scripts).

@@ -21,11 +21,20 @@ pub(super) type Cut = (u32, u8, u32);
 
 /// For each policy and lane, the first day of its downturn cut (`u32::MAX`: none):
 /// the path is a downturn when Z < z_below.
-pub(super) fn downturns(model: &Model, z: &[f64; PATHS], active: usize, scratch: &mut Scratch) {
+pub(super) fn downturns(
+    model: &Model,
+    z: &[f64; PATHS],
+    active: usize,
+    scratch: &mut Scratch,
+    out: &mut [PathOutcome; PATHS],
+) {
     for (k, policy) in model.policies.iter().enumerate() {
         for p in 0..PATHS {
             scratch.down_from[k * PATHS + p] = match policy.terms.downturn {
-                Some(d) if p < active && z[p] < d.z_below => d.from_day,
+                Some(d) if p < active && z[p] < d.z_below => {
+                    out[p].policies[1 + k].downturn = true;
+                    d.from_day
+                }
                 _ => u32::MAX,
             };
         }
@@ -51,15 +60,15 @@ fn default_time(model: &Model, b: usize, systematic: f64, u: impl FnOnce() -> f6
 /// The monitoring decisions on buyer `b` in lane `p` of each policy that monitors it:
 /// from its words V, V2 (stream 1 + b, index [`MONITOR_INDEX`]), a detected default
 /// lead_days before tau(b) (day 0 at the earliest), else a false alarm; each decision
-/// day before H is recorded in `scratch.cuts[p]`.
+/// day before H is recorded in `scratch.cuts[p]` and counted in the policy's outcome.
 pub(super) fn monitor(
     model: &Model,
     b: usize,
-    p: usize,
-    rng: &PathRng,
+    (p, rng): (usize, &PathRng),
     systematic: f64,
     u: impl FnOnce() -> f64,
     scratch: &mut Scratch,
+    out: &mut PathOutcome,
 ) {
     let buyer = &model.buyers[b];
     let (w0, w1) = rng.words(1 + b as u32, MONITOR_INDEX);
@@ -82,16 +91,18 @@ pub(super) fn monitor(
         } else {
             None
         };
-        let day = match tau {
-            Some(tau) => (tau.floor() - m.lead_days as f64).max(0.0),
+        let (day, false_alarm) = match tau {
+            Some(tau) => ((tau.floor() - m.lead_days as f64).max(0.0), false),
             None if m.false_alarm > 0.0 => {
                 let lambda = -portable::ln_1p(-m.false_alarm);
-                (365.0 * -portable::ln_1p(-v2) / lambda).floor()
+                ((365.0 * -portable::ln_1p(-v2) / lambda).floor(), true)
             }
             None => continue,
         };
         if day < model.horizon as f64 {
             scratch.cuts[p].push((b as u32, k as u8, day as u32));
+            out.policies[1 + k].decisions += 1;
+            out.policies[1 + k].false_alarms += false_alarm as u32;
         }
     }
 }
@@ -248,13 +259,15 @@ pub(super) fn take_back(
     let hu = h as usize;
     let ledger = &mut scratch.policy_flows[k * hu * PATHS..(k + 1) * hu * PATHS];
     let sup = model.supplier_terms_days;
+    let u = &mut out.policies[1 + k].unsold;
     if i.t + sup < h {
         ledger[at((i.t + sup) as usize, p)] += model.variable_ratio * i.amount;
+        u.cash -= model.variable_ratio * i.amount;
     }
     if i.later_day < h {
         ledger[at(i.later_day as usize, p)] -= i.later_amount;
+        u.cash += i.later_amount;
     }
-    let u = &mut out.policies[1 + k].unsold;
     u.credit_loss += i.loss;
     if i.t < h {
         let until = i.until.min(h as i64);

@@ -108,6 +108,12 @@ pub struct PolicyOutcome {
     /// What this variant did not sell (stop_sales, MODEL.md section 16): its figures
     /// are the path's less these.
     pub unsold: Unsold,
+    /// Buyers whose limit the policy's monitoring cut before H (section 16), and of
+    /// them those cut by a false alarm (not a detected default).
+    pub decisions: u32,
+    pub false_alarms: u32,
+    /// The path is a downturn for the policy (Z < z_below).
+    pub downturn: bool,
 }
 
 /// The invoices a policy's variant did not issue because the company stopped selling
@@ -125,6 +131,10 @@ pub struct Unsold {
     pub invoiced: f64,
     /// Their supplier costs dated on or after H.
     pub costs_after: f64,
+    /// What they would have done to the balance within the horizon: their payments
+    /// and recoveries dated before H less their supplier costs dated before H (so the
+    /// variant's end balance is lower by this, before interest).
+    pub cash: f64,
 }
 
 impl PathOutcome {
@@ -640,7 +650,7 @@ fn simulate_lanes<O: DayObserver>(
     let words_rng = PathsRng::new(model.seed, &lanes);
     scratch.words.restart();
     countries::draw(model, &rngs, active, scratch, &mut out);
-    limits::downturns(model, &z, active, scratch);
+    limits::downturns(model, &z, active, scratch, &mut out);
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
             let factor = |country: usize| scratch.country_factor[at(country, p)];
@@ -672,7 +682,8 @@ fn simulate_lanes<O: DayObserver>(
                 let word = (buyer.factor_draw != usize::MAX)
                     .then(|| scratch.words.first[scratch.words.at(buyer.factor_draw, p)]);
                 let u = move || crate::rng::open01(word.expect("a buyer that can default"));
-                limits::monitor(model, b, p, &rngs[p], systematic, u, scratch);
+                let lane = (p, &rngs[p]);
+                limits::monitor(model, b, lane, systematic, u, scratch, &mut out[p]);
             }
             if buyer.varying != 0 {
                 let stop = default.unwrap_or(u32::MAX);

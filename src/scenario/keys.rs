@@ -346,6 +346,9 @@ keys! {
     POLITICAL_EVENT = "stress[].political_event", Tables, Means("none"), "", "Countries whose political event falls on a fixed day in every path (a day >= H: no event).";
     EVENT_COUNTRY = "stress[].political_event[].country", Name, Required, "country = \"United States\"", "The country.";
     EVENT_DAY = "stress[].political_event[].day", ANY_DAY, Required, "day = 120", "The day of its event; a day >= H means no event.";
+    STRESS_DOWNTURN = "stress[].downturn", Table, Means("unchanged"), "", "Insurers cut limits broadly: every policy's downturn happens in every path (MODEL.md section 16), replacing its own.";
+    STRESS_DOWNTURN_FROM_DAY = "stress[].downturn.from_day", ANY_DAY, num(0.0), "", "First day of the cut.";
+    STRESS_DOWNTURN_MULTIPLIER = "stress[].downturn.limit_multiplier", Number(Closed(0.0, 1.0)), Required, "limit_multiplier = 0.7", "Every limit is multiplied by this from from_day.";
     FORCE_DEFAULT = "stress[].force_default", Tables, Means("none"), "", "Buyers that default on a fixed day in every path.";
     FORCED_BUYER = "stress[].force_default[].buyer", Name, Required, "buyer = \"Nordhaus Retail GmbH\"", "The buyer (a group member is GROUP#k).";
     FORCED_DAY = "stress[].force_default[].day", ANY_DAY, Required, "day = 90", "Its default day; a day >= H means no default.";

@@ -319,6 +319,9 @@ pub struct StressCase {
     pub political_pd_multiplier: Option<f64>,
     /// Countries whose political event falls on a fixed day in every path.
     pub political_event: Vec<ForcedEvent>,
+    /// Every policy's downturn in every path, replacing its own: (from_day,
+    /// limit_multiplier).
+    pub downturn: Option<(u32, f64)>,
 }
 
 /// A validated scenario: every value is in range and every default is filled in.
@@ -329,6 +332,26 @@ pub struct StressCase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     inputs: Inputs,
+}
+
+impl Scenario {
+    /// The same scenario with every policy's monitoring and downturn removed (MODEL.md
+    /// section 16), for measuring what the insurer's limit cuts change; `None` when no
+    /// policy has either. Not a [`WhatIf`]: it needs no file, and removing these
+    /// optional tables can make no check of the file fail (no other key's validation
+    /// reads them).
+    pub fn without_limit_cuts(&self) -> Option<Scenario> {
+        let cuts = |p: &Policy| p.monitoring.is_some() || p.downturn.is_some();
+        if !self.policies.iter().any(cuts) {
+            return None;
+        }
+        let mut inputs = self.inputs.clone();
+        for p in &mut inputs.policies {
+            p.monitoring = None;
+            p.downturn = None;
+        }
+        Some(Scenario { inputs })
+    }
 }
 
 impl std::ops::Deref for Scenario {

@@ -238,6 +238,17 @@ pub struct RawStress {
     pub political_pd_multiplier: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub political_event: Option<Vec<RawPoliticalEvent>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downturn: Option<RawStressDownturn>,
+}
+
+/// A stress case's `downturn = { from_day = 90, limit_multiplier = 0.7 }`: every
+/// policy cuts every limit in every path.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStressDownturn {
+    pub from_day: Option<i64>,
+    pub limit_multiplier: Option<f64>,
 }
 
 /// The whole file.

@@ -11,6 +11,8 @@ use super::{Scenario, StressCase};
 /// - recession: pd x2.5, correlation 0.24, delays x1.5, revenue x0.85, limits x0.5;
 /// - late-payment wave: on-time x0.5, delays x2;
 /// - the insurer cuts every credit limit by half;
+/// - with a policy, insurers cut every limit by 30 % from day 90 in every path (a
+///   downturn of MODEL.md section 16 that the insurer acts on everywhere);
 /// - with countries, a moratorium in the largest export country (MODEL.md section 17)
 ///   from day 90, for its `moratorium_days`.
 pub fn builtin(base: &Scenario) -> Vec<StressCase> {
@@ -56,6 +58,13 @@ pub fn builtin(base: &Scenario) -> Vec<StressCase> {
         limit_multiplier: Some(0.5),
         ..StressCase::default()
     });
+    if !base.policies.is_empty() {
+        cases.push(StressCase {
+            name: format!("Built-in: insurers cut limits (x{CUT_MULTIPLIER} from day {CUT_DAY})"),
+            downturn: Some((CUT_DAY, CUT_MULTIPLIER)),
+            ..StressCase::default()
+        });
+    }
     if let Some(country) = largest_export_country(base) {
         cases.push(StressCase {
             name: format!(
@@ -71,6 +80,11 @@ pub fn builtin(base: &Scenario) -> Vec<StressCase> {
     }
     cases
 }
+
+/// The built-in broad limit cut: every limit x0.7 (Euler Hermes cut discretionary
+/// cover by 30 % in 2008-09, DOMAIN.md) from day 90, in every path.
+const CUT_MULTIPLIER: f64 = 0.7;
+const CUT_DAY: u32 = 90;
 
 /// The day of the built-in moratorium: a quarter into the year, like the largest
 /// buyer's default, so that it catches invoices already delivered.
@@ -107,7 +121,11 @@ const BUILTIN: &str = "Built-in: ";
 pub fn short_name(name: &str) -> &str {
     let short = name.strip_prefix(BUILTIN).unwrap_or(name);
     match short.split_once(" (") {
-        Some((head, _)) if head == "largest buyer" || head == "moratorium" => head,
+        Some((head, _))
+            if head == "largest buyer" || head == "moratorium" || head == "insurers cut limits" =>
+        {
+            head
+        }
         _ => short,
     }
 }
@@ -159,6 +177,21 @@ pub fn apply_overrides(raw: &mut RawScenario, case: &StressCase) {
         && let Some(revenue) = raw.revenue.as_mut()
     {
         revenue.monthly = revenue.monthly.map(|m| m * k);
+    }
+    // Section 16: a downturn in every path for every policy (a z_below above any
+    // common factor a path can draw).
+    if let Some((from_day, limit_multiplier)) = case.downturn {
+        let policies = raw
+            .insurance
+            .iter_mut()
+            .chain(raw.policies.iter_mut().flatten());
+        for policy in policies {
+            policy.downturn = Some(super::raw::RawDownturn {
+                z_below: Some(super::keys::MAX_MONEY),
+                from_day: Some(from_day as i64),
+                limit_multiplier: Some(limit_multiplier),
+            });
+        }
     }
     // Section 17: the country keys apply to every country, `only` or not.
     for country in &mut raw.countries {

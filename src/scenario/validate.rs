@@ -802,6 +802,13 @@ fn stress_cases(
             country_correlation,
             political_pd_multiplier,
             political_event,
+            downturn: s.downturn.as_ref().map(|d| {
+                let at = at.key("downturn");
+                (
+                    c.days(&at, &keys::STRESS_DOWNTURN_FROM_DAY, d.from_day),
+                    c.number(&at, &keys::STRESS_DOWNTURN_MULTIPLIER, d.limit_multiplier),
+                )
+            }),
         });
     }
     stress
