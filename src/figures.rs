@@ -355,11 +355,18 @@ mod tests {
 
     #[test]
     fn the_table_and_the_report_show_every_figure_row() {
-        let text = std::fs::read_to_string("tests/fixtures/small.toml").unwrap();
-        let file = crate::scenario::ScenarioFile::parse("small.toml".as_ref(), text).unwrap();
+        // A version-1 file, and one with the rows of limit cuts (MODEL.md section 16).
+        for path in ["tests/fixtures/small.toml", "scenarios/china_exporter.toml"] {
+            every_row_shown(path);
+        }
+    }
+
+    fn every_row_shown(path: &str) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let file = crate::scenario::ScenarioFile::parse(path.as_ref(), text).unwrap();
         let model = crate::model::Model::new(&file.base);
         let result = crate::run::run(&model, 0, 300, 1, &|_| {});
-        let run = crate::run::Run::new(file.base, "small.toml", result);
+        let run = crate::run::Run::new(file.base, path, result);
         let summary = Summary::new(&run);
         let table = crate::table::render(&summary);
         let report = crate::report::render(&run, &summary, &[]);

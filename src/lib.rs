@@ -74,6 +74,7 @@ pub mod fan;
 pub mod figures;
 pub mod html;
 pub mod input;
+pub mod insurer;
 pub mod model;
 pub mod output;
 pub mod partial;

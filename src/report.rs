@@ -214,17 +214,31 @@ fn policy_text(s: &Summary) -> Html {
          not distinguishable from zero"
     };
     let interest = crate::figures::interest_effect(&s.uninsured, &s.insured().common);
+    // With stop_sales (MODEL.md section 16) the account has one more term.
+    let not_made = s
+        .policies
+        .first()
+        .map_or(0.0, crate::figures::sales_not_made);
+    let stopped = if not_made != 0.0 {
+        format!(
+            "; the deliveries stopped after the insurer's cuts change it by {}",
+            signed_money(c, not_made)
+        )
+    } else {
+        String::new()
+    };
     Html::fill(
         "<p>On average the policy costs <b>{}</b> in premium and pays <b>{}</b> in claims \
          within the horizon. On claimed invoices that are paid late or recovered, the \
          insurer takes its share of the later payment, <b>{}</b>; the changed balance \
-         changes interest by {}. In all the policy {} ({} per path, 95 % interval {} to {}). \
+         changes interest by {}{}. In all the policy {} ({} per path, 95 % interval {} to {}). \
          Net of payouts the expected credit loss falls from {} to {}. {}</p>",
         &[
             &Html::text(&money(c, premium)),
             &Html::text(&money(c, payouts)),
             &Html::text(&money(c, s.insured().paid_to_insurer.mean)),
             &Html::text(&signed_money(c, interest)),
+            &Html::text(&stopped),
             &Html::markup(verdict),
             &Html::text(&signed_money(c, e.estimate)),
             &Html::text(&thousands(e.ci95[0])),
@@ -531,6 +545,16 @@ pub fn render(run: &crate::run::Run, summary: &Summary, charts: &[Chart]) -> Str
         h.push_markup("</tbody></table>\n<ul>\n");
         for sentence in crate::quotes::pair_sentences(s) {
             h.line("<li>{}</li>", &[&Html::text(&sentence)]);
+        }
+        h.push_markup("</ul>\n");
+    }
+    // MODEL.md sections 16-18: what the insurer's cuts and political events did.
+    let cuts = crate::insurer::cut_sentences(s);
+    let political = crate::insurer::political_sentence(s);
+    if !cuts.is_empty() || political.is_some() {
+        h.push_markup("<h2>What the insurer's monitoring and political risk did</h2>\n<ul>\n");
+        for sentence in cuts.iter().chain(political.iter()) {
+            h.line("<li>{}</li>", &[&Html::text(sentence)]);
         }
         h.push_markup("</ul>\n");
     }

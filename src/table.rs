@@ -51,7 +51,8 @@ pub fn percent(p: f64) -> String {
     format!("{:.2} %", 100.0 * p)
 }
 
-fn percent_interval(e: &Estimate) -> String {
+/// A probability with its 95 % interval: "5.82 % (5.50-6.15)".
+pub fn percent_interval(e: &Estimate) -> String {
     if !e.ci95[0].is_finite() {
         return percent(e.estimate);
     }
@@ -63,7 +64,9 @@ fn percent_interval(e: &Estimate) -> String {
     )
 }
 
-fn points_interval(e: &Estimate) -> String {
+/// A change of a probability in percentage points with its interval:
+/// "-1.21 pp (-1.50 to -0.92)".
+pub fn points_interval(e: &Estimate) -> String {
     let pp = |x: f64| {
         let v = 100.0 * x;
         // Avoid printing "-0.00".
@@ -373,6 +376,17 @@ pub fn render(s: &Summary) -> String {
         row(&mut out, width, &label, &cells, &widths);
     }
     out.push_str(&quotes_compared(s));
+    // MODEL.md sections 16-18: what the insurer's cuts and political events did.
+    let cuts = crate::insurer::cut_sentences(s);
+    if !cuts.is_empty() {
+        out.push_str("\nThe insurer's limit cuts (the same paths)\n");
+        for sentence in cuts {
+            let _ = writeln!(out, "  {sentence}");
+        }
+    }
+    if let Some(sentence) = crate::insurer::political_sentence(s) {
+        let _ = writeln!(out, "\n{sentence}");
+    }
     out
 }
 
