@@ -70,6 +70,9 @@ pub struct BuyerModel {
     pub varying: u8,
     /// See `varying`.
     pub monitored: u8,
+    /// True when any mechanic of version 2 touches the buyer's invoices: a country
+    /// (political events) or a policy whose limits on it vary (MODEL.md 16, 17).
+    pub v2: bool,
     /// The shortest waiting period of the policies that cover it (`u32::MAX` when
     /// none does): an invoice paid later than this may be claimed by one of them.
     pub waiting: u32,
@@ -231,6 +234,8 @@ pub struct Calendar {
     pub per_month: u32,
     /// Month and issue day of every potential invoice, in issue order.
     pub invoices: Vec<(u32, u32)>,
+    /// How many of them are issued before H.
+    pub within_horizon: u32,
 }
 
 /// A compiled scenario.
@@ -358,6 +363,12 @@ impl Model {
             .sum()
     }
 
+    /// True when some policy's limits can change within a path (monitoring or a
+    /// downturn, MODEL.md section 16).
+    pub fn has_cuts(&self) -> bool {
+        self.policies.iter().any(|p| p.varying)
+    }
+
     /// True when variant `v` may sell less than the uninsured one: its policy stops
     /// sales to buyers it cuts (MODEL.md section 16), so its credit loss is its own.
     pub fn sells_less(&self, v: usize) -> bool {
@@ -421,6 +432,7 @@ impl Model {
             }
             calendars.push(Calendar {
                 per_month: n,
+                within_horizon: invoices.iter().filter(|i| i.1 < horizon).count() as u32,
                 invoices,
             });
             calendars.len() - 1
@@ -531,6 +543,7 @@ impl Model {
                 coverage,
                 varying,
                 monitored,
+                v2: terms.country.is_some() || varying != 0,
                 waiting,
                 turnover_class: usize::MAX,
                 opening: 0..0,

@@ -6,7 +6,7 @@
 //! else is an integer count. So 1 thread and 16 threads give the same digits, and a run
 //! split into shards of whole blocks merges into exactly the unsplit run.
 
-use crate::engine::{PathOutcome, Scratch, YearOutcome, simulate_paths};
+use crate::engine::{CutOutcome, PathOutcome, Scratch, YearOutcome, simulate_paths};
 use crate::fan::{Fan, FanRecorder, Histogram};
 use crate::model::Model;
 use crate::rng::PATHS;
@@ -145,7 +145,7 @@ impl BlockSums {
     }
 
     /// Adds one path's sums of variant `v` (`days` = H).
-    fn add(&mut self, o: &PathOutcome, v: usize, days: f64) {
+    fn add(&mut self, o: &PathOutcome, cut: &CutOutcome, v: usize, days: f64) {
         let policy = o.policy(v);
         self.premium_paid += policy.premium_paid;
         self.payouts_received += policy.payouts_received;
@@ -153,10 +153,10 @@ impl BlockSums {
         self.paid_to_insurer += policy.paid_to_insurer;
         self.interest_paid += o.interest_paid[v];
         self.interest_earned += o.interest_earned[v];
-        self.receivables += o.open_days(v) / days;
+        self.receivables += o.open_days(&cut.unsold) / days;
         self.borrowing_base += o.borrowing_base[v] / days;
-        self.unsold += policy.unsold.invoiced;
-        self.unsold_cash += policy.unsold.cash;
+        self.unsold += cut.unsold.invoiced;
+        self.unsold_cash += cut.unsold.cash;
     }
 
     /// The sums of a whole run from its blocks, added in block order.
@@ -326,14 +326,14 @@ impl VariantResult {
     pub const COLUMNS: usize = 5;
 
     /// Stores path `i`'s figures of variant `v` in the columns.
-    fn store(&mut self, i: usize, o: &PathOutcome, v: usize) {
+    fn store(&mut self, i: usize, o: &PathOutcome, cut: &CutOutcome, v: usize) {
         self.min_headroom[i] = o.min_headroom[v];
         self.end_balance[i] = o.end_balance[v];
         self.peak_drawn[i] = o.peak_drawn(v);
-        self.end_position[i] = o.end_position(v);
-        self.dso[i] = o.dso(v).unwrap_or(-1.0);
+        self.end_position[i] = o.end_position(v, &cut.unsold);
+        self.dso[i] = o.dso(&cut.unsold).unwrap_or(-1.0);
         if !self.credit_loss.is_empty() {
-            self.credit_loss[i] = o.credit_loss(v);
+            self.credit_loss[i] = o.credit_loss(&cut.unsold);
         }
     }
 
@@ -485,6 +485,10 @@ pub fn run(
         // The same paths without the insurer's limit cuts (MODEL.md section 16).
         let mut without = model.without_cuts.as_deref().map(|m| (m, Scratch::new(m)));
         let mut short_without: Vec<[bool; MAX_VARIANTS]> = Vec::with_capacity(BLOCK as usize);
+        // With cuts, what they did on each path of the block (empty otherwise).
+        let mut cut_outcomes: Vec<[CutOutcome; MAX_VARIANTS]> = Vec::new();
+        let none = [CutOutcome::default(); MAX_VARIANTS];
+        let has_cuts = model.has_cuts();
         let mut tally = Tally {
             fan: FanRecorder::new(h, variants),
             variants: (0..variants)
@@ -504,6 +508,7 @@ pub fn run(
             let end = (start + BLOCK).min(count);
             outcomes.clear();
             short_without.clear();
+            cut_outcomes.clear();
             let mut sums = [BlockSums::default(); MAX_VARIANTS];
             year_sums.fill(YearSums::default());
             // PATHS paths at a time, one per lane.
@@ -527,16 +532,20 @@ pub fn run(
                             year_sums[v * years + y].add(year, v);
                         }
                     }
+                    let cuts = match has_cuts {
+                        true => std::array::from_fn(|v| scratch.cuts(p, v)),
+                        false => none,
+                    };
                     for (v, t) in tally.variants.iter_mut().enumerate() {
                         if let Some(d) = o.shortfall_day[v] {
                             t.shortfall_days[d as usize] += 1;
                         }
-                        sums[v].add(&o, v, h as f64);
+                        sums[v].add(&o, &cuts[v], v, h as f64);
                         let policy = o.policy(v);
                         t.claims += policy.claims as u64;
-                        t.decisions += policy.decisions as u64;
-                        t.false_alarms += policy.false_alarms as u64;
-                        t.downturns += policy.downturn as u64;
+                        t.decisions += cuts[v].decisions as u64;
+                        t.false_alarms += cuts[v].false_alarms as u64;
+                        t.downturns += cuts[v].downturn as u64;
                         t.net_loss.add(policy.net_credit_loss);
                         if v != UNINSURED {
                             match (o.shortfall_day[UNINSURED], o.shortfall_day[v]) {
@@ -547,14 +556,18 @@ pub fn run(
                         }
                     }
                     outcomes.push(o);
+                    if has_cuts {
+                        cut_outcomes.push(cuts);
+                    }
                 }
             }
             {
                 let mut c = columns.lock().unwrap_or_else(|e| e.into_inner());
                 let (s, e) = (start as usize, end as usize);
                 for (i, o) in outcomes.iter().enumerate() {
+                    let cuts = cut_outcomes.get(i).unwrap_or(&none);
                     for (v, column) in c.variants.iter_mut().enumerate() {
-                        column.store(s + i, o, v);
+                        column.store(s + i, o, &cuts[v], v);
                         if let Some(short) = short_without.get(i)
                             && !column.shortfall_without_cuts.is_empty()
                         {

@@ -14,7 +14,7 @@
 
 use crate::reference::{self, ReferencePath};
 use crate::util::file;
-use cashrisk::engine::{NoObserver, PathOutcome, Scratch, YearOutcome, simulate_paths};
+use cashrisk::engine::{CutOutcome, NoObserver, PathOutcome, Scratch, YearOutcome, simulate_paths};
 use cashrisk::model::Model;
 use cashrisk::rng::PATHS;
 use cashrisk::scenario::{Scenario, ScenarioFile};
@@ -61,14 +61,21 @@ pub fn compare(label: &str, s: &Scenario, paths: std::ops::Range<u64>, seen: &mu
         for (p, &path) in chunk.iter().enumerate() {
             let expected = reference::simulate(s, path);
             let label = format!("{label}, path {path}");
-            check(&label, s, &engine[p], &expected, seen);
+            let cuts: Vec<CutOutcome> = (0..s.variants()).map(|v| scratch.cuts(p, v)).collect();
+            check(&label, s, (&engine[p], &cuts), &expected, seen);
             let years: Vec<YearOutcome> = scratch.years(p).copied().collect();
             check_years(&label, s, &years, &expected, seen);
         }
     }
 }
 
-fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &mut Seen) {
+fn check(
+    label: &str,
+    s: &Scenario,
+    (e, cuts): (&PathOutcome, &[CutOutcome]),
+    r: &ReferencePath,
+    seen: &mut Seen,
+) {
     let tolerance = 1e-9 * money_scale(s);
     let mut amount = |what: &str, engine: f64, reference: f64| {
         seen.amounts += 1;
@@ -94,7 +101,7 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
         s.variants(),
         "{label}: number of variants"
     );
-    for variant in 0..s.variants() {
+    for (variant, cut) in cuts.iter().enumerate().take(s.variants()) {
         let rv = &r.variants[variant.min(r.variants.len() - 1)];
         let what = |figure: &str| format!("{figure} of variant {variant}");
         amount(
@@ -145,19 +152,20 @@ fn check(label: &str, s: &Scenario, e: &PathOutcome, r: &ReferencePath, seen: &m
         );
         amount(
             &what("end position"),
-            e.end_position(variant),
+            e.end_position(variant, &cut.unsold),
             rv.end_position,
         );
         // What the variant sold (MODEL.md 16: less than uninsured with stop_sales).
-        amount(&what("credit loss"), e.credit_loss(variant), rv.credit_loss);
+        let unsold = &cut.unsold;
+        amount(&what("credit loss"), e.credit_loss(unsold), rv.credit_loss);
         amount(
             &what("receivables (mean over days)"),
-            e.open_days(variant) / s.horizon_days as f64,
+            e.open_days(unsold) / s.horizon_days as f64,
             rv.open_days / s.horizon_days as f64,
         );
-        let invoiced = e.invoiced - ep.unsold.invoiced;
+        let invoiced = e.invoiced - unsold.invoiced;
         amount(&what("amount invoiced"), invoiced, rv.invoiced);
-        let dso = e.dso(variant);
+        let dso = e.dso(unsold);
         assert_eq!(
             dso.is_some(),
             rv.invoiced > 0.0,

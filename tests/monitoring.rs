@@ -5,7 +5,7 @@
 
 use crate::util::*;
 use cashrisk::engine::{
-    DayObserver, MONITOR_INDEX, NoObserver, PathOutcome, Scratch, simulate_path,
+    CutOutcome, DayObserver, MONITOR_INDEX, NoObserver, PathOutcome, Scratch, simulate_path,
 };
 use cashrisk::model::Model;
 use cashrisk::rng::{PATHS, PathRng, open01};
@@ -52,13 +52,20 @@ force_default = [{ buyer = "Harbor", day = 100 }]
 
 /// Path `path` of `s`: its outcome and each policy's own ledger.
 fn path(s: &Scenario, path: u64) -> (PathOutcome, Vec<Vec<f64>>) {
+    let (out, ledgers, _) = path_and_cuts(s, path);
+    (out, ledgers)
+}
+
+/// [`path`], and what the limit cuts did to each variant.
+fn path_and_cuts(s: &Scenario, path: u64) -> (PathOutcome, Vec<Vec<f64>>, Vec<CutOutcome>) {
     let model = Model::new(s);
     let mut scratch = Scratch::new(&model);
     let out = simulate_path(&model, path, &mut scratch, &mut NoObserver);
     let policies = (0..s.policies.len())
         .map(|k| scratch.policy_ledger(k))
         .collect();
-    (out, policies)
+    let cuts = (0..s.variants()).map(|v| scratch.cuts(0, v)).collect();
+    (out, policies, cuts)
 }
 
 #[test]
@@ -246,16 +253,17 @@ fn with_stop_sales_the_company_stops_delivering_from_the_decision_day() {
             "lead_days = 40, keep = 0.5, stop_sales = true }",
         );
     let s = stressed(&text, "Harbor fails on day 100");
-    let (out, ledgers) = path(&s, 0);
+    let (out, ledgers, cuts) = path_and_cuts(&s, 0);
+    let unsold = |v: usize| cuts[v].unsold;
     ledger_is(
         &ledgers[0],
         &[(30, -10.0), (60, -10.0 + 500.0), (90, -1000.0), (91, 500.0)],
     );
     assert_eq!(out.policy(1).claims, 0);
     close(out.credit_loss, 600.0);
-    close(out.credit_loss(1), 0.0);
+    close(out.credit_loss(&unsold(1)), 0.0);
     close(out.policy(1).net_credit_loss, 0.0);
-    close(out.credit_loss(2), 600.0);
+    close(out.credit_loss(&unsold(2)), 600.0);
     ledger_is(
         &ledgers[1],
         &[
@@ -270,11 +278,15 @@ fn with_stop_sales_the_company_stops_delivering_from_the_decision_day() {
     // default on 100 stops the rest), 2,000 under "Watched". Open amounts: each invoice
     // 30 days until paid, the one of day 91 until the default on 100 (9 days).
     close(out.invoiced, 4000.0);
-    close(out.policy(1).unsold.invoiced, 2000.0);
-    close(out.open_days(0), 1000.0 * (30.0 * 3.0 + 9.0));
-    close(out.open_days(1), 1000.0 * 30.0 * 2.0);
+    close(unsold(1).invoiced, 2000.0);
+    close(out.open_days(&unsold(0)), 1000.0 * (30.0 * 3.0 + 9.0));
+    close(out.open_days(&unsold(1)), 1000.0 * 30.0 * 2.0);
     // DSO = open amount-days / amount invoiced.
-    close(out.dso(1).unwrap(), 30.0);
+    close(out.dso(&unsold(1)).unwrap(), 30.0);
+    // The sales not made: payments of 1,000 (day 90) less supplier costs of 500 + 500
+    // (days 60 and 91) within the horizon: what the variant's balance lacks.
+    close(unsold(1).cash, 0.0);
+    assert_eq!(cuts[1].decisions, 1);
 }
 
 #[test]

@@ -117,7 +117,7 @@ pub(super) fn buyer_invoices(
             };
             for (k, &day) in stops.iter().enumerate() {
                 if t >= day {
-                    super::limits::take_back(model, k, p, &unsold, scratch, out);
+                    super::limits::take_back(model, k, p, &unsold, scratch);
                 }
             }
         }

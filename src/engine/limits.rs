@@ -19,20 +19,46 @@ pub const MONITOR_INDEX: u32 = 1 << 31;
 /// buyer order, then policy order, so that a settlement finds it by binary search.
 pub(super) type Cut = (u32, u8, u32);
 
+/// What version 2 sets for buyer `b` in lane `(p, rng)` before its invoices (MODEL.md
+/// sections 16 and 17): its country's political window, the monitoring decisions on
+/// it, the insured turnover the limit cuts take away, and the day from which each
+/// policy's variant stops selling to it (`None`: every variant sells throughout).
+/// `default` is its default day, `systematic` the systematic part of its latent value.
+#[inline(never)]
+pub(super) fn lane_state(
+    model: &Model,
+    b: usize,
+    (p, rng): (usize, &PathRng),
+    default: Option<u32>,
+    systematic: f64,
+    scratch: &mut Scratch,
+) -> (Window, Option<StopDays>) {
+    let buyer = &model.buyers[b];
+    let window = match buyer.country {
+        crate::model::NO_COUNTRY => Window::NONE,
+        c => scratch.country_window[at(c as usize, p)],
+    };
+    if buyer.monitored != 0 {
+        // E(b)'s word, for the default time of a detected buyer.
+        let word = (buyer.factor_draw != usize::MAX)
+            .then(|| scratch.words.first[scratch.words.at(buyer.factor_draw, p)]);
+        let u = move || crate::rng::open01(word.expect("a buyer that can default"));
+        monitor(model, b, (p, rng), systematic, u, scratch);
+    }
+    if buyer.varying != 0 {
+        turnover_cuts(model, b, p, default.unwrap_or(u32::MAX), window, scratch);
+    }
+    (window, stop_days(model, b, p, scratch))
+}
+
 /// For each policy and lane, the first day of its downturn cut (`u32::MAX`: none):
 /// the path is a downturn when Z < z_below.
-pub(super) fn downturns(
-    model: &Model,
-    z: &[f64; PATHS],
-    active: usize,
-    scratch: &mut Scratch,
-    out: &mut [PathOutcome; PATHS],
-) {
+pub(super) fn downturns(model: &Model, z: &[f64; PATHS], active: usize, scratch: &mut Scratch) {
     for (k, policy) in model.policies.iter().enumerate() {
         for p in 0..PATHS {
             scratch.down_from[k * PATHS + p] = match policy.terms.downturn {
                 Some(d) if p < active && z[p] < d.z_below => {
-                    out[p].policies[1 + k].downturn = true;
+                    scratch.cuts_mut(p, 1 + k).downturn = true;
                     d.from_day
                 }
                 _ => u32::MAX,
@@ -68,7 +94,6 @@ pub(super) fn monitor(
     systematic: f64,
     u: impl FnOnce() -> f64,
     scratch: &mut Scratch,
-    out: &mut PathOutcome,
 ) {
     let buyer = &model.buyers[b];
     let (w0, w1) = rng.words(1 + b as u32, MONITOR_INDEX);
@@ -101,8 +126,9 @@ pub(super) fn monitor(
         };
         if day < model.horizon as f64 {
             scratch.cuts[p].push((b as u32, k as u8, day as u32));
-            out.policies[1 + k].decisions += 1;
-            out.policies[1 + k].false_alarms += false_alarm as u32;
+            let cut = scratch.cuts_mut(p, 1 + k);
+            cut.decisions += 1;
+            cut.false_alarms += false_alarm as u32;
         }
     }
 }
@@ -247,25 +273,22 @@ pub(super) struct Unsold {
 /// ledger, its credit loss and working-capital sums go to the variant's [`super::Unsold`],
 /// its part of the borrowing base leaves the policy's. (Its insured turnover and
 /// claim are left out by [`turnover_cuts`] and at settlement.)
-pub(super) fn take_back(
-    model: &Model,
-    k: usize,
-    p: usize,
-    i: &Unsold,
-    scratch: &mut Scratch,
-    out: &mut PathOutcome,
-) {
+pub(super) fn take_back(model: &Model, k: usize, p: usize, i: &Unsold, scratch: &mut Scratch) {
     let h = model.horizon;
     let hu = h as usize;
     let ledger = &mut scratch.policy_flows[k * hu * PATHS..(k + 1) * hu * PATHS];
     let sup = model.supplier_terms_days;
-    let u = &mut out.policies[1 + k].unsold;
     if i.t + sup < h {
         ledger[at((i.t + sup) as usize, p)] += model.variable_ratio * i.amount;
-        u.cash -= model.variable_ratio * i.amount;
     }
     if i.later_day < h {
         ledger[at(i.later_day as usize, p)] -= i.later_amount;
+    }
+    let u = &mut scratch.cuts_mut(p, 1 + k).unsold;
+    if i.t + sup < h {
+        u.cash -= model.variable_ratio * i.amount;
+    }
+    if i.later_day < h {
         u.cash += i.later_amount;
     }
     u.credit_loss += i.loss;
@@ -278,6 +301,7 @@ pub(super) fn take_back(
             u.open_at_end += i.amount;
         }
         u.invoiced += i.amount;
+        u.invoices += 1;
         if i.t + sup >= h {
             u.costs_after += model.variable_ratio * i.amount;
         }

@@ -85,6 +85,8 @@ pub struct PathOutcome {
     pub open_at_end: f64,
     /// The amount invoiced on days 0..H-1 (credit sales; not the cash sales).
     pub invoiced: f64,
+    /// The number of those invoices (DSO is defined when there is one).
+    pub invoices: u32,
     /// The supplier costs dated on or after H of sales made before H.
     pub costs_after: f64,
     /// Bit c set when country c has a political event before H (MODEL.md section 17).
@@ -105,11 +107,18 @@ pub struct PolicyOutcome {
     pub net_credit_loss: f64,
     /// The insurer's share of later payments and recoveries dated before H.
     pub paid_to_insurer: f64,
-    /// What this variant did not sell (stop_sales, MODEL.md section 16): its figures
-    /// are the path's less these.
+}
+
+/// What a policy's limit cuts did on one path (MODEL.md section 16), kept in the
+/// worker's [`Scratch`] ([`Scratch::cuts`]) rather than in every [`PathOutcome`]: a
+/// file without cuts neither fills nor copies them. All zero without cuts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CutOutcome {
+    /// What the variant did not sell (stop_sales): its figures are the path's less
+    /// these.
     pub unsold: Unsold,
-    /// Buyers whose limit the policy's monitoring cut before H (section 16), and of
-    /// them those cut by a false alarm (not a detected default).
+    /// Buyers whose limit the policy's monitoring cut before H, and of them those cut
+    /// by a false alarm (not a detected default).
     pub decisions: u32,
     pub false_alarms: u32,
     /// The path is a downturn for the policy (Z < z_below).
@@ -127,8 +136,9 @@ pub struct Unsold {
     pub open_days: f64,
     /// Their amounts open on day H - 1.
     pub open_at_end: f64,
-    /// Their amounts issued on days 0..H-1.
+    /// Their amounts issued on days 0..H-1, and how many.
     pub invoiced: f64,
+    pub invoices: u32,
     /// Their supplier costs dated on or after H.
     pub costs_after: f64,
     /// What they would have done to the balance within the horizon: their payments
@@ -152,31 +162,34 @@ impl PathOutcome {
         }
     }
 
-    /// The end position of variant `v`: B(H-1) + the invoices open on day H - 1 - the
-    /// supplier costs dated on or after H of sales made before H (of what `v` sold).
-    pub fn end_position(&self, v: usize) -> f64 {
-        let u = &self.policies[v].unsold;
+    /// The end position of variant `v`, which did not sell `u` ([`CutOutcome`]):
+    /// B(H-1) + the invoices open on day H - 1 - the supplier costs dated on or after H
+    /// of sales made before H (of what `v` sold).
+    pub fn end_position(&self, v: usize, u: &Unsold) -> f64 {
         self.end_balance[v] + (self.open_at_end - u.open_at_end)
             - (self.costs_after - u.costs_after)
     }
 
-    /// Days sales outstanding of variant `v` over the horizon: open_days / invoiced of
-    /// what it sold; `None` without an invoice on days 0..H-1.
-    pub fn dso(&self, v: usize) -> Option<f64> {
-        let u = &self.policies[v].unsold;
+    /// Days sales outstanding of a variant that did not sell `u`: open_days / invoiced
+    /// of what it sold; `None` without an invoice on days 0..H-1.
+    pub fn dso(&self, u: &Unsold) -> Option<f64> {
+        // Counted, not read off the amount: the amounts of a variant that sold
+        // nothing may leave a rounding residue.
         let invoiced = self.invoiced - u.invoiced;
-        (invoiced > 0.0).then(|| (self.open_days - u.open_days) / invoiced)
+        (self.invoices > u.invoices && invoiced > 0.0)
+            .then(|| (self.open_days - u.open_days) / invoiced)
     }
 
-    /// Sum over days t < H of the open amounts of the invoices variant `v` sold.
-    pub fn open_days(&self, v: usize) -> f64 {
-        self.open_days - self.policies[v].unsold.open_days
+    /// Sum over days t < H of the open amounts of the invoices sold by a variant that
+    /// did not sell `u`.
+    pub fn open_days(&self, u: &Unsold) -> f64 {
+        self.open_days - u.open_days
     }
 
-    /// The credit loss of variant `v`: LGD * A over the defaulted invoices it sold (the
-    /// path's, but with stop_sales).
-    pub fn credit_loss(&self, v: usize) -> f64 {
-        self.credit_loss - self.policies[v].unsold.credit_loss
+    /// The credit loss of a variant that did not sell `u`: LGD * A over the defaulted
+    /// invoices it sold (the path's, but with stop_sales).
+    pub fn credit_loss(&self, u: &Unsold) -> f64 {
+        self.credit_loss - u.credit_loss
     }
 }
 
@@ -218,6 +231,7 @@ struct Open {
 fn issued_one(model: &Model, out: &mut PathOutcome, t: u32, amount: f64) {
     if t < model.horizon {
         out.invoiced += amount;
+        out.invoices += 1;
         if t + model.supplier_terms_days >= model.horizon {
             out.costs_after += model.variable_ratio * amount;
         }
@@ -232,6 +246,7 @@ fn issued(model: &Model, b: usize, p: usize, scratch: &Scratch, out: &mut PathOu
     let buyer = &model.buyers[b];
     let [within, late] = scratch.issued[at(buyer.calendar, p)];
     out.invoiced += buyer.share_per_invoice * within;
+    out.invoices += model.calendars[buyer.calendar].within_horizon;
     out.costs_after += model.variable_ratio * (buyer.share_per_invoice * late);
 }
 
@@ -377,6 +392,9 @@ pub struct Scratch {
     unsold_windows: [Vec<(u8, u32, u32, f64)>; PATHS],
     /// A buyer's window edges for one policy that did not sell all its invoices.
     steps_k: Vec<(u32, f64)>,
+    /// Per lane and variant (lane-major), what the limit cuts did; empty when no
+    /// policy's limits vary.
+    cut_outcomes: Vec<CutOutcome>,
 }
 
 /// The position of day (or month) `d` of lane `p` in an interleaved array.
@@ -420,6 +438,10 @@ impl Scratch {
             country_window: vec![Window::NONE; model.countries.len() * PATHS],
             cuts: std::array::from_fn(|_| Vec::new()),
             unsold_windows: std::array::from_fn(|_| Vec::new()),
+            cut_outcomes: match model.has_cuts() {
+                true => vec![CutOutcome::default(); PATHS * MAX_VARIANTS],
+                false => Vec::new(),
+            },
             steps_k: Vec::new(),
             down_from: vec![u32::MAX; model.policies.len() * PATHS],
             turnover_cut: match model.policies.iter().any(|p| p.varying) {
@@ -446,6 +468,20 @@ impl Scratch {
     /// when H <= 365: MODEL.md section 18 reports years only beyond one).
     pub fn years(&self, p: usize) -> impl Iterator<Item = &YearOutcome> {
         self.years.iter().skip(p).step_by(PATHS)
+    }
+
+    /// What the limit cuts did in lane `p` of the last call to variant `v` (all zero
+    /// without cuts, MODEL.md section 16).
+    pub fn cuts(&self, p: usize, v: usize) -> CutOutcome {
+        self.cut_outcomes
+            .get(p * MAX_VARIANTS + v)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// [`Scratch::cuts`], to fill (only when the model has cuts).
+    fn cuts_mut(&mut self, p: usize, v: usize) -> &mut CutOutcome {
+        &mut self.cut_outcomes[p * MAX_VARIANTS + v]
     }
 
     /// Days 0..H of lane 0 of an interleaved array.
@@ -588,6 +624,7 @@ fn simulate_lanes<O: DayObserver>(
     for cuts in &mut scratch.cuts {
         cuts.clear();
     }
+    scratch.cut_outcomes.fill(CutOutcome::default());
     scratch.turnover_cut.fill(0.0);
     scratch.base_common.fill(0.0);
     scratch.base_policy.fill(0.0);
@@ -650,7 +687,7 @@ fn simulate_lanes<O: DayObserver>(
     let words_rng = PathsRng::new(model.seed, &lanes);
     scratch.words.restart();
     countries::draw(model, &rngs, active, scratch, &mut out);
-    limits::downturns(model, &z, active, scratch, &mut out);
+    limits::downturns(model, &z, active, scratch);
     for (c, copula) in model.copulas.iter().enumerate() {
         for p in 0..active {
             let factor = |country: usize| scratch.country_factor[at(country, p)];
@@ -669,28 +706,18 @@ fn simulate_lanes<O: DayObserver>(
             let bound = scratch.uniform_bound[at(buyer.copula, p)];
             let systematic = scratch.systematic[at(buyer.copula, p)];
             let default = default_day(model, b, systematic, u, bound);
-            // A political event of the buyer's country (MODEL.md section 17).
-            let window = match buyer.country {
-                crate::model::NO_COUNTRY => Window::NONE,
-                c => scratch.country_window[at(c as usize, p)],
+            // Version 2 (MODEL.md sections 16 and 17): its country's political window,
+            // the insurers' monitoring and limit cuts, and the variants that stop selling
+            // to it; nothing for a buyer without a country or a monitored policy.
+            let (window, stops) = if buyer.v2 {
+                let lane = (p, &rngs[p]);
+                limits::lane_state(model, b, lane, default, systematic, scratch)
+            } else {
+                (Window::NONE, None)
             };
             if default.is_none() && window.is_empty() {
                 issued(model, b, p, scratch, &mut out[p]);
             }
-            if buyer.monitored != 0 {
-                // E(b)'s word, for the default time of a detected buyer.
-                let word = (buyer.factor_draw != usize::MAX)
-                    .then(|| scratch.words.first[scratch.words.at(buyer.factor_draw, p)]);
-                let u = move || crate::rng::open01(word.expect("a buyer that can default"));
-                let lane = (p, &rngs[p]);
-                limits::monitor(model, b, lane, systematic, u, scratch, &mut out[p]);
-            }
-            if buyer.varying != 0 {
-                let stop = default.unwrap_or(u32::MAX);
-                limits::turnover_cuts(model, b, p, stop, window, scratch);
-            }
-            // Policies whose variant stops selling to the buyer (section 16).
-            let stops = limits::stop_days(model, b, p, scratch);
             if let (None, Some(delay)) = (default, &buyer.delay)
                 && delay.is_random()
                 && window.is_empty()
@@ -758,7 +785,7 @@ fn simulate_lanes<O: DayObserver>(
         out[p].open_days = scratch.open.days[p];
         out[p].open_at_end = scratch.open.at_end[p];
         for v in 0..model.variants() {
-            out[p].policies[v].net_credit_loss = out[p].credit_loss(v);
+            out[p].policies[v].net_credit_loss = out[p].credit_loss(&scratch.cuts(p, v).unsold);
         }
         for k in 0..model.policies.len() {
             settle_policy(model, k, scratch, p, &mut out[p].policies[1 + k]);
