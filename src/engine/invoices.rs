@@ -28,6 +28,25 @@ pub(super) fn buyer_invoices(
     scratch: &mut Scratch,
     out: &mut PathOutcome,
 ) {
+    // A version-1 lane (no window, every variant sells) runs without the tests of
+    // version 2 in its loop: compiled apart, it costs what it did.
+    if lane.window.is_empty() && lane.stops.is_none() {
+        invoices::<false>(model, b, lane, scratch, out);
+    } else {
+        invoices::<true>(model, b, lane, scratch, out);
+    }
+}
+
+/// [`buyer_invoices`]; `V2` is false when the lane has no political window and no
+/// variant that stops selling.
+#[inline(always)]
+fn invoices<const V2: bool>(
+    model: &Model,
+    b: usize,
+    lane: &Lane,
+    scratch: &mut Scratch,
+    out: &mut PathOutcome,
+) {
     let Lane {
         p,
         stop,
@@ -51,7 +70,7 @@ pub(super) fn buyer_invoices(
         if t >= stop {
             break;
         }
-        if window.contains(t as i64) {
+        if V2 && window.contains(t as i64) {
             continue; // no sale in a political event's window
         }
         let amount = scratch.revenue[at(m as usize, p)] * buyer.share_per_invoice;
@@ -71,14 +90,18 @@ pub(super) fn buyer_invoices(
             }
         };
         // p'(i): a payment dated in a political event's window arrives at its end.
-        let paid = window.moved((due + delay) as i64) as u32;
+        let paid = match V2 {
+            true => window.moved((due + delay) as i64) as u32,
+            false => due + delay,
+        };
         let defaulted = paid >= stop;
         let (later_day, later_amount) = if defaulted {
             out.credit_loss += lgd * amount;
-            (
-                window.moved((stop + lag) as i64) as u32,
-                (1.0 - lgd) * amount,
-            )
+            let recovery = match V2 {
+                true => window.moved((stop + lag) as i64) as u32,
+                false => stop + lag,
+            };
+            (recovery, (1.0 - lgd) * amount)
         } else {
             (paid, amount)
         };
@@ -97,13 +120,14 @@ pub(super) fn buyer_invoices(
             super::issued_one(model, out, t, amount);
         }
         let eligible_to = match &model.financing {
-            Some(f) => super::financing::eligible_until(f, due as i64, paid as i64, stop),
+            Some(f) => {
+                let to = super::financing::eligible_until(f, due as i64, paid as i64, stop);
+                super::financing::eligible(model, b, p, t as i64, to, amount, scratch);
+                to
+            }
             None => 0,
         };
-        if model.financing.is_some() {
-            super::financing::eligible(model, b, p, t as i64, eligible_to, amount, scratch);
-        }
-        if let Some(stops) = &stops {
+        if V2 && let Some(stops) = &stops {
             // Section 16: the variants that did not sell it take it back.
             let unsold = super::limits::Unsold {
                 t,
@@ -126,7 +150,7 @@ pub(super) fn buyer_invoices(
             // A claim of some policy that covers the buyer, before H: a protracted
             // default under the shortest waiting period, or a default (D(b) < H).
             let waiting = buyer.waiting;
-            let moved = paid - (due + delay);
+            let moved = if V2 { paid - (due + delay) } else { 0 };
             if defaulted || (delay + moved > waiting && due + waiting < h) {
                 scratch.claims[p].push(Claim {
                     buyer: b as u32,

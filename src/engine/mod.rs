@@ -498,17 +498,17 @@ impl Scratch {
 
 /// The default day of buyer `b`, or `None` when it does not default before H.
 ///
-/// `systematic` is the systematic part S of the buyer's latent value in this path
-/// ([`crate::model::Copula::systematic`]). `u` gives the uniform of the buyer's own
+/// `systematic` gives the systematic part S of the buyer's latent value in this path
+/// ([`crate::model::Copula::systematic`]), asked for only past the pre-test. `u` gives the uniform of the buyer's own
 /// factor (stream 1 + b, index 0), asked for only when the buyer can default at
 /// random. `bound` is the buyer's [`crate::model::Copula::uniform_bound`] for this
 /// path: a buyer with u >= bound cannot default in the horizon, so most buyers skip
 /// the inverse normal; below it the exact formula decides.
-#[inline]
+#[inline(always)]
 fn default_day(
     model: &Model,
     b: usize,
-    systematic: f64,
+    systematic: impl FnOnce() -> f64,
     u: impl FnOnce() -> f64,
     bound: f64,
 ) -> Option<u32> {
@@ -525,7 +525,7 @@ fn default_day(
     }
     let e = dist::inv_norm_cdf(u);
     let copula = &model.copulas[buyer.copula];
-    let x = systematic + copula.sqrt_own * e;
+    let x = systematic() + copula.sqrt_own * e;
     if x >= copula.default_threshold {
         return None;
     }
@@ -549,9 +549,76 @@ pub fn default_days(model: &Model, path: u64) -> Vec<Option<u32>> {
         .map(|b| {
             let systematic = model.copulas[model.buyers[b].copula].systematic(z, country);
             let u = || rng.uniform(1 + b as u32, 0);
-            default_day(model, b, systematic, u, f64::INFINITY)
+            default_day(model, b, || systematic, u, f64::INFINITY)
         })
         .collect()
+}
+
+/// One buyer in one lane, up to its invoices: its default day, what version 2 sets
+/// for it (with `V2`: its country's political window, the insurers' monitoring and
+/// limit cuts, the variants that stop selling to it), its invoiced amount, and its
+/// invoices unless they go to the solvent loop; true when they do (the buyer pays
+/// every invoice, late at times, and nothing of version 2 touches this lane).
+#[inline(always)]
+fn buyer_lane<const V2: bool>(
+    model: &Model,
+    b: usize,
+    (p, rng): (usize, &PathRng),
+    solvent_loop: SolventLoop,
+    scratch: &mut Scratch,
+    out: &mut PathOutcome,
+) -> bool {
+    let buyer = &model.buyers[b];
+    let words = &scratch.words;
+    let u = || crate::rng::open01(words.first[words.at(buyer.factor_draw, p)]);
+    let bound = scratch.uniform_bound[at(buyer.copula, p)];
+    let systematic = || scratch.systematic[at(buyer.copula, p)];
+    let default = default_day(model, b, systematic, u, bound);
+    let (window, stops) = match V2 {
+        true => limits::lane_state(model, b, (p, rng), default, systematic(), scratch),
+        false => (Window::NONE, None),
+    };
+    if default.is_none() && window.is_empty() {
+        issued(model, b, p, scratch, out);
+    }
+    if let (None, Some(delay)) = (default, &buyer.delay)
+        && delay.is_random()
+        && window.is_empty()
+        && stops.is_none()
+        && solvent_loop != SolventLoop::General
+    {
+        if !buyer.opening.is_empty() {
+            opening_receivables(model, b, (p, rng), u32::MAX, 0.0, window, scratch, out);
+        }
+        return true;
+    }
+    let lgd = match (default, buyer.lgd) {
+        (None, _) => 0.0,
+        (Some(_), LgdModel::Fixed(v)) => v,
+        (Some(_), LgdModel::Beta { alpha, beta }) => {
+            let mut stream = rng.stream(LGD_STREAM_BASE + b as u32);
+            dist::beta(alpha, beta, &mut stream)
+        }
+    };
+    let stop = default.unwrap_or(u32::MAX);
+    let loss_before = out.credit_loss;
+    if !buyer.opening.is_empty() {
+        opening_receivables(model, b, (p, rng), stop, lgd, window, scratch, out);
+    }
+    let lane = invoices::Lane {
+        p,
+        stop,
+        lgd,
+        window,
+        stops,
+    };
+    buyer_invoices(model, b, &lane, scratch, out);
+    if let Some(day) = default {
+        // The buyer's invoices default on its default day, in its year.
+        let loss = out.credit_loss - loss_before;
+        years::add(&mut scratch.years, day, p, loss, |y| &mut y.credit_loss);
+    }
+    false
 }
 
 /// Simulates path `path` of `model`, both variants, reporting each day to `observer`.
@@ -701,72 +768,14 @@ fn simulate_lanes<O: DayObserver>(
         // Lanes in which the buyer pays every invoice, late at times: the hot loop.
         let mut solvent = 0u8;
         for p in 0..active {
-            let words = &scratch.words;
-            let u = || crate::rng::open01(words.first[words.at(buyer.factor_draw, p)]);
-            let bound = scratch.uniform_bound[at(buyer.copula, p)];
-            let systematic = scratch.systematic[at(buyer.copula, p)];
-            let default = default_day(model, b, systematic, u, bound);
-            // Version 2 (MODEL.md sections 16 and 17): its country's political window,
-            // the insurers' monitoring and limit cuts, and the variants that stop selling
-            // to it; nothing for a buyer without a country or a monitored policy.
-            let (window, stops) = if buyer.v2 {
-                let lane = (p, &rngs[p]);
-                limits::lane_state(model, b, lane, default, systematic, scratch)
-            } else {
-                (Window::NONE, None)
+            // Version 2 (MODEL.md sections 16 and 17) only for a buyer with a country
+            // or a policy whose limits on it vary: the other lanes compile without it.
+            let lane = (p, &rngs[p]);
+            let is_solvent = match buyer.v2 {
+                false => buyer_lane::<false>(model, b, lane, solvent_loop, scratch, &mut out[p]),
+                true => buyer_lane::<true>(model, b, lane, solvent_loop, scratch, &mut out[p]),
             };
-            if default.is_none() && window.is_empty() {
-                issued(model, b, p, scratch, &mut out[p]);
-            }
-            if let (None, Some(delay)) = (default, &buyer.delay)
-                && delay.is_random()
-                && window.is_empty()
-                && stops.is_none()
-                && solvent_loop != SolventLoop::General
-            {
-                if !buyer.opening.is_empty() {
-                    let lane = (p, &rngs[p]);
-                    opening_receivables(
-                        model,
-                        b,
-                        lane,
-                        u32::MAX,
-                        0.0,
-                        window,
-                        scratch,
-                        &mut out[p],
-                    );
-                }
-                solvent |= 1 << p;
-                continue;
-            }
-            let lgd = match (default, buyer.lgd) {
-                (None, _) => 0.0,
-                (Some(_), LgdModel::Fixed(v)) => v,
-                (Some(_), LgdModel::Beta { alpha, beta }) => {
-                    let mut stream = rngs[p].stream(LGD_STREAM_BASE + b as u32);
-                    dist::beta(alpha, beta, &mut stream)
-                }
-            };
-            let stop = default.unwrap_or(u32::MAX);
-            let loss_before = out[p].credit_loss;
-            if !buyer.opening.is_empty() {
-                let lane = (p, &rngs[p]);
-                opening_receivables(model, b, lane, stop, lgd, window, scratch, &mut out[p]);
-            }
-            let lane = invoices::Lane {
-                p,
-                stop,
-                lgd,
-                window,
-                stops,
-            };
-            buyer_invoices(model, b, &lane, scratch, &mut out[p]);
-            if let Some(day) = default {
-                // The buyer's invoices default on its default day, in its year.
-                let loss = out[p].credit_loss - loss_before;
-                years::add(&mut scratch.years, day, p, loss, |y| &mut y.credit_loss);
-            }
+            solvent |= (is_solvent as u8) << p;
         }
         if solvent != 0
             && let Some(delay) = &buyer.delay
