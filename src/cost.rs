@@ -9,18 +9,34 @@ use std::path::Path;
 /// each variant's columns ([`crate::run::VariantResult::columns`]).
 pub const BYTES_PER_PATH: u64 = (1 + 2 * crate::run::VariantResult::COLUMNS as u64) * 8;
 
-/// Bytes kept per path of `model`: the credit loss and each variant's columns.
+/// Bytes kept per path of `model`: the credit loss and each variant's columns; with
+/// limit cuts (MODEL.md section 16) a byte per policy variant for its shortfall
+/// without them, and a credit-loss column of its own for a variant with stop_sales.
 pub fn bytes_per_path(model: &Model) -> u64 {
-    (1 + model.variants() as u64 * crate::run::VariantResult::COLUMNS as u64) * 8
+    let policies = model.variants() as u64 - 1;
+    let cuts = match model.has_cuts() {
+        true => policies,
+        false => 0,
+    };
+    let own_losses = (1..model.variants())
+        .filter(|&v| model.sells_less(v))
+        .count() as u64;
+    (1 + model.variants() as u64 * crate::run::VariantResult::COLUMNS as u64 + own_losses) * 8
+        + cuts
 }
 
 /// Rough cost of a run on this kind of machine: about 50 ns per invoice, 5 ns per
-/// buyer and 10 ns per day and variant per path (docs/performance.md has measurements).
+/// buyer and 10 ns per day and variant per path (docs/performance.md has measurements);
+/// with limit cuts, twice that and more (every path is simulated again without them).
 pub fn estimate_seconds(model: &Model, paths: u64, threads: usize) -> f64 {
     let per_path = 50e-9 * model.invoices_per_path() as f64
         + 5e-9 * model.buyers.len() as f64
         + 20e-9 * model.horizon as f64;
-    per_path * paths as f64 / threads.max(1) as f64
+    let passes = match model.has_cuts() {
+        true => 2.6,
+        false => 1.0,
+    };
+    passes * per_path * paths as f64 / threads.max(1) as f64
 }
 
 /// Memory of a run: the per-path numbers, each worker's histograms, and each worker's

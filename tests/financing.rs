@@ -3,23 +3,8 @@
 //! the cheaper rate of a policy's variant.
 
 use crate::util::*;
-use cashrisk::engine::{DayObserver, Scratch, simulate_path};
+use cashrisk::engine::{Scratch, simulate_path};
 use cashrisk::model::Model;
-use cashrisk::rng::PATHS;
-
-/// Lane 0's headroom on every day, per variant.
-#[derive(Default)]
-struct Headrooms(Vec<Vec<f64>>);
-
-impl DayObserver for Headrooms {
-    fn headrooms(&mut self, variant: usize, day: usize, h: &[f64; PATHS], _: usize) {
-        if self.0.len() <= variant {
-            self.0.resize(variant + 1, Vec::new());
-        }
-        assert_eq!(self.0[variant].len(), day);
-        self.0[variant].push(h[0]);
-    }
-}
 
 const BASE: &str = r#"
 [scenario]

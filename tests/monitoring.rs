@@ -5,10 +5,10 @@
 
 use crate::util::*;
 use cashrisk::engine::{
-    CutOutcome, DayObserver, MONITOR_INDEX, NoObserver, PathOutcome, Scratch, simulate_path,
+    CutOutcome, MONITOR_INDEX, NoObserver, PathOutcome, Scratch, simulate_path,
 };
 use cashrisk::model::Model;
-use cashrisk::rng::{PATHS, PathRng, open01};
+use cashrisk::rng::{PathRng, open01};
 use cashrisk::scenario::Scenario;
 
 /// One buyer, invoices of 1,000 on days 0, 30, 60, 91, 121, 152 and 182, due 30 days
@@ -48,6 +48,34 @@ default_limit = 5000.0
 [[stress]]
 name = "Harbor fails on day 100"
 force_default = [{ buyer = "Harbor", day = 100 }]
+"#;
+
+/// One buyer on 90-day terms (invoices of 1,000 on days 0, 30, 60, 91), a limit of
+/// 3,000 halved from day 50 in a downturn (every path: Z < 10), and a bank lending 50 %
+/// of eligible receivables and 90 % of their insured part.
+const DOWNTURN: &str = r#"
+[scenario]
+name = "Downturn"
+[simulation]
+horizon_days = 100
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1000.0
+[[buyers]]
+name = "Harbor"
+share = 1.0
+terms_days = 90
+pd = 0.0
+lgd = 0.6
+[insurance]
+indemnity = 0.9
+premium_rate = 0.0
+default_limit = 3000.0
+downturn = { z_below = 10.0, from_day = 50, limit_multiplier = 0.5 }
+[financing]
+advance_rate = 0.5
+insured_advance_rate = 0.9
 "#;
 
 /// Path `path` of `s`: its outcome and each policy's own ledger.
@@ -165,20 +193,6 @@ fn a_false_alarm_cuts_a_sound_buyer_on_its_drawn_day() {
     );
 }
 
-/// Lane 0's headroom on every day, per variant.
-#[derive(Default)]
-struct Headrooms(Vec<Vec<f64>>);
-
-impl DayObserver for Headrooms {
-    fn headrooms(&mut self, variant: usize, day: usize, h: &[f64; PATHS], _: usize) {
-        if self.0.len() <= variant {
-            self.0.resize(variant + 1, Vec::new());
-        }
-        assert_eq!(self.0[variant].len(), day);
-        self.0[variant].push(h[0]);
-    }
-}
-
 #[test]
 fn a_downturn_cut_shrinks_the_borrowing_base_on_invoices_already_delivered() {
     // Every path is a downturn (Z < 10). Terms of 90 days: the invoices of days 0 and
@@ -189,30 +203,7 @@ fn a_downturn_cut_shrinks_the_borrowing_base_on_invoices_already_delivered() {
     // 0.9 x 2,000 = 1,800 on day 49, 0.9 x 1,500 + 0.5 x 500 = 1,600 on day 50 (the cut
     // reaches invoices delivered before it), and with the invoice of day 60,
     // 0.9 x 1,500 + 0.5 x 1,500 = 2,100.
-    let text = r#"
-[scenario]
-name = "Downturn"
-[simulation]
-horizon_days = 100
-[company]
-opening_cash = 0.0
-[revenue]
-monthly = 1000.0
-[[buyers]]
-name = "Harbor"
-share = 1.0
-terms_days = 90
-pd = 0.0
-lgd = 0.6
-[insurance]
-indemnity = 0.9
-premium_rate = 0.0
-default_limit = 3000.0
-downturn = { z_below = 10.0, from_day = 50, limit_multiplier = 0.5 }
-[financing]
-advance_rate = 0.5
-insured_advance_rate = 0.9
-"#;
+    let text = DOWNTURN;
     let s = scenario(text);
     let model = Model::new(&s);
     let mut scratch = Scratch::new(&model);
@@ -296,30 +287,7 @@ fn the_built_in_limit_cut_is_a_downturn_in_every_path() {
     // 89 the insured base is 0.9 x 3,000 (invoices of days 0, 30 and 60 open); on day 95
     // the invoice of day 0 is paid (balance 1,000) and those of 30, 60 and 91 are open
     // against a limit of 2,100: 1,000 + 0.9 x 2,100 + 0.5 x 900 = 3,340.
-    let text = r#"
-[scenario]
-name = "Downturn"
-[simulation]
-horizon_days = 100
-[company]
-opening_cash = 0.0
-[revenue]
-monthly = 1000.0
-[[buyers]]
-name = "Harbor"
-share = 1.0
-terms_days = 90
-pd = 0.0
-lgd = 0.6
-[insurance]
-indemnity = 0.9
-premium_rate = 0.0
-default_limit = 3000.0
-downturn = { z_below = -40.0, from_day = 50, limit_multiplier = 0.5 }
-[financing]
-advance_rate = 0.5
-insured_advance_rate = 0.9
-"#;
+    let text = &DOWNTURN.replace("z_below = 10.0", "z_below = -40.0");
     let loaded = file(text);
     let case = loaded.stress_case("insurers cut limits").unwrap();
     assert_eq!(

@@ -110,3 +110,17 @@ pub fn summarize(
     let run = cashrisk::run::Run::new(s.clone(), file, result.clone());
     cashrisk::summary::Summary::new(&run)
 }
+
+/// Lane 0's headroom on every day, per variant (a [`DayObserver`] for hand checks).
+#[derive(Default)]
+pub struct Headrooms(pub Vec<Vec<f64>>);
+
+impl cashrisk::engine::DayObserver for Headrooms {
+    fn headrooms(&mut self, variant: usize, day: usize, h: &[f64; cashrisk::rng::PATHS], _: usize) {
+        if self.0.len() <= variant {
+            self.0.resize(variant + 1, Vec::new());
+        }
+        assert_eq!(self.0[variant].len(), day);
+        self.0[variant].push(h[0]);
+    }
+}
