@@ -314,3 +314,46 @@ country = "A"
             .all(|c| !c.name.contains("moratorium"))
     );
 }
+
+#[test]
+fn the_political_event_day_follows_its_exponential() {
+    // T = floor(365 (-ln(1 - U)) / lambda), lambda = -ln(1 - p): P(T <= k) =
+    // 1 - (1 - p)^((k + 1) / 365). With p = 0.3 over H = 1,000 days, at six days k the
+    // share of 100,000 paths with T <= k is held to 4 standard errors of a proportion,
+    // sqrt(q (1 - q) / N) (at most 0.0016). The days the path loop uses are the same
+    // (the agreement test holds the engine's windows to the reference's days).
+    let text = r#"
+[scenario]
+name = "Event days"
+[simulation]
+horizon_days = 1000
+seed = 9
+[company]
+opening_cash = 0.0
+[revenue]
+monthly = 1.0
+[[countries]]
+name = "Far"
+political_pd = 0.3
+"#;
+    let model = Model::new(&scenario(text));
+    let n = 100_000u64;
+    let days: Vec<Option<u32>> = (0..n)
+        .map(|path| cashrisk::engine::political_event_days(&model, path)[0])
+        .collect();
+    // The path loop marks an event in the same paths.
+    let mut scratch = Scratch::new(&model);
+    for path in 0..200 {
+        let out = simulate_path(&model, path, &mut scratch, &mut NoObserver);
+        assert_eq!(out.political_events == 1, days[path as usize].is_some());
+    }
+    for k in [0u32, 30, 100, 364, 600, 999] {
+        let exact = 1.0 - 0.7f64.powf((k + 1) as f64 / 365.0);
+        let share = days.iter().filter(|d| d.is_some_and(|d| d <= k)).count() as f64 / n as f64;
+        let se = (exact * (1.0 - exact) / n as f64).sqrt();
+        assert!(
+            (share - exact).abs() <= 4.0 * se,
+            "P(T <= {k}): {share} against {exact} (se {se})"
+        );
+    }
+}

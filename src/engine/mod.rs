@@ -621,6 +621,22 @@ fn buyer_lane<const V2: bool>(
     false
 }
 
+/// The political event day T(c) of every country in path `path` (`None`: no event
+/// before H), in file order, as the path loop draws it ([`countries`]); for
+/// inspection and tests.
+pub fn political_event_days(model: &Model, path: u64) -> Vec<Option<u32>> {
+    let rng = PathRng::new(model.seed, path);
+    model
+        .countries
+        .iter()
+        .enumerate()
+        .map(|(c, country)| {
+            let w1 = rng.words(0, crate::rng::COUNTRY_INDEX_BASE + c as u32).1;
+            country.event.day(crate::rng::open01(w1), model.horizon)
+        })
+        .collect()
+}
+
 /// Simulates path `path` of `model`, both variants, reporting each day to `observer`.
 pub fn simulate_path<O: DayObserver>(
     model: &Model,
