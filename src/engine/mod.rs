@@ -622,7 +622,7 @@ fn buyer_lane<const V2: bool>(
 }
 
 /// The political event day T(c) of every country in path `path` (`None`: no event
-/// before H), in file order, as the path loop draws it ([`countries`]); for
+/// before H), in file order, as the path loop draws it (`engine::countries`); for
 /// inspection and tests.
 pub fn political_event_days(model: &Model, path: u64) -> Vec<Option<u32>> {
     let rng = PathRng::new(model.seed, path);
