@@ -978,18 +978,33 @@ fn draw_quotes<DB: DrawingBackend>(
             .label(label)
             .legend(move |(x, y)| Circle::new((x + 10, y), 6, c.filled()));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+    // The legend away from the uninsured point (at cost 0, usually the highest):
+    // on the left when the policies return more than they cost (they lie left of 0).
+    let position = match points.iter().any(|p| p.2 < 0.0) {
+        true => SeriesLabelPosition::UpperLeft,
+        false => SeriesLabelPosition::UpperRight,
+    };
+    legend(&mut chart, position, 14)?;
     Ok(())
 }
 
 fn title_quotes(d: &ChartData) -> String {
     match crate::table::best_policy(d.summary.shown_policies()) {
-        Some(best) => format!(
-            "Lowest shortfall probability: {}, {} at a net cost of {} a year",
-            short_name(&best.name),
-            crate::table::percent(best.figures.common.shortfall_probability.estimate),
-            money(&d.currency, best.decision.net_cost_per_year)
-        ),
+        Some(best) => {
+            let cost = best.decision.net_cost_per_year;
+            let cost = match cost < 0.0 {
+                true => format!(
+                    "returning {} a year more than it costs",
+                    money(&d.currency, -cost)
+                ),
+                false => format!("at a net cost of {} a year", money(&d.currency, cost)),
+            };
+            format!(
+                "Lowest shortfall probability: {}, {} {cost}",
+                short_name(&best.name),
+                crate::table::percent(best.figures.common.shortfall_probability.estimate),
+            )
+        }
         None => String::new(),
     }
 }
