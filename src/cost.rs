@@ -40,12 +40,19 @@ pub fn estimate_seconds(model: &Model, paths: u64, threads: usize) -> f64 {
 }
 
 /// Memory of a run: the per-path numbers, each worker's histograms, and each worker's
-/// claim lists at their largest (every invoice of a covered buyer claimed, in every
+/// claim lists (of both passes, with limit cuts) at their largest (every invoice of a covered buyer claimed, in every
 /// lane): the bound that keeps a claims-heavy scenario from exhausting memory.
 pub fn estimate_bytes(model: &Model, paths: u64, threads: usize) -> f64 {
+    // With limit cuts each worker also simulates the model without them (MODEL.md
+    // section 16), with claim lists of its own and no histograms.
+    let without = model
+        .without_cuts
+        .as_deref()
+        .map_or(0.0, claim_bytes_per_worker);
     let per_worker =
         model.variants() as f64 * model.horizon as f64 * crate::fan::BUCKETS as f64 * 4.0
-            + claim_bytes_per_worker(model);
+            + claim_bytes_per_worker(model)
+            + without;
     paths as f64 * bytes_per_path(model) as f64 + (threads as f64 + 1.0) * per_worker
 }
 
