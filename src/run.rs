@@ -532,10 +532,11 @@ pub fn run(
                             year_sums[v * years + y].add(year, v);
                         }
                     }
-                    let cuts = match has_cuts {
-                        true => std::array::from_fn(|v| scratch.cuts(p, v)),
-                        false => none,
-                    };
+                    // Without cuts every path shares `none`: nothing is copied per path.
+                    if has_cuts {
+                        cut_outcomes.push(std::array::from_fn(|v| scratch.cuts(p, v)));
+                    }
+                    let cuts = cut_outcomes.last().filter(|_| has_cuts).unwrap_or(&none);
                     for (v, t) in tally.variants.iter_mut().enumerate() {
                         if let Some(d) = o.shortfall_day[v] {
                             t.shortfall_days[d as usize] += 1;
@@ -556,9 +557,6 @@ pub fn run(
                         }
                     }
                     outcomes.push(o);
-                    if has_cuts {
-                        cut_outcomes.push(cuts);
-                    }
                 }
             }
             {

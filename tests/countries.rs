@@ -208,13 +208,12 @@ name = "Forced"
 political_event = [{ country = "Calm", day = 700 }, { country = "Rare", day = 730 }]
 "#;
     let n = 40_000;
-    let run = |s: &Scenario| {
+    let summary = |s: &Scenario| {
         let model = Model::new(s);
         let result = cashrisk::run::run(&model, 0, n, 2, &|_| {});
         summarize(s, "test.toml", &result)
-            .simulation
-            .political_events
     };
+    let run = |s: &Scenario| summary(s).simulation.political_events;
     let events = run(&scenario(text));
     let names: Vec<&str> = events.iter().map(|e| e.country.as_str()).collect();
     assert_eq!(names, ["Rare", "Frequent", "Calm"]);
@@ -229,9 +228,18 @@ political_event = [{ country = "Calm", day = 700 }, { country = "Rare", day = 73
         );
     }
     // Forced: "Calm" on day 700 < H in every path, "Rare" on 730 = H in none.
-    let forced = run(&stressed(text, "Forced"));
-    assert_eq!(forced[2].mean, 1.0);
-    assert_eq!(forced[0].mean, 0.0);
+    let forced = summary(&stressed(text, "Forced"));
+    let events = &forced.simulation.political_events;
+    assert_eq!(events[2].mean, 1.0);
+    assert_eq!(events[0].mean, 0.0);
+    // The table says it in words (the report shares the sentence).
+    let words = format!(
+        "Political events (a moratorium or import ban) within the horizon: Rare in 0.00 % \
+         of paths, Frequent in {:.2} % of paths, Calm in 100.00 % of paths.",
+        100.0 * events[1].mean
+    );
+    let table = cashrisk::table::render(&forced);
+    assert!(table.contains(&words), "{table}");
 }
 
 #[test]

@@ -78,6 +78,17 @@ advance_rate = 0.5
 insured_advance_rate = 0.9
 "#;
 
+/// The ledger of "Unwatched" when Harbor fails on day 100: premiums of 10 for months
+/// 0 to 3 (due on s(m + 1)) and the insolvency claim on the invoice of day 91, 900
+/// paid on day 110.
+const UNWATCHED_LEDGER: &[(usize, f64)] = &[
+    (30, -10.0),
+    (60, -10.0),
+    (91, -10.0),
+    (110, 900.0),
+    (121, -10.0),
+];
+
 /// Path `path` of `s`: its outcome and each policy's own ledger.
 fn path(s: &Scenario, path: u64) -> (PathOutcome, Vec<Vec<f64>>) {
     let (out, ledgers, _) = path_and_cuts(s, path);
@@ -108,16 +119,7 @@ fn a_detected_default_cancels_cover_lead_days_before_it() {
     let (out, ledgers) = path(&s, 0);
     ledger_is(&ledgers[0], &[(30, -10.0), (60, -10.0)]);
     assert_eq!(out.policy(1).claims, 0);
-    ledger_is(
-        &ledgers[1],
-        &[
-            (30, -10.0),
-            (60, -10.0),
-            (91, -10.0),
-            (110, 900.0),
-            (121, -10.0),
-        ],
-    );
+    ledger_is(&ledgers[1], UNWATCHED_LEDGER);
     assert_eq!(out.policy(2).claims, 1);
     close(out.credit_loss, 600.0);
     close(out.policy(1).net_credit_loss, 600.0);
@@ -255,16 +257,7 @@ fn with_stop_sales_the_company_stops_delivering_from_the_decision_day() {
     close(out.credit_loss(&unsold(1)), 0.0);
     close(out.policy(1).net_credit_loss, 0.0);
     close(out.credit_loss(&unsold(2)), 600.0);
-    ledger_is(
-        &ledgers[1],
-        &[
-            (30, -10.0),
-            (60, -10.0),
-            (91, -10.0),
-            (110, 900.0),
-            (121, -10.0),
-        ],
-    );
+    ledger_is(&ledgers[1], UNWATCHED_LEDGER);
     // Invoiced within the horizon: 4,000 sold uninsured (days 0, 30, 60, 91; the
     // default on 100 stops the rest), 2,000 under "Watched". Open amounts: each invoice
     // 30 days until paid, the one of day 91 until the default on 100 (9 days).
@@ -425,5 +418,58 @@ fn the_account_adds_up_with_stop_sales() {
         // The term is there (either sign: a sale late in the year saves its supplier
         // cost within the horizon but would have been paid after it).
         assert!(cashrisk::figures::sales_not_made(p) != 0.0, "{}", p.name);
+    }
+}
+
+#[test]
+fn the_summary_counts_only_what_each_variant_sold() {
+    // The stop_sales case of the test above with recoveries 20 days after a default:
+    // every path is the same (no random draw matters), so each mean is the one path's
+    // figure worked out by hand.
+    // - "Watched" did not deliver the invoices of days 60 and 91: not_delivered 2,000.
+    //   Their cash within H = 200: +1,000 (day 90), +400 (the recovery of day 91's
+    //   invoice, 0.4 x 1,000 on day 120), -500 and -500 (supplier costs on 60 and 91):
+    //   +400 the variant lacks, sales_not_made = -400.
+    // - Credit loss: 600 uninsured and under "Unwatched", 0 under "Watched".
+    // - Receivables over 200 days: uninsured 1,000 x (30 + 30 + 30 + 9) / 200 = 495,
+    //   "Watched" 1,000 x 60 / 200 = 300; DSO 99,000 / 4,000 = 24.75 and 60,000 /
+    //   2,000 = 30 days.
+    // - One monitoring decision a path, no false alarm, no downturn.
+    let text = WATCHED
+        .replace(
+            "[revenue]\nmonthly = 1000.0\n",
+            "[revenue]\nmonthly = 1000.0\n[costs]\nvariable_ratio = 0.5\n",
+        )
+        .replace("recovery_lag_days = 300", "recovery_lag_days = 20")
+        .replace(
+            "lead_days = 40 }",
+            "lead_days = 40, keep = 0.5, stop_sales = true }",
+        );
+    let s = stressed(&text, "Harbor fails on day 100");
+    let result = cashrisk::run::run(&Model::new(&s), 0, 16, 1, &|_| {});
+    let summary = summarize(&s, "watched.toml", &result);
+    let (watched, unwatched) = (&summary.policies[0].figures, &summary.policies[1].figures);
+    let cuts = watched.limit_cuts.expect("limit cuts");
+    close(cuts.not_delivered.mean, 2000.0);
+    close(cuts.sales_not_made.mean, -400.0);
+    close(cuts.decisions.mean, 1.0);
+    assert_eq!(cuts.false_alarms.mean, 0.0);
+    assert_eq!(cuts.downturn_probability, None);
+    close(summary.uninsured.credit_loss.mean, 600.0);
+    close(watched.common.credit_loss.mean, 0.0);
+    close(watched.common.credit_loss.p99, 0.0);
+    close(unwatched.common.credit_loss.mean, 600.0);
+    assert!(unwatched.limit_cuts.is_none());
+    close(summary.uninsured.receivables.mean, 495.0);
+    close(watched.common.receivables.mean, 300.0);
+    close(summary.uninsured.dso.mean.unwrap(), 24.75);
+    close(watched.common.dso.mean.unwrap(), 30.0);
+    // The same figures in words, in the table (and the report, which shares them).
+    let table = cashrisk::table::render(&summary);
+    for words in [
+        "its monitoring cut 1.00 buyers a path on average, 0.00 of them false alarms",
+        "did not deliver EUR 2,000 a path (stop_sales), which changed its end balance by -EUR 400",
+    ] {
+        assert!(table.contains(words), "the table lacks {words:?}:\n{table}");
     }
 }

@@ -88,11 +88,43 @@ fn every_text_field_is_escaped_in_the_report_and_the_charts() {
         }
         let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
         assert!(report.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // The country's name reaches the report through the political-events sentence.
+        assert!(report.contains("<h2>What the insurer"));
+        let at = report
+            .find("Political events")
+            .expect("the political-events sentence");
+        let sentence = &report[at..at + 200];
+        assert!(
+            sentence.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{sentence}"
+        );
     }
+    // The stress study names the built-in moratorium after the country: its table,
+    // report, chart and CSV hold the name only as text, in the study's own folder.
+    let out_dir = dir.path().join("study");
+    let out = cashrisk()
+        .args(["stress", "--quiet", "--paths", "100", "--out"])
+        .arg(&out_dir)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    for name in names_in(&out_dir) {
+        if name.ends_with(".html") || name.ends_with(".svg") {
+            let body = std::fs::read_to_string(out_dir.join(&name)).unwrap();
+            assert!(
+                !body.contains("<img"),
+                "{name} holds raw markup from the file"
+            );
+        }
+    }
+    let csv = std::fs::read_to_string(out_dir.join("stress.csv")).unwrap();
+    assert!(csv.contains("Built-in: moratorium ("), "{csv}");
 }
 
-/// The payload in the name, description, currency, buyer, group, scheduled label and
-/// stress case name.
+/// The payload in the name, description, currency, buyer, group, scheduled label,
+/// country (a built-in moratorium case and the political-events sentence name it) and
+/// stress case name; the policy's monitoring adds the sentences on limit cuts.
 pub fn hostile_scenario() -> String {
     let p = PAYLOAD;
     format!(
@@ -115,6 +147,10 @@ variable_ratio = 0.7
 day = 30
 amount = -1000.0
 label = "{p} label"
+[[countries]]
+name = "{p} country"
+correlation = 0.1
+political_pd = 0.2
 [[buyers]]
 name = "{p} buyer"
 share = 0.5
@@ -122,6 +158,7 @@ terms_days = 30
 pd = 0.2
 lgd = 0.9
 limit = 50000.0
+country = "{p} country"
 [[buyer_groups]]
 name = "{p} group"
 count = 3
@@ -132,6 +169,7 @@ lgd = 0.9
 [insurance]
 indemnity = 0.9
 premium_rate = 0.003
+monitoring = {{ detection = 0.5, false_alarm = 0.1, stop_sales = true }}
 [[stress]]
 name = "{p} stress"
 pd_multiplier = 2.0
@@ -244,6 +282,14 @@ fn terminal_escape_sequences_never_reach_the_screen() {
                 "[[stress]]\nname = \"ok\\rok: all fine\"\npd_multiplier = 2.0",
             ),
             "stress[",
+        ),
+        (
+            "country",
+            scenario("S", "[[countries]]\nname = \"US\\u001b[2J\"").replace(
+                "name = \"Big buyer\"",
+                "name = \"Big buyer\"\ncountry = \"US\\u001b[2J\"",
+            ),
+            "countries[",
         ),
         (
             "bidi",

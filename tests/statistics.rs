@@ -68,12 +68,10 @@ lgd = 1.0
     within_se(s.uninsured.credit_loss.mean, loss, loss_se);
 }
 
-#[test]
-fn lognormal_delays_give_the_exact_late_payment_probability() {
-    // One invoice of 100 on day 0, due day 10, paid 10 + d; -150 on day 30. A
-    // shortfall happens exactly when d > 20, i.e. the lognormal X >= 20.5 (rounding
-    // half away from zero): P = (1 - on_time) * (1 - Phi((ln 20.5 - mu) / sigma)).
-    let text = r#"
+/// One invoice of 100 on day 0, due day 10, paid 10 + d, with 100 of cash and -150 on
+/// day 30: a shortfall exactly when d > 20. Late with probability 0.7, X of mean 20
+/// and sd 15 (lognormal here; the gamma test names its family).
+const LATE: &str = r#"
 [scenario]
 name = "Late"
 [simulation]
@@ -94,8 +92,14 @@ pd = 0.0
 lgd = 1.0
 delay = { on_time = 0.3, mean_days = 20.0, sd_days = 15.0 }
 "#;
+
+#[test]
+fn lognormal_delays_give_the_exact_late_payment_probability() {
+    // One invoice of 100 on day 0, due day 10, paid 10 + d; -150 on day 30. A
+    // shortfall happens exactly when d > 20, i.e. the lognormal X >= 20.5 (rounding
+    // half away from zero): P = (1 - on_time) * (1 - Phi((ln 20.5 - mu) / sigma)).
     let n = 100_000;
-    let s = summary_of(text, n);
+    let s = summary_of(LATE, n);
     let sigma2 = (1.0f64 + 15.0 * 15.0 / (20.0 * 20.0)).ln();
     let mu = 20.0f64.ln() - sigma2 / 2.0;
     let exact = 0.7 * (1.0 - norm_cdf((20.5f64.ln() - mu) / sigma2.sqrt()));
@@ -270,29 +274,12 @@ fn gamma_delays_give_the_exact_late_payment_probability() {
     // scale 11.25): a shortfall happens exactly when X >= 20.5, P = (1 - on_time) *
     // (1 - G(20.5)), G the gamma distribution function of statrs (not ours).
     use statrs::distribution::{ContinuousCDF, Gamma};
-    let text = r#"
-[scenario]
-name = "Late"
-[simulation]
-horizon_days = 60
-seed = 7
-[company]
-opening_cash = 100.0
-[revenue]
-monthly = 100.0
-[[costs.scheduled]]
-day = 30
-amount = -150.0
-[[buyers]]
-name = "Late"
-share = 1.0
-terms_days = 10
-pd = 0.0
-lgd = 1.0
-delay = { on_time = 0.3, mean_days = 20.0, sd_days = 15.0, distribution = "gamma" }
-"#;
     let n = 100_000;
-    let s = summary_of(text, n);
+    let gamma = LATE.replace(
+        "sd_days = 15.0 }",
+        "sd_days = 15.0, distribution = \"gamma\" }",
+    );
+    let s = summary_of(&gamma, n);
     let x = Gamma::new(20.0 * 20.0 / (15.0 * 15.0), 20.0 / (15.0 * 15.0)).unwrap();
     let exact = 0.7 * (1.0 - x.cdf(20.5));
     let se = (exact * (1.0 - exact) / n as f64).sqrt(); // 0.0014
