@@ -129,7 +129,7 @@ fn invoices<const V2: bool>(
         };
         if V2 && let Some(stops) = &stops {
             // Section 16: the variants that did not sell it take it back.
-            let unsold = super::limits::Unsold {
+            let unsold = super::limits::TakenBack {
                 t,
                 amount,
                 later_day,

@@ -252,7 +252,7 @@ pub(super) fn stop_days(model: &Model, b: usize, p: usize, scratch: &Scratch) ->
 pub(super) type StopDays = [u32; MAX_VARIANTS - 1];
 
 /// An invoice as the variants that did not sell it must take it back.
-pub(super) struct Unsold {
+pub(super) struct TakenBack {
     /// Issue day t(i) >= 0 and amount A.
     pub t: u32,
     pub amount: f64,
@@ -273,7 +273,7 @@ pub(super) struct Unsold {
 /// ledger, its credit loss and working-capital sums go to the variant's [`super::Unsold`],
 /// its part of the borrowing base leaves the policy's. (Its insured turnover and
 /// claim are left out by [`turnover_cuts`] and at settlement.)
-pub(super) fn take_back(model: &Model, k: usize, p: usize, i: &Unsold, scratch: &mut Scratch) {
+pub(super) fn take_back(model: &Model, k: usize, p: usize, i: &TakenBack, scratch: &mut Scratch) {
     let h = model.horizon;
     let hu = h as usize;
     let ledger = &mut scratch.policy_flows[k * hu * PATHS..(k + 1) * hu * PATHS];
@@ -292,14 +292,10 @@ pub(super) fn take_back(model: &Model, k: usize, p: usize, i: &Unsold, scratch: 
         u.cash += i.later_amount;
     }
     u.credit_loss += i.loss;
+    let (days, at_end) = super::open_amounts(h, i.t as i64, i.until, i.amount);
+    u.open_days += days.unwrap_or(0.0);
+    u.open_at_end += at_end.unwrap_or(0.0);
     if i.t < h {
-        let until = i.until.min(h as i64);
-        if until > i.t as i64 {
-            u.open_days += i.amount * (until - i.t as i64) as f64;
-        }
-        if until >= h as i64 {
-            u.open_at_end += i.amount;
-        }
         u.invoiced += i.amount;
         u.invoices += 1;
         if i.t + sup >= h {

@@ -203,17 +203,27 @@ impl PathOutcome {
 /// day H - 1), next to each other so that the vector loop loads and stores them whole.
 #[inline(always)]
 fn open_part(open: &mut Open, p: usize, horizon: u32, t: i64, until: i64, amount: f64) {
+    let (days, at_end) = open_amounts(horizon, t, until, amount);
+    if let Some(days) = days {
+        open.days[p] += days;
+    }
+    if let Some(at_end) = at_end {
+        open.at_end[p] += at_end;
+    }
+}
+
+/// An invoice's part of the open receivables (see [`open_part`]): its amount times its
+/// open days before H, and its amount when it is still open on day H - 1; `None`
+/// where it adds nothing.
+#[inline(always)]
+fn open_amounts(horizon: u32, t: i64, until: i64, amount: f64) -> (Option<f64>, Option<f64>) {
     let h = horizon as i64;
     if t >= h {
-        return;
+        return (None, None);
     }
     let until = until.min(h);
-    if until > t.max(0) {
-        open.days[p] += amount * (until - t.max(0)) as f64;
-    }
-    if until >= h {
-        open.at_end[p] += amount;
-    }
+    let days = (until > t.max(0)).then(|| amount * (until - t.max(0)) as f64);
+    (days, (until >= h).then_some(amount))
 }
 
 /// Per lane, the open receivables of a path so far (MODEL.md section 18).
